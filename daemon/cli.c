@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "log.h"
+#include "modules.h"
+#include "output.h"
+#include "sys/fileio.h"
+
+char *arg_config = NULL;
+char *arg_root = NULL;
+unsigned arg_only = 0;
+bool arg_json = false;
+bool arg_force = false;
+
+int cli_parse_common(int c, const char *value) {
+        switch (c) {
+        case ARG_CONFIG:
+                free(arg_config);
+                arg_config = strdup(value);
+                return arg_config ? 1 : log_oom();
+        case ARG_ROOT: {
+                struct stat st;
+
+                if (value[0] != '/')
+                        return log_error_errno(EINVAL, "--root: \"%s\" is not an absolute path.", value);
+                if (stat(value, &st) < 0 || !S_ISDIR(st.st_mode))
+                        return log_error_errno(ENOTDIR, "--root: \"%s\" is not a directory.", value);
+                free(arg_root);
+                arg_root = strdup(value);
+                /* "/mnt/image/" and "/mnt/image" are the same root */
+                while (arg_root && strlen(arg_root) > 1 && endswith(arg_root, "/"))
+                        arg_root[strlen(arg_root) - 1] = 0;
+                return arg_root ? 1 : log_oom();
+        }
+        case ARG_ONLY: {
+                _cleanup_free_ char *bad = NULL;
+                int r = module_mask_from_string(value, &arg_only, &bad);
+
+                if (r == -EINVAL)
+                        return log_error_errno(r, "--only: unknown module \"%s\" (firewall, ssh, admin, services).",
+                                               strna(bad));
+                return r < 0 ? log_oom() : 1;
+        }
+        case ARG_JSON:
+                arg_json = true;
+                return 1;
+        case ARG_FORCE:
+                arg_force = true;
+                return 1;
+        }
+        return 0;
+}
+
+void cli_free(void) {
+        free(arg_config);
+        free(arg_root);
+        arg_config = arg_root = NULL;
+}
+
+static int report_policy_error(PolicyError *e) {
+        _cleanup_free_ char *text = NULL;
+
+        if (policy_error_format(e, &text) < 0)
+                return log_oom();
+        log_error("%s", text);
+        return -EINVAL;
+}
+
+int cli_load_policy(Policy **ret) {
+        _cleanup_(policy_error_done) PolicyError e = {};
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (arg_config) {
+                r = policy_load_file(arg_config, ret, &e);
+                return r < 0 ? report_policy_error(&e) : 0;
+        }
+        r = path_join_root(arg_root, POLICY_DEFAULT_PATH, &path);
+        if (r < 0)
+                return log_oom();
+        if (access(path, F_OK) < 0 && errno == ENOENT)
+                r = policy_load_builtin(ret, &e);
+        else
+                r = policy_load_file(path, ret, &e);
+        return r < 0 ? report_policy_error(&e) : 0;
+}
+
+void cli_context_init(Context *c, const Policy *p) {
+        *c = (Context){
+                .policy = p,
+                .root = arg_root ?: "/",
+                .live = root_is_live(arg_root),
+                .only = arg_only,
+                .force = arg_force,
+                .ssh_connection = getenv("SSH_CONNECTION"),
+        };
+}
+
+int verb_validate(const char *file) {
+        _cleanup_(policy_error_done) PolicyError e = {};
+        _cleanup_policy_free_ Policy *p = NULL;
+        int r;
+
+        if (file) {
+                free(arg_config);
+                arg_config = strdup(file);
+                if (!arg_config)
+                        return log_oom();
+        }
+        r = cli_load_policy(&p);
+        if (r < 0)
+                return EXIT_USAGE;
+        if (arg_json) {
+                json_object *o = json_object_new_object();
+
+                json_object_object_add(o, "policy", json_object_new_string(p->source));
+                json_object_object_add(o, "valid", json_object_new_boolean(true));
+                json_object_object_add(o, "version", json_object_new_int((int) p->version));
+                (void) json_print(o);
+        } else
+                printf("%s: valid (policy version %u)\n", p->source, p->version);
+        return EXIT_COMPLIANT;
+}
+
+static int probe_all(Context *c, FindingList *l) {
+        int r = engine_probe(c, hardend_modules, hardend_n_modules, l);
+
+        if (r < 0)
+                log_error_errno(r, "Failed to probe the system: %m");
+        return r;
+}
+
+int verb_check(void) {
+        _cleanup_policy_free_ Policy *p = NULL;
+        _cleanup_(finding_list_done) FindingList l = {};
+        _cleanup_(context_done) Context c = {};
+        ExitStatus s;
+
+        if (cli_load_policy(&p) < 0)
+                return EXIT_USAGE;
+        cli_context_init(&c, p);
+        if (probe_all(&c, &l) < 0)
+                return EXIT_FAILED;
+        s = engine_check_status(&l);
+        if (arg_json) {
+                json_object *o = json_object_new_object();
+
+                json_object_object_add(o, "policy", json_object_new_string(p->source));
+                json_object_object_add(o, "root", json_object_new_string(c.root));
+                json_object_object_add(o, "compliant", json_object_new_boolean(s == EXIT_COMPLIANT));
+                json_object_object_add(o, "modules", json_modules(&c, hardend_modules, hardend_n_modules, &l));
+                json_object_object_add(o, "findings", json_findings(&l, NULL));
+                (void) json_print(o);
+        } else {
+                print_policy_header(&c);
+                print_modules(&c, hardend_modules, hardend_n_modules, &l);
+                printf("%s\n", s == EXIT_COMPLIANT ? "Compliant." : "Drift found.");
+        }
+        return s;
+}
+
+int verb_plan(void) {
+        _cleanup_policy_free_ Policy *p = NULL;
+        _cleanup_(finding_list_done) FindingList l = {};
+        _cleanup_(context_done) Context c = {};
+        size_t n;
+
+        if (cli_load_policy(&p) < 0)
+                return EXIT_USAGE;
+        cli_context_init(&c, p);
+        if (probe_all(&c, &l) < 0)
+                return EXIT_FAILED;
+        n = finding_list_count_fixable(&l, NULL);
+        if (arg_json) {
+                json_object *o = json_object_new_object(), *changes = json_object_new_array();
+
+                for (size_t i = 0; i < l.n; i++)
+                        if (l.items[i].fixable && l.items[i].kind == FINDING_DRIFT)
+                                json_object_array_add(changes, json_finding(&l.items[i]));
+                json_object_object_add(o, "policy", json_object_new_string(p->source));
+                json_object_object_add(o, "root", json_object_new_string(c.root));
+                json_object_object_add(o, "changes", changes);
+                json_object_object_add(o, "findings", json_findings(&l, NULL));
+                (void) json_print(o);
+        } else {
+                print_policy_header(&c);
+                if (hardend_n_modules == 0)
+                        printf("No modules are built into this version.\n");
+                for (size_t i = 0; i < hardend_n_modules; i++) {
+                        const Module *m = hardend_modules[i];
+                        ModuleState s = engine_module_state(&c, m, &l);
+
+                        if (s == MODULE_STATE_SKIPPED || s == MODULE_STATE_DISABLED) {
+                                printf("%-9s %s\n", m->name, module_state_to_string(s));
+                                continue;
+                        }
+                        printf("%-9s %zu change(s)\n", m->name, finding_list_count_fixable(&l, m->name));
+                        print_findings(&l, m->name, false, "  ");
+                }
+                printf("%s\n", n == 0 ? "Nothing to change." : "Run \"hardenctl apply\" to make these changes.");
+        }
+        return n > 0 ? EXIT_DRIFT : EXIT_COMPLIANT;
+}
+
+int verb_apply(void) {
+        _cleanup_policy_free_ Policy *p = NULL;
+        _cleanup_(apply_result_done) ApplyResult a = {};
+        _cleanup_(context_done) Context c = {};
+        int r;
+
+        if (cli_load_policy(&p) < 0)
+                return EXIT_USAGE;
+        cli_context_init(&c, p);
+        r = engine_apply(&c, hardend_modules, hardend_n_modules, &a);
+        if (r < 0) {
+                log_error_errno(r, "Apply failed: %m");
+                return EXIT_FAILED;
+        }
+        if (arg_json) {
+                json_object *o = json_apply_result(&a);
+
+                json_object_object_add(o, "policy", json_object_new_string(p->source));
+                json_object_object_add(o, "root", json_object_new_string(c.root));
+                (void) json_print(o);
+        } else {
+                print_policy_header(&c);
+                if (hardend_n_modules == 0)
+                        printf("No modules are built into this version.\n");
+                print_apply_result(&a);
+        }
+        for (size_t i = 0; i < a.n_modules; i++)
+                if (a.modules[i].outcome.error)
+                        log_error("%s: %s", a.modules[i].module->name, a.modules[i].outcome.error);
+        if (a.refused)
+                log_error("Refused: nothing was changed.%s",
+                          a.status == EXIT_REFUSED ? " (--force overrides the anti-lockout checks)" : "");
+        else if (a.status == EXIT_COMPLIANT)
+                log_info("%s", a.changed ? "Applied." : "Already compliant; nothing changed.");
+        return a.status;
+}
+
+int verb_status(void) {
+        /* status grows the last apply and the watcher's state with the watcher; today it is the
+         * per-module view of check. */
+        return verb_check();
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "engine.h"
+#include "policy.h"
+
+/* Options common to hardend and hardenctl, set by cli_parse_common(). */
+extern char *arg_config;
+extern char *arg_root;
+extern unsigned arg_only;
+extern bool arg_json;
+extern bool arg_force;
+
+/* getopt_long option values for the common options */
+enum {
+        ARG_VERSION = 0x100,
+        ARG_CONFIG,
+        ARG_ROOT,
+        ARG_ONLY,
+        ARG_JSON,
+        ARG_FORCE,
+        ARG_CONFIRM,
+        ARG_NO_PAGER,
+        _ARG_COMMON_MAX,
+};
+
+#define CLI_COMMON_OPTIONS                                              \
+        { "help", no_argument, NULL, 'h' },                             \
+        { "version", no_argument, NULL, ARG_VERSION },                  \
+        { "config", required_argument, NULL, ARG_CONFIG },              \
+        { "root", required_argument, NULL, ARG_ROOT },                  \
+        { "only", required_argument, NULL, ARG_ONLY },                  \
+        { "json", no_argument, NULL, ARG_JSON },                        \
+        { "force", no_argument, NULL, ARG_FORCE }
+
+/* Handles one common option: 1 handled, 0 not a common option, -EINVAL bad value (logged). */
+int cli_parse_common(int c, const char *optarg_value);
+void cli_free(void);
+
+/* Loads --config, else ROOT/etc/hardend/hardend.conf, else the built-in default. Errors are
+ * printed as FILE:LINE: message. */
+int cli_load_policy(Policy **ret);
+void cli_context_init(Context *c, const Policy *p);
+
+int verb_validate(const char *file);
+int verb_check(void);
+int verb_plan(void);
+int verb_apply(void);
+int verb_status(void);

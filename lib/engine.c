@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "strv.h"
+
+static const char *const module_table[_MODULE_MAX] = {
+        [MODULE_FIREWALL] = "firewall",
+        [MODULE_SSH] = "ssh",
+        [MODULE_ADMIN] = "admin",
+        [MODULE_SERVICES] = "services",
+};
+
+const char *module_id_to_string(ModuleId id) {
+        return id >= 0 && id < _MODULE_MAX ? module_table[id] : NULL;
+}
+
+ModuleId module_id_from_string(const char *s) {
+        for (int i = 0; s && i < _MODULE_MAX; i++)
+                if (streq(module_table[i], s))
+                        return (ModuleId) i;
+        return _MODULE_INVALID;
+}
+
+int module_mask_from_string(const char *s, unsigned *ret, char **ret_bad) {
+        _cleanup_strv_free_ char **words = NULL;
+        unsigned mask = 0;
+        int r;
+
+        r = strv_split(s, ",", &words);
+        if (r < 0)
+                return r;
+        if (strv_isempty(words)) {
+                *ret_bad = strdup(s);
+                return -EINVAL;
+        }
+        STRV_FOREACH(w, words) {
+                ModuleId id = module_id_from_string(*w);
+
+                if (id < 0) {
+                        *ret_bad = strdup(*w);
+                        return -EINVAL;
+                }
+                mask |= 1u << id;
+        }
+        *ret = mask;
+        return 0;
+}
+
+void context_done(Context *c) {
+        c->bus = sd_bus_flush_close_unref(c->bus);
+}
+
+int context_get_bus(Context *c, sd_bus **ret) {
+        if (!c->bus_tried) {
+                c->bus_tried = true;
+                if (!c->live)
+                        c->bus_error = -EOPNOTSUPP;
+                else {
+                        int r = sd_bus_open_system(&c->bus);
+
+                        c->bus_error = r < 0 ? r : 0;
+                }
+        }
+        if (c->bus_error < 0)
+                return c->bus_error;
+        *ret = c->bus;
+        return 0;
+}
+
+bool context_module_selected(const Context *c, ModuleId id) {
+        return c->only == 0 || (c->only & (1u << id));
+}
+
+void outcome_done(Outcome *o) {
+        o->changes = strv_free(o->changes);
+        free(o->error);
+        o->error = NULL;
+}
+
+int outcome_change(Outcome *o, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        return strv_consume(&o->changes, s);
+}
+
+int outcome_fail(Outcome *o, int r, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+
+        if (o->error)
+                return r;
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) >= 0)
+                o->error = s;
+        va_end(ap);
+        return r;
+}
+
+void apply_result_done(ApplyResult *a) {
+        finding_list_done(&a->before);
+        finding_list_done(&a->after);
+        for (size_t i = 0; i < a->n_modules; i++)
+                outcome_done(&a->modules[i].outcome);
+        *a = (ApplyResult){};
+}
+
+static bool module_active(const Context *c, const Module *m) {
+        return context_module_selected(c, m->id) && m->enabled(c->policy);
+}
+
+static int probe_one(Context *c, const Module *m, FindingList *out) {
+        int r = m->probe(c, out);
+
+        if (r < 0) {
+                _cleanup_free_ char *why = NULL;
+
+                if (asprintf(&why, "probe failed: %s", strerror(-r)) < 0)
+                        return -ENOMEM;
+                return finding_add(out, &(Finding){ .module = (char *) m->name,
+                                                     .check = "probe",
+                                                     .subject = (char *) m->name,
+                                                     .kind = FINDING_UNKNOWN,
+                                                     .severity = SEVERITY_MEDIUM,
+                                                     .actual = why });
+        }
+        return 0;
+}
+
+int engine_probe(Context *c, const Module *const *modules, size_t n, FindingList *out) {
+        for (size_t i = 0; i < n; i++) {
+                int r;
+
+                if (!module_active(c, modules[i]))
+                        continue;
+                r = probe_one(c, modules[i], out);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult *ret) {
+        ApplyResult a = {};
+        int r = 0;
+
+        if (n > _MODULE_MAX)
+                return -E2BIG;
+
+        r = engine_probe(c, modules, n, &a.before);
+        if (r < 0)
+                goto finish;
+
+        for (size_t i = 0; i < n; i++) {
+                ModuleResult *mr = &a.modules[a.n_modules++];
+
+                mr->module = modules[i];
+                mr->ran = module_active(c, modules[i]) &&
+                          finding_list_count_fixable(&a.before, modules[i]->name) > 0;
+        }
+
+        /* Every check that could refuse runs before anything is changed. */
+        for (size_t i = 0; i < a.n_modules; i++) {
+                ModuleResult *mr = &a.modules[i];
+
+                if (!mr->ran || !mr->module->preflight)
+                        continue;
+                mr->r = mr->module->preflight(c, &a.before, &mr->outcome);
+                if (mr->r < 0) {
+                        a.refused = true;
+                        a.status = mr->r == -EPERM ? EXIT_REFUSED : EXIT_FAILED;
+                        goto finish;
+                }
+        }
+
+        for (size_t i = 0; i < a.n_modules; i++) {
+                ModuleResult *mr = &a.modules[i];
+                _cleanup_(finding_list_done) FindingList mine = {};
+
+                if (!mr->ran)
+                        continue;
+                r = finding_list_append(&mine, &a.before, mr->module->name);
+                if (r < 0)
+                        goto finish;
+                mr->r = mr->module->apply(c, &mine, &mr->outcome);
+                if (!strv_isempty(mr->outcome.changes))
+                        a.changed = true;
+                if (mr->r < 0 && a.status == EXIT_COMPLIANT)
+                        a.status = EXIT_FAILED;
+        }
+
+        /* Read back what was changed: an apply that did not converge is a failure. */
+        for (size_t i = 0; i < a.n_modules; i++) {
+                ModuleResult *mr = &a.modules[i];
+
+                if (!mr->ran || mr->r < 0)
+                        continue;
+                r = probe_one(c, mr->module, &a.after);
+                if (r < 0)
+                        goto finish;
+                if (finding_list_count_fixable(&a.after, mr->module->name) > 0) {
+                        mr->r = -EPROTO;
+                        (void) outcome_fail(&mr->outcome, -EPROTO, "the state still differs from the policy after apply");
+                        a.status = EXIT_FAILED;
+                }
+        }
+        r = 0;
+
+finish:
+        if (r < 0) {
+                apply_result_done(&a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+static const char *const module_state_table[_MODULE_STATE_MAX] = {
+        [MODULE_STATE_COMPLIANT] = "compliant",
+        [MODULE_STATE_DRIFTED] = "drifted",
+        [MODULE_STATE_UNKNOWN] = "unknown",
+        [MODULE_STATE_DISABLED] = "disabled",
+        [MODULE_STATE_SKIPPED] = "skipped",
+};
+
+const char *module_state_to_string(ModuleState s) {
+        return s >= 0 && s < _MODULE_STATE_MAX ? module_state_table[s] : NULL;
+}
+
+ModuleState engine_module_state(const Context *c, const Module *m, const FindingList *l) {
+        if (!context_module_selected(c, m->id))
+                return MODULE_STATE_SKIPPED;
+        if (!m->enabled(c->policy))
+                return MODULE_STATE_DISABLED;
+        if (finding_list_count(l, m->name, FINDING_DRIFT) > 0)
+                return MODULE_STATE_DRIFTED;
+        if (finding_list_count(l, m->name, FINDING_UNKNOWN) > 0)
+                return MODULE_STATE_UNKNOWN;
+        return MODULE_STATE_COMPLIANT;
+}
+
+ExitStatus engine_check_status(const FindingList *l) {
+        return finding_list_count(l, NULL, FINDING_DRIFT) > 0 ? EXIT_DRIFT : EXIT_COMPLIANT;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "finding.h"
+#include "policy.h"
+
+/* Exit codes of every command (DESIGN.md). */
+typedef enum ExitStatus {
+        EXIT_COMPLIANT = 0, /* compliant / applied */
+        EXIT_DRIFT = 1,     /* drift found (check, status) */
+        EXIT_USAGE = 2,     /* usage or config error; nothing changed */
+        EXIT_REFUSED = 3,   /* refused for safety; nothing changed */
+        EXIT_FAILED = 4,    /* a system operation failed */
+} ExitStatus;
+
+typedef enum ModuleId {
+        MODULE_FIREWALL,
+        MODULE_SSH,
+        MODULE_ADMIN,
+        MODULE_SERVICES,
+        _MODULE_MAX,
+        _MODULE_INVALID = -EINVAL,
+} ModuleId;
+
+const char *module_id_to_string(ModuleId id);
+ModuleId module_id_from_string(const char *s);
+/* "firewall,ssh" -> bit mask of ModuleId; -EINVAL names the bad word in *ret_bad */
+int module_mask_from_string(const char *s, unsigned *ret, char **ret_bad);
+
+typedef struct Context {
+        const Policy *policy;
+        const char *root;           /* "/" for the live system, else an image tree */
+        bool live;                  /* root is "/" */
+        unsigned only;              /* bit mask of ModuleId; 0: every module */
+        bool force;                 /* --force: override the anti-lockout refusals */
+        const char *ssh_connection; /* $SSH_CONNECTION of the caller, or NULL */
+        /* the system bus, connected on first use by context_get_bus() */
+        sd_bus *bus;
+        int bus_error;
+        bool bus_tried;
+} Context;
+
+void context_done(Context *c);
+/* The system bus; -errno (cached) when it cannot be reached or the root is not live. */
+int context_get_bus(Context *c, sd_bus **ret);
+bool context_module_selected(const Context *c, ModuleId id);
+
+/* The result of one module's preflight or apply, for the face to report. */
+typedef struct Outcome {
+        char **changes; /* what was done, in order */
+        char *error;    /* what failed or why it was refused */
+} Outcome;
+
+void outcome_done(Outcome *o);
+int outcome_change(Outcome *o, const char *fmt, ...) _printf_(2, 3);
+/* Sets the error text (the first one wins) and returns r. */
+int outcome_fail(Outcome *o, int r, const char *fmt, ...) _printf_(3, 4);
+
+typedef struct Module {
+        ModuleId id;
+        const char *name; /* the policy section */
+        bool (*enabled)(const Policy *p);
+        /* Reads the actual state and appends findings; never changes anything. A failure to read a
+         * part is an FINDING_UNKNOWN finding, not an error; an error return is for the unexpected. */
+        int (*probe)(Context *c, FindingList *out);
+        /* Runs before any module changes anything, with every selected module's findings.
+         * Return -EPERM to refuse for safety (exit 3, unless forced where the module allows it),
+         * another -errno for a failed check (exit 4); set o->error. May be NULL. */
+        int (*preflight)(Context *c, const FindingList *all, Outcome *o);
+        /* Fixes this module's fixable findings (mine); records each change in o. */
+        int (*apply)(Context *c, const FindingList *mine, Outcome *o);
+} Module;
+
+/* Per-module report of engine_apply(). */
+typedef struct ModuleResult {
+        const Module *module;
+        bool ran;          /* it had something to do */
+        int r;             /* <0: failed */
+        Outcome outcome;
+} ModuleResult;
+
+typedef struct ApplyResult {
+        FindingList before;    /* findings of the first probe */
+        FindingList after;     /* findings of the verifying probe (modules that changed) */
+        ModuleResult modules[_MODULE_MAX];
+        size_t n_modules;
+        ExitStatus status;
+        bool refused;          /* a preflight refused: nothing was changed */
+        bool changed;          /* something was changed */
+} ApplyResult;
+
+void apply_result_done(ApplyResult *a);
+
+/* Probes every selected, enabled module. A module whose probe fails outright gets an UNKNOWN finding. */
+int engine_probe(Context *c, const Module *const *modules, size_t n, FindingList *out);
+/* Probe, preflight every module that has drift, apply in order, then verify. */
+int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult *ret);
+typedef enum ModuleState {
+        MODULE_STATE_COMPLIANT,
+        MODULE_STATE_DRIFTED,
+        MODULE_STATE_UNKNOWN,
+        MODULE_STATE_DISABLED, /* "enable = false" in the policy */
+        MODULE_STATE_SKIPPED,  /* not selected with --only */
+        _MODULE_STATE_MAX,
+        _MODULE_STATE_INVALID = -EINVAL,
+} ModuleState;
+
+const char *module_state_to_string(ModuleState s);
+ModuleState engine_module_state(const Context *c, const Module *m, const FindingList *l);
+
+/* Exit status for check/status: drift -> 1 */
+ExitStatus engine_check_status(const FindingList *l);

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "modules.h"
+
+const Module *const hardend_modules[] = {
+        NULL,
+};
+
+const size_t hardend_n_modules = ELEMENTSOF(hardend_modules) - 1;

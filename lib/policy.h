@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "macro.h"
+#include "sshkey.h"
+
+#define POLICY_DEFAULT_PATH SYSCONFDIR "/hardend/hardend.conf"
+#define POLICY_BUILTIN_NAME "(built-in default)"
+
+typedef enum ForwardPolicy {
+        FORWARD_POLICY_DROP,
+        FORWARD_POLICY_ACCEPT,
+        _FORWARD_POLICY_MAX,
+        _FORWARD_POLICY_INVALID = -EINVAL,
+} ForwardPolicy;
+
+typedef enum PermitRootLogin {
+        PERMIT_ROOT_LOGIN_NO,
+        PERMIT_ROOT_LOGIN_PROHIBIT_PASSWORD,
+        _PERMIT_ROOT_LOGIN_MAX,
+        _PERMIT_ROOT_LOGIN_INVALID = -EINVAL,
+} PermitRootLogin;
+
+typedef enum SudoMode {
+        SUDO_NOPASSWD,
+        SUDO_PASSWORD,
+        _SUDO_MODE_MAX,
+        _SUDO_MODE_INVALID = -EINVAL,
+} SudoMode;
+
+typedef enum WatchMode {
+        WATCH_MODE_REPORT,
+        WATCH_MODE_REPAIR,
+        _WATCH_MODE_MAX,
+        _WATCH_MODE_INVALID = -EINVAL,
+} WatchMode;
+
+typedef struct Cidr {
+        int family; /* AF_INET or AF_INET6 */
+        union {
+                struct in_addr in;
+                struct in6_addr in6;
+        } addr;
+        unsigned prefixlen;
+} Cidr;
+
+typedef struct FwAllow {
+        uint16_t port;
+        int proto;       /* IPPROTO_TCP or IPPROTO_UDP */
+        Cidr *sources;   /* NULL with n_sources == 0: from anywhere, both families */
+        size_t n_sources;
+        unsigned line;
+} FwAllow;
+
+typedef struct FirewallPolicy {
+        bool enable;
+        bool ipv6;
+        bool allow_icmp;
+        bool reject_tail;
+        ForwardPolicy forward_policy;
+        FwAllow *allow;
+        size_t n_allow;
+        bool rate_limit;
+        unsigned rate_hits;
+        unsigned rate_seconds;
+        unsigned line;
+} FirewallPolicy;
+
+typedef struct SshPolicy {
+        bool enable;
+        PermitRootLogin permit_root_login;
+        bool password_authentication;
+        uint16_t port;
+        char **allow_groups; /* never NULL after load */
+        unsigned max_auth_tries;
+        bool strong_crypto;
+        bool require_key;
+        unsigned line;
+        unsigned port_line;
+} SshPolicy;
+
+typedef struct AdminPolicy {
+        bool enable;
+        char *user;
+        char *group;
+        SshKey *keys;
+        size_t n_keys;
+        SudoMode sudo;
+        char *password_hash; /* NULL when unset */
+        bool lock_root_password;
+        unsigned line;
+} AdminPolicy;
+
+typedef struct ListenerSpec {
+        int proto; /* IPPROTO_TCP or IPPROTO_UDP */
+        uint16_t port;
+} ListenerSpec;
+
+typedef struct ServicesPolicy {
+        bool enable;
+        char **disable; /* unit names; never NULL after load */
+        bool mask;
+        ListenerSpec *listeners_allow;
+        size_t n_listeners_allow;
+        unsigned line;
+} ServicesPolicy;
+
+typedef struct WatchPolicy {
+        unsigned interval; /* seconds */
+        WatchMode mode;
+} WatchPolicy;
+
+typedef struct Policy {
+        char *source; /* the file it was read from, or POLICY_BUILTIN_NAME */
+        unsigned version;
+        FirewallPolicy firewall;
+        SshPolicy ssh;
+        AdminPolicy admin;
+        ServicesPolicy services;
+        WatchPolicy watch;
+} Policy;
+
+typedef struct PolicyError {
+        char *file;
+        unsigned line; /* 0 when the error is not about a line (e.g. file not readable) */
+        char *message;
+} PolicyError;
+
+void policy_error_done(PolicyError *e);
+/* "FILE:LINE: message" */
+int policy_error_format(const PolicyError *e, char **ret);
+
+/* Each returns 0 and a new policy, or -EINVAL (bad config) / -errno (unreadable) with *error set. */
+int policy_load_string(const char *text, const char *name, Policy **ret, PolicyError *error);
+int policy_load_file(const char *path, Policy **ret, PolicyError *error);
+int policy_load_builtin(Policy **ret, PolicyError *error);
+
+/* The embedded default policy text (conf/hardend.conf at build time). */
+extern const char policy_builtin_text[];
+
+Policy *policy_free(Policy *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
+#define _cleanup_policy_free_ _cleanup_(policy_freep)
+
+const char *forward_policy_to_string(ForwardPolicy p);
+const char *permit_root_login_to_string(PermitRootLogin p);
+const char *sudo_mode_to_string(SudoMode m);
+const char *watch_mode_to_string(WatchMode m);
+const char *proto_to_string(int proto);
+
+/* "192.0.2.0/24", "2001:db8::/32" */
+int cidr_parse(const char *s, Cidr *ret, const char **ret_reason);
+int cidr_format(const Cidr *c, char **ret);
+bool cidr_contains(const Cidr *c, int family, const void *addr);
+
+/* Whether the firewall policy lets proto/port in from addr (family AF_INET or AF_INET6). */
+bool policy_firewall_allows(const FirewallPolicy *fw, int proto, uint16_t port, int family, const void *addr);
+
+bool valid_user_name(const char *s);
+bool valid_unit_name(const char *s);

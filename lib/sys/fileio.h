@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/* Every path here is absolute and taken below a root prefix ("/" or NULL for the live system, or an
+ * image tree for --root). Below the root, no symlink is followed on the way to a file we write. */
+
+#define UID_KEEP ((uid_t) -1)
+#define GID_KEEP ((gid_t) -1)
+#define READ_FILE_MAX (16u * 1024 * 1024)
+
+/* The steps of an atomic replace, replaceable so that tests can inject a failure at each. */
+typedef struct AtomicOps {
+        ssize_t (*write)(int fd, const void *buf, size_t n);
+        int (*fsync)(int fd);
+        int (*renameat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+} AtomicOps;
+
+extern const AtomicOps atomic_ops_default;
+
+bool root_is_live(const char *root);
+int path_join_root(const char *root, const char *path, char **ret);
+
+/* Opens directory dir below root, refusing symlinks below root. O_PATH unless flags say otherwise. */
+int open_dir_at_root(const char *root, const char *dir, int flags);
+/* Opens the parent of path (as above) and returns its fd, with the last component in *ret_base. */
+int open_parent_at_root(const char *root, const char *path, char **ret_base);
+
+/* Reads a whole file (at most max bytes, else -EFBIG). With nofollow, a symlink at any component
+ * below root is refused with -ELOOP. The data is NUL-terminated. */
+int read_file_at_root(const char *root, const char *path, bool nofollow, size_t max, char **ret,
+                      size_t *ret_len);
+
+/* temp file in the same directory, fchmod/fchown, fsync, rename over path, fsync the directory. A
+ * symlink at path is replaced, never followed. uid/gid UID_KEEP/GID_KEEP: owned by the caller.
+ * Leftover temp files of earlier, interrupted writes of the same file are removed first. */
+int write_file_atomic(const char *root, const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+                      gid_t gid, const AtomicOps *ops);
+
+/* Like write_file_atomic(), but does nothing when path already holds exactly data with that mode
+ * and owner. Returns 1 when it wrote, 0 when the file was already right. */
+int write_file_atomic_if_changed(const char *root, const char *path, const void *data, size_t len, mode_t mode,
+                                 uid_t uid, gid_t gid);
+
+/* Creates directory path (the last component) if missing, and sets its mode and owner; refuses a
+ * symlink or non-directory there with -ENOTDIR. Returns 1 when it created or changed something. */
+int ensure_dir_at_root(const char *root, const char *path, mode_t mode, uid_t uid, gid_t gid);
+
+/* lstat() below root, refusing symlinks in the directories on the way. */
+int lstat_at_root(const char *root, const char *path, struct stat *ret);
+
+/* Atomically points path at target (a new symlink renamed over whatever is there). */
+int symlink_atomic_at_root(const char *root, const char *target, const char *path);
+int readlink_at_root(const char *root, const char *path, char **ret);
+/* Removes a file or symlink; 0 when it was not there. */
+int unlink_at_root(const char *root, const char *path);
+
+/* Removes leftover ".#hardend.*" temp files of file base in directory fd. */
+int cleanup_stale_temps(int dir_fd, const char *base);

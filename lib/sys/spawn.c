@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../macro.h"
+#include "spawn.h"
+
+static const char *const clean_env[] = {
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "LC_ALL=C",
+        NULL,
+};
+
+typedef struct Buffer {
+        char *data;
+        size_t len;
+        size_t max;
+        bool truncated;
+} Buffer;
+
+static long long now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int buffer_read(Buffer *b, int fd) {
+        char chunk[16384];
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+
+        if (n < 0)
+                return errno == EINTR || errno == EAGAIN ? 1 : -errno;
+        if (n == 0)
+                return 0;
+        if (b->len + (size_t) n > b->max) {
+                b->truncated = true;
+                n = (ssize_t) (b->max - b->len);
+        }
+        if (n > 0) {
+                char *d = realloc(b->data, b->len + (size_t) n + 1);
+
+                if (!d)
+                        return -ENOMEM;
+                b->data = d;
+                memcpy(b->data + b->len, chunk, (size_t) n);
+                b->len += (size_t) n;
+                b->data[b->len] = 0;
+        }
+        return 1;
+}
+
+static void close_pipe(int p[2]) {
+        p[0] = safe_close(p[0]);
+        p[1] = safe_close(p[1]);
+}
+
+int spawn_run(const SpawnOptions *o, SpawnResult *ret) {
+        int out[2] = { -EBADF, -EBADF }, err[2] = { -EBADF, -EBADF }, in[2] = { -EBADF, -EBADF };
+        _cleanup_close_ int pidfd = -EBADF;
+        Buffer bo = {}, be = {};
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t none, all;
+        long long deadline;
+        const char *const *envp;
+        size_t in_off = 0;
+        bool timed_out = false;
+        int status = 0, r;
+        pid_t pid;
+
+        if (!o->argv || !o->argv[0] || o->argv[0][0] != '/')
+                return -EINVAL;
+        bo.max = be.max = o->max_output ?: 4 * 1024 * 1024;
+        envp = o->envp ?: clean_env;
+        deadline = now_ms() + (o->timeout_ms ?: 30000);
+
+        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || (o->stdin_data && pipe2(in, O_CLOEXEC) < 0)) {
+                r = -errno;
+                close_pipe(out);
+                close_pipe(err);
+                return r;
+        }
+
+        posix_spawn_file_actions_init(&fa);
+        if (o->stdin_data)
+                posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+        else
+                posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
+
+        /* Own process group, so that a timeout kills whatever the child started too; default
+         * signal dispositions and an empty mask, whatever ours are. */
+        posix_spawnattr_init(&attr);
+        sigemptyset(&none);
+        sigfillset(&all);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        posix_spawnattr_setpgroup(&attr, 0);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+
+        r = -posix_spawn(&pid, o->argv[0], &fa, &attr, (char *const *) o->argv, (char *const *) envp);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        out[1] = safe_close(out[1]);
+        err[1] = safe_close(err[1]);
+        in[0] = safe_close(in[0]);
+        if (r < 0) {
+                close_pipe(out);
+                close_pipe(err);
+                close_pipe(in);
+                return r;
+        }
+
+        pidfd = pidfd_open(pid, 0);
+        if (in[1] >= 0)
+                (void) fcntl(in[1], F_SETFL, O_NONBLOCK);
+        if (in[1] >= 0 && o->stdin_len == 0)
+                in[1] = safe_close(in[1]);
+
+        for (;;) {
+                struct pollfd p[4];
+                nfds_t n = 0;
+                long long left = deadline - now_ms();
+                int idx_out = -1, idx_err = -1, idx_in = -1, idx_pid = -1;
+
+                if (out[0] >= 0)
+                        idx_out = (int) n, p[n++] = (struct pollfd){ .fd = out[0], .events = POLLIN };
+                if (err[0] >= 0)
+                        idx_err = (int) n, p[n++] = (struct pollfd){ .fd = err[0], .events = POLLIN };
+                if (in[1] >= 0)
+                        idx_in = (int) n, p[n++] = (struct pollfd){ .fd = in[1], .events = POLLOUT };
+                if (out[0] < 0 && err[0] < 0) {
+                        /* output closed: wait for the exit itself, still bounded by the deadline */
+                        if (pidfd < 0)
+                                break;
+                        idx_pid = (int) n, p[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+                }
+                if (left <= 0) {
+                        timed_out = true;
+                        break;
+                }
+                if (poll(p, n, (int) (left > 60000 ? 60000 : left)) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                if (idx_pid >= 0 && p[idx_pid].revents)
+                        break;
+                if (idx_out >= 0 && p[idx_out].revents) {
+                        r = buffer_read(&bo, out[0]);
+                        if (r <= 0)
+                                out[0] = safe_close(out[0]);
+                        if (r < 0 && r != -ENOMEM)
+                                r = 0;
+                }
+                if (idx_err >= 0 && p[idx_err].revents) {
+                        r = buffer_read(&be, err[0]);
+                        if (r <= 0)
+                                err[0] = safe_close(err[0]);
+                        if (r < 0 && r != -ENOMEM)
+                                r = 0;
+                }
+                if (r == -ENOMEM)
+                        break;
+                if (idx_in >= 0 && p[idx_in].revents) {
+                        ssize_t w = write(in[1], o->stdin_data + in_off, o->stdin_len - in_off);
+
+                        if (w < 0 && errno != EAGAIN && errno != EINTR)
+                                in[1] = safe_close(in[1]);
+                        else if (w > 0 && (in_off += (size_t) w) >= o->stdin_len)
+                                in[1] = safe_close(in[1]);
+                }
+        }
+
+        if (timed_out || r < 0)
+                (void) kill(-pid, SIGKILL), (void) kill(pid, SIGKILL);
+        close_pipe(out);
+        close_pipe(err);
+        close_pipe(in);
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
+        if (r < 0 && r != -EINTR) {
+                free(bo.data);
+                free(be.data);
+                return r;
+        }
+
+        *ret = (SpawnResult){
+                .exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                .signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+                .timed_out = timed_out,
+                .truncated = bo.truncated || be.truncated,
+                .out = bo.data ?: strdup(""),
+                .out_len = bo.len,
+                .err = be.data ?: strdup(""),
+                .err_len = be.len,
+        };
+        if (!ret->out || !ret->err) {
+                spawn_result_done(ret);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+void spawn_result_done(SpawnResult *r) {
+        free(r->out);
+        free(r->err);
+        *r = (SpawnResult){};
+}
+
+bool spawn_result_ok(const SpawnResult *r) {
+        return !r->timed_out && r->signal == 0 && r->exit_code == 0;
+}
+
+int spawn_result_describe(const SpawnResult *r, const SpawnOptions *o, char **ret) {
+        int k;
+
+        if (r->timed_out)
+                k = asprintf(ret, "%s timed out after %u ms and was killed", o->argv[0], o->timeout_ms ?: 30000);
+        else if (r->signal)
+                k = asprintf(ret, "%s was killed by signal %s", o->argv[0], strsignal(r->signal));
+        else
+                k = asprintf(ret, "%s exited with status %i", o->argv[0], r->exit_code);
+        return k < 0 ? -ENOMEM : 0;
+}

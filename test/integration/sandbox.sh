@@ -1,0 +1,132 @@
+# Sourced by integration tests. Everything here runs in new network and mount namespaces, so
+# the host's firewall, files, users and units are never touched.
+#
+#   . "$(dirname "$0")/sandbox.sh"
+#   sandbox_enter "$@"       # re-executes the test inside unshare --net --mount
+#   sandbox_live_root        # /etc is a copy; /run, /var, /home, /root are empty tmpfs
+#   sandbox_image_root DIR   # a minimal Debian image tree for --root tests
+
+set -euo pipefail
+
+HARDENCTL=${HARDENCTL:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/daemon/hardenctl}
+HARDEND=${HARDEND:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/daemon/hardend}
+FAILURES=0
+PASSES=0
+
+sandbox_enter() {
+        if [ "$(id -u)" != 0 ]; then
+                echo "SKIP: integration tests need root (they run inside namespaces)"
+                exit 77
+        fi
+        if [ "${HARDEND_SANDBOX:-}" != 1 ]; then
+                exec env HARDEND_SANDBOX=1 unshare --net --mount --fork -- "$BASH" "$0" "$@"
+        fi
+        mount --make-rprivate /
+        ip link set lo up
+        SB=$(mktemp -d /tmp/hardend-sandbox.XXXXXX)
+        mount -t tmpfs -o mode=0755 tmpfs "$SB"
+        trap 'sandbox_leave' EXIT
+}
+
+sandbox_leave() {
+        local rc=$?
+        umount -l "$SB" 2>/dev/null || true
+        rmdir "$SB" 2>/dev/null || true
+        exit $rc
+}
+
+# The live system as the sandbox sees it: a private copy of the host's /etc bound over /etc,
+# and empty /run, /var, /home, /root, so no host service, bus or state can be reached or changed.
+sandbox_live_root() {
+        cp -a /etc "$SB/etc"
+        mount --bind "$SB/etc" /etc
+        local d
+        for d in /run /var /home /root; do
+                mount -t tmpfs -o mode=0755 tmpfs "$d"
+        done
+        chmod 0700 /root
+        mkdir -p /run/sshd /run/lock /var/lib /var/log /var/tmp /var/mail /var/spool /var/cache
+        chmod 1777 /var/tmp
+}
+
+# A minimal Debian 12 image tree: passwd, group, shadow, gshadow, login.defs, sudoers, skel,
+# and the unit directories.
+sandbox_image_root() {
+        local root=$1
+        mkdir -p "$root"/etc/{ssh/sshd_config.d,sudoers.d,skel,default,systemd/system} \
+                "$root"/{home,root,run,tmp,var/lib,var/mail,usr/lib/systemd/system,usr/sbin,usr/bin}
+        cat >"$root/etc/passwd" <<'PW'
+root:x:0:0:root:/root:/bin/bash
+daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
+bin:x:2:2:bin:/bin:/usr/sbin/nologin
+sys:x:3:3:sys:/dev:/usr/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+sshd:x:100:65534::/run/sshd:/usr/sbin/nologin
+PW
+        cat >"$root/etc/group" <<'GR'
+root:x:0:
+daemon:x:1:
+bin:x:2:
+sys:x:3:
+adm:x:4:
+sudo:x:27:
+users:x:100:
+nogroup:x:65534:
+GR
+        cat >"$root/etc/shadow" <<'SH'
+root:*:19800:0:99999:7:::
+daemon:*:19800:0:99999:7:::
+bin:*:19800:0:99999:7:::
+sys:*:19800:0:99999:7:::
+nobody:*:19800:0:99999:7:::
+sshd:*:19800:0:99999:7:::
+SH
+        cat >"$root/etc/gshadow" <<'GS'
+root:*::
+daemon:*::
+bin:*::
+sys:*::
+adm:*::
+sudo:*::
+users:*::
+nogroup:*::
+GS
+        chmod 0640 "$root/etc/shadow" "$root/etc/gshadow"
+        cp /etc/login.defs "$root/etc/login.defs"
+        [ -f /etc/default/useradd ] && cp /etc/default/useradd "$root/etc/default/useradd"
+        cp -a /etc/skel/. "$root/etc/skel/" 2>/dev/null || true
+        if [ -f /etc/sudoers ]; then cp /etc/sudoers "$root/etc/sudoers"; chmod 0440 "$root/etc/sudoers"; fi
+        if [ -f /usr/share/openssh/sshd_config ]; then
+                cp /usr/share/openssh/sshd_config "$root/etc/ssh/sshd_config"
+        elif [ -f /etc/ssh/sshd_config ]; then
+                cp /etc/ssh/sshd_config "$root/etc/ssh/sshd_config"
+        fi
+}
+
+pass() { PASSES=$((PASSES + 1)); echo "ok - $*"; }
+fail() { FAILURES=$((FAILURES + 1)); echo "not ok - $*"; }
+
+# expect_rc WANT CMD...: runs CMD, records a pass when it exits WANT
+expect_rc() {
+        local want=$1; shift
+        local rc=0
+        "$@" >"$SB/last.out" 2>"$SB/last.err" || rc=$?
+        if [ "$rc" = "$want" ]; then
+                pass "exit $want: $*"
+        else
+                fail "expected exit $want, got $rc: $*"
+                sed 's/^/    out: /' "$SB/last.out" | head -40
+                sed 's/^/    err: /' "$SB/last.err" | head -40
+        fi
+}
+
+# check_that DESCRIPTION CMD...: a pass when CMD succeeds
+check_that() {
+        local what=$1; shift
+        if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+finish() {
+        echo "$PASSES passed, $FAILURES failed"
+        [ "$FAILURES" = 0 ]
+}

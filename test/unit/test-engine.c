@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The engine with test modules: probe, preflight refusal, apply order, verification. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "engine.h"
+#include "strv.h"
+
+/* A fake subsystem per test module: "actual" is what probe reads, apply sets it to "want". */
+typedef struct FakeState {
+        int actual[_MODULE_MAX];
+        int want[_MODULE_MAX];
+        int apply_calls[_MODULE_MAX];
+        int preflight_result[_MODULE_MAX];
+        bool apply_breaks[_MODULE_MAX]; /* apply claims success but changes nothing */
+        int apply_order[8];
+        int n_applied;
+} FakeState;
+
+static FakeState fake;
+
+static bool fake_enabled(const Policy *p) {
+        return true;
+}
+
+static int fake_probe_id(ModuleId id, FindingList *out) {
+        char e[16], a[16];
+
+        if (fake.actual[id] == fake.want[id])
+                return 0;
+        snprintf(e, sizeof(e), "%d", fake.want[id]);
+        snprintf(a, sizeof(a), "%d", fake.actual[id]);
+        return finding_add(out, &(Finding){ .module = (char *) module_id_to_string(id), .check = "value",
+                                             .subject = "x", .kind = FINDING_DRIFT, .severity = SEVERITY_HIGH,
+                                             .fixable = true, .expected = e, .actual = a });
+}
+
+static int fake_apply_id(ModuleId id, Outcome *o) {
+        fake.apply_calls[id]++;
+        fake.apply_order[fake.n_applied++] = id;
+        if (!fake.apply_breaks[id])
+                fake.actual[id] = fake.want[id];
+        return outcome_change(o, "set x to %d", fake.want[id]);
+}
+
+#define FAKE_MODULE(ID, lower)                                                                      \
+        static int lower##_probe(Context *c, FindingList *out) {                                   \
+                return fake_probe_id(ID, out);                                                      \
+        }                                                                                           \
+        static int lower##_preflight(Context *c, const FindingList *all, Outcome *o) {              \
+                if (fake.preflight_result[ID] < 0)                                                  \
+                        return outcome_fail(o, fake.preflight_result[ID], "refused by test");       \
+                return 0;                                                                           \
+        }                                                                                           \
+        static int lower##_apply(Context *c, const FindingList *mine, Outcome *o) {                 \
+                ck_assert_uint_gt(mine->n, 0);                                                      \
+                return fake_apply_id(ID, o);                                                        \
+        }                                                                                           \
+        static const Module lower##_module = { ID, #lower, fake_enabled, lower##_probe,             \
+                                               lower##_preflight, lower##_apply };
+
+FAKE_MODULE(MODULE_FIREWALL, firewall)
+FAKE_MODULE(MODULE_SSH, ssh)
+FAKE_MODULE(MODULE_ADMIN, admin)
+
+static const Module *const mods[] = { &firewall_module, &ssh_module, &admin_module };
+
+static void setup(void) {
+        fake = (FakeState){};
+}
+
+START_TEST(test_compliant) {
+        Context c = { .root = "/" };
+        ApplyResult a = {};
+
+        ck_assert_int_eq(engine_apply(&c, mods, 3, &a), 0);
+        ck_assert_int_eq(a.status, EXIT_COMPLIANT);
+        ck_assert(!a.changed);
+        ck_assert_int_eq(fake.apply_calls[MODULE_SSH], 0);
+        apply_result_done(&a);
+}
+END_TEST
+
+START_TEST(test_apply_in_order_and_only_drifted) {
+        Context c = { .root = "/" };
+        ApplyResult a = {};
+
+        fake.want[MODULE_FIREWALL] = 1;
+        fake.want[MODULE_ADMIN] = 2;
+        ck_assert_int_eq(engine_apply(&c, mods, 3, &a), 0);
+        ck_assert_int_eq(a.status, EXIT_COMPLIANT);
+        ck_assert(a.changed);
+        ck_assert_int_eq(fake.n_applied, 2);
+        ck_assert_int_eq(fake.apply_order[0], MODULE_FIREWALL);
+        ck_assert_int_eq(fake.apply_order[1], MODULE_ADMIN);
+        ck_assert_int_eq(fake.apply_calls[MODULE_SSH], 0);
+        ck_assert_uint_eq(a.before.n, 2);
+        ck_assert_uint_eq(a.after.n, 0);
+        apply_result_done(&a);
+}
+END_TEST
+
+START_TEST(test_refusal_changes_nothing) {
+        Context c = { .root = "/" };
+        ApplyResult a = {};
+
+        fake.want[MODULE_FIREWALL] = 1;
+        fake.want[MODULE_SSH] = 1;
+        fake.preflight_result[MODULE_SSH] = -EPERM;
+        ck_assert_int_eq(engine_apply(&c, mods, 3, &a), 0);
+        ck_assert_int_eq(a.status, EXIT_REFUSED);
+        ck_assert(a.refused);
+        ck_assert_int_eq(fake.n_applied, 0); /* the firewall, first in order, was not applied either */
+        ck_assert_str_eq(a.modules[1].outcome.error, "refused by test");
+        apply_result_done(&a);
+}
+END_TEST
+
+START_TEST(test_preflight_failure_is_exit_4) {
+        Context c = { .root = "/" };
+        ApplyResult a = {};
+
+        fake.want[MODULE_ADMIN] = 1;
+        fake.preflight_result[MODULE_ADMIN] = -ENOENT;
+        ck_assert_int_eq(engine_apply(&c, mods, 3, &a), 0);
+        ck_assert_int_eq(a.status, EXIT_FAILED);
+        ck_assert_int_eq(fake.n_applied, 0);
+        apply_result_done(&a);
+}
+END_TEST
+
+START_TEST(test_unconverged_apply_fails) {
+        Context c = { .root = "/" };
+        ApplyResult a = {};
+
+        fake.want[MODULE_SSH] = 5;
+        fake.apply_breaks[MODULE_SSH] = true;
+        ck_assert_int_eq(engine_apply(&c, mods, 3, &a), 0);
+        ck_assert_int_eq(a.status, EXIT_FAILED);
+        ck_assert_int_lt(a.modules[1].r, 0);
+        ck_assert_uint_eq(a.after.n, 1);
+        apply_result_done(&a);
+}
+END_TEST
+
+START_TEST(test_only_limits_probe_and_apply) {
+        Context c = { .root = "/", .only = 1u << MODULE_SSH };
+        FindingList l = {};
+        ApplyResult a = {};
+
+        fake.want[MODULE_FIREWALL] = 1;
+        fake.want[MODULE_SSH] = 1;
+        ck_assert_int_eq(engine_probe(&c, mods, 3, &l), 0);
+        ck_assert_uint_eq(l.n, 1);
+        ck_assert_str_eq(l.items[0].module, "ssh");
+        ck_assert_int_eq(engine_module_state(&c, &firewall_module, &l), MODULE_STATE_SKIPPED);
+        ck_assert_int_eq(engine_module_state(&c, &ssh_module, &l), MODULE_STATE_DRIFTED);
+        ck_assert_int_eq(engine_check_status(&l), EXIT_DRIFT);
+        finding_list_done(&l);
+
+        ck_assert_int_eq(engine_apply(&c, mods, 3, &a), 0);
+        ck_assert_int_eq(fake.apply_calls[MODULE_FIREWALL], 0);
+        ck_assert_int_eq(fake.apply_calls[MODULE_SSH], 1);
+        apply_result_done(&a);
+}
+END_TEST
+
+START_TEST(test_module_mask) {
+        unsigned m = 0;
+        char *bad = NULL;
+
+        ck_assert_int_eq(module_mask_from_string("firewall,services", &m, &bad), 0);
+        ck_assert_uint_eq(m, (1u << MODULE_FIREWALL) | (1u << MODULE_SERVICES));
+        ck_assert_int_eq(module_mask_from_string("firewall,sshd", &m, &bad), -EINVAL);
+        ck_assert_str_eq(bad, "sshd");
+        free(bad);
+        bad = NULL;
+        ck_assert_int_eq(module_mask_from_string(",", &m, &bad), -EINVAL);
+        free(bad);
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("engine");
+        TCase *tc = tcase_create("core");
+        SRunner *sr;
+        int failed;
+
+        tcase_add_checked_fixture(tc, setup, NULL);
+        tcase_add_test(tc, test_compliant);
+        tcase_add_test(tc, test_apply_in_order_and_only_drifted);
+        tcase_add_test(tc, test_refusal_changes_nothing);
+        tcase_add_test(tc, test_preflight_failure_is_exit_4);
+        tcase_add_test(tc, test_unconverged_apply_fails);
+        tcase_add_test(tc, test_only_limits_probe_and_apply);
+        tcase_add_test(tc, test_module_mask);
+        suite_add_tcase(s, tc);
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
