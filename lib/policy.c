@@ -11,6 +11,7 @@
 
 typedef struct Parser {
         const char *file;
+        const char *text; /* the source, to pin array elements to their lines */
         PolicyError *error;
 } Parser;
 
@@ -403,11 +404,48 @@ static int get_strings(Parser *p, const config_setting_t *group, const char *pat
         return 1;
 }
 
-static int elem_line(const config_setting_t *e) {
-        unsigned l = config_setting_source_line(e);
+/* libconfig gives an array element the line of the token after it, which for the last element
+ * of a multi-line array is the line of the closing bracket. Walk back from there to the line that
+ * holds the element's string literal. */
+static unsigned string_elem_line(const Parser *p, const config_setting_t *e) {
+        _cleanup_free_ char *needle = NULL;
+        const char *value = config_setting_get_string(e);
+        unsigned reported = (unsigned) config_setting_source_line(e), n = 0;
+        const char *lines[4096];
+        size_t len = 0;
+        char *q;
 
-        return (int) (l > 0 ? l : config_setting_source_line(config_setting_parent(e)));
+        if (reported == 0)
+                reported = (unsigned) config_setting_source_line(config_setting_parent(e));
+        if (!p->text || !value || reported == 0)
+                return reported;
+        needle = malloc(strlen(value) * 2 + 3);
+        if (!needle)
+                return reported;
+        q = needle;
+        *q++ = '"';
+        for (const char *c = value; *c; c++) {
+                if (*c == '"' || *c == '\\')
+                        *q++ = '\\';
+                *q++ = *c;
+        }
+        *q++ = '"';
+        *q = 0;
+        len = strlen(needle);
+
+        for (const char *l = p->text; l && n < ELEMENTSOF(lines) && n < reported; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+                lines[n++] = l;
+        for (unsigned i = n; i > 0; i--) {
+                const char *start = lines[i - 1], *end = strchr(start, '\n');
+                size_t ll = end ? (size_t) (end - start) : strlen(start);
+
+                if (memmem(start, ll, needle, len))
+                        return i;
+        }
+        return reported;
 }
+
+#define elem_line(e) string_elem_line(p, e)
 
 /* ---- sections ---- */
 
@@ -422,10 +460,10 @@ static int each_source(Parser *p, const config_setting_t *e, const char *path, s
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return fail_at(p, (unsigned) elem_line(e), "%s[%zu]: \"%s\" %s", path, i, v, reason);
+                return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" %s", path, i, v, reason);
         for (size_t j = 0; j < a->n_sources; j++)
                 if (!memcmp(&a->sources[j], &c, sizeof(c)))
-                        return fail_at(p, (unsigned) elem_line(e), "%s[%zu]: \"%s\" is listed twice", path, i, v);
+                        return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" is listed twice", path, i, v);
         m = reallocarray(a->sources, a->n_sources + 1, sizeof(Cidr));
         if (!m)
                 return -ENOMEM;
@@ -555,9 +593,9 @@ static int each_group(Parser *p, const config_setting_t *e, const char *path, si
         char ***l = userdata;
 
         if (!valid_user_name(v))
-                return fail_at(p, (unsigned) elem_line(e), "%s[%zu]: \"%s\" is not a valid group name", path, i, v);
+                return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" is not a valid group name", path, i, v);
         if (strv_contains(*l, v))
-                return fail_at(p, (unsigned) elem_line(e), "%s[%zu]: \"%s\" is listed twice", path, i, v);
+                return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" is listed twice", path, i, v);
         return strv_extend(l, v);
 }
 
@@ -610,13 +648,13 @@ static int each_key(Parser *p, const config_setting_t *e, const char *path, size
         if (r == -ENOMEM)
                 return r;
         if (r == -ENODATA)
-                return fail_at(p, (unsigned) elem_line(e), "%s[%zu]: empty key line", path, i);
+                return fail_at(p, elem_line(e), "%s[%zu]: empty key line", path, i);
         if (r < 0)
-                return fail_at(p, (unsigned) elem_line(e), "%s[%zu]: bad key line: %s", path, i, reason);
+                return fail_at(p, elem_line(e), "%s[%zu]: bad key line: %s", path, i, reason);
         for (size_t j = 0; j < a->n_keys; j++)
                 if (sshkey_equal(&a->keys[j], &k)) {
                         sshkey_done(&k);
-                        return fail_at(p, (unsigned) elem_line(e), "%s[%zu]: the same key as %s[%zu]", path, i, path, j);
+                        return fail_at(p, elem_line(e), "%s[%zu]: the same key as %s[%zu]", path, i, path, j);
                 }
         m = reallocarray(a->keys, a->n_keys + 1, sizeof(SshKey));
         if (!m) {
@@ -689,11 +727,11 @@ static int each_unit(Parser *p, const config_setting_t *e, const char *path, siz
         char ***l = userdata;
 
         if (!valid_unit_name(v))
-                return fail_at(p, (unsigned) elem_line(e),
+                return fail_at(p, elem_line(e),
                                "%s[%zu]: \"%s\" is not a unit name (name.service, .socket, .timer or .path)",
                                path, i, v);
         if (strv_contains(*l, v))
-                return fail_at(p, (unsigned) elem_line(e), "%s[%zu]: \"%s\" is listed twice", path, i, v);
+                return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" is listed twice", path, i, v);
         return strv_extend(l, v);
 }
 
@@ -710,17 +748,17 @@ static int each_listener(Parser *p, const config_setting_t *e, const char *path,
         else if ((port = startswith(v, "udp/")))
                 l.proto = IPPROTO_UDP;
         else
-                return fail_at(p, (unsigned) elem_line(e), "%s[%zu]: \"%s\" must be \"tcp/PORT\" or \"udp/PORT\"",
+                return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" must be \"tcp/PORT\" or \"udp/PORT\"",
                                path, i, v);
         errno = 0;
         x = strtoul(port, &end, 10);
         if (!*port || *port == '-' || *port == '+' || *end || errno || x < 1 || x > 65535)
-                return fail_at(p, (unsigned) elem_line(e), "%s[%zu]: \"%s\" has a port out of range (1-65535)", path,
+                return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" has a port out of range (1-65535)", path,
                                i, v);
         l.port = (uint16_t) x;
         for (size_t j = 0; j < s->n_listeners_allow; j++)
                 if (s->listeners_allow[j].proto == l.proto && s->listeners_allow[j].port == l.port)
-                        return fail_at(p, (unsigned) elem_line(e), "%s[%zu]: \"%s\" is listed twice", path, i, v);
+                        return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" is listed twice", path, i, v);
         m = reallocarray(s->listeners_allow, s->n_listeners_allow + 1, sizeof(ListenerSpec));
         if (!m)
                 return -ENOMEM;
@@ -950,8 +988,9 @@ static int policy_parse(Parser *p, config_t *cfg, Policy **ret) {
         return 0;
 }
 
-static int policy_load(config_t *cfg, int read_ok, const char *name, Policy **ret, PolicyError *error) {
-        Parser p = { .file = name, .error = error };
+static int policy_load(config_t *cfg, int read_ok, const char *text, const char *name, Policy **ret,
+                       PolicyError *error) {
+        Parser p = { .file = name, .text = text, .error = error };
         int r;
 
         *error = (PolicyError){};
@@ -989,7 +1028,7 @@ int policy_load_string(const char *text, const char *name, Policy **ret, PolicyE
                         return fail_at(&p, line, "@include is not supported: a policy is one file");
                 }
         }
-        r = policy_load(&cfg, config_read_string(&cfg, text), name, ret, error);
+        r = policy_load(&cfg, config_read_string(&cfg, text), text, name, ret, error);
         config_destroy(&cfg);
         return r;
 }

@@ -60,8 +60,15 @@ int open_dir_at_root(const char *root, const char *dir, int flags) {
                 if (streq(c, "."))
                         continue;
                 nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (nfd < 0)
-                        return errno == ENOTDIR ? -ENOTDIR : -errno;
+                if (nfd < 0) {
+                        struct stat st;
+                        int r = -errno;
+
+                        /* a symlink on the way is refused as such, not as "not a directory" */
+                        if (r == -ENOTDIR && fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISLNK(st.st_mode))
+                                return -ELOOP;
+                        return r;
+                }
                 safe_close(fd);
                 fd = nfd;
         }

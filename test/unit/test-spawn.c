@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "sys/spawn.h"
+#include "test-main.h"
+
+static int run(const char *const *argv, unsigned timeout_ms, SpawnResult *r) {
+        SpawnOptions o = { .argv = argv, .timeout_ms = timeout_ms };
+
+        return spawn_run(&o, r);
+}
+
+START_TEST(test_exit_codes) {
+        SpawnResult r = {};
+
+        ck_assert_int_eq(run((const char *[]){ "/bin/true", NULL }, 0, &r), 0);
+        ck_assert(spawn_result_ok(&r));
+        spawn_result_done(&r);
+        ck_assert_int_eq(run((const char *[]){ "/bin/sh", "-c", "exit 7", NULL }, 0, &r), 0);
+        ck_assert_int_eq(r.exit_code, 7);
+        ck_assert(!spawn_result_ok(&r));
+        spawn_result_done(&r);
+        ck_assert_int_eq(run((const char *[]){ "/bin/sh", "-c", "kill -TERM $$", NULL }, 0, &r), 0);
+        ck_assert_int_eq(r.signal, SIGTERM);
+        ck_assert_int_eq(r.exit_code, -1);
+        spawn_result_done(&r);
+}
+END_TEST
+
+START_TEST(test_refuses_relative_and_missing) {
+        SpawnResult r = {};
+
+        ck_assert_int_eq(run((const char *[]){ "true", NULL }, 0, &r), -EINVAL);
+        ck_assert_int_eq(run((const char *[]){ "/nonexistent/prog", NULL }, 0, &r), -ENOENT);
+}
+END_TEST
+
+/* The child and what it started are killed at the timeout, not waited for. */
+START_TEST(test_timeout_kills) {
+        SpawnResult r = {};
+        struct timespec a, b;
+        char *d = NULL;
+        long ms;
+
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        ck_assert_int_eq(run((const char *[]){ "/bin/sh", "-c", "sleep 30 & sleep 30", NULL }, 300, &r), 0);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+        ck_assert(r.timed_out);
+        ck_assert_int_eq(r.signal, SIGKILL);
+        ck_assert_int_lt(ms, 5000);
+        ck_assert_int_eq(spawn_result_describe(&r, &(SpawnOptions){ .argv = (const char *[]){ "/bin/sh", NULL }, .timeout_ms = 300 },
+                                               &d),
+                         0);
+        ck_assert_str_eq(d, "/bin/sh timed out after 300 ms and was killed");
+        free(d);
+        spawn_result_done(&r);
+}
+END_TEST
+
+/* Arguments reach the child byte for byte: no shell ever sees them. */
+START_TEST(test_metacharacters) {
+        const char *evil = "$(touch /tmp/hardend-pwned); `id` | rm -rf / ; 'q' \"dq\" * ? \\ \n end";
+        SpawnResult r = {};
+
+        ck_assert_int_eq(run((const char *[]){ "/usr/bin/printf", "%s", evil, NULL }, 0, &r), 0);
+        ck_assert(spawn_result_ok(&r));
+        ck_assert_str_eq(r.out, evil);
+        ck_assert_int_ne(access("/tmp/hardend-pwned", F_OK), 0);
+        spawn_result_done(&r);
+}
+END_TEST
+
+START_TEST(test_clean_environment) {
+        SpawnResult r = {};
+
+        setenv("HARDEND_SECRET", "leak", 1);
+        setenv("LD_PRELOAD", "/nonexistent.so", 1);
+        ck_assert_int_eq(run((const char *[]){ "/usr/bin/env", NULL }, 0, &r), 0);
+        ck_assert_ptr_null(strstr(r.out, "HARDEND_SECRET"));
+        ck_assert_ptr_null(strstr(r.out, "LD_PRELOAD"));
+        ck_assert_ptr_nonnull(strstr(r.out, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"));
+        ck_assert_ptr_nonnull(strstr(r.out, "LC_ALL=C\n"));
+        unsetenv("LD_PRELOAD");
+        spawn_result_done(&r);
+}
+END_TEST
+
+START_TEST(test_stdin_and_stderr) {
+        SpawnOptions o = { .argv = (const char *[]){ "/bin/sh", "-c", "cat; echo oops >&2", NULL },
+                           .stdin_data = "line one\nline two\n",
+                           .stdin_len = 18 };
+        SpawnResult r = {};
+
+        ck_assert_int_eq(spawn_run(&o, &r), 0);
+        ck_assert_str_eq(r.out, "line one\nline two\n");
+        ck_assert_str_eq(r.err, "oops\n");
+        spawn_result_done(&r);
+}
+END_TEST
+
+START_TEST(test_output_limit) {
+        SpawnOptions o = { .argv = (const char *[]){ "/usr/bin/head", "-c", "100000", "/dev/zero", NULL }, .max_output = 1000 };
+        SpawnResult r = {};
+
+        ck_assert_int_eq(spawn_run(&o, &r), 0);
+        ck_assert(r.truncated);
+        ck_assert_uint_eq(r.out_len, 1000);
+        ck_assert(spawn_result_ok(&r));
+        spawn_result_done(&r);
+}
+END_TEST
+
+TEST_MAIN("spawn",
+          tcase_add_test(tc, test_exit_codes);
+          tcase_add_test(tc, test_refuses_relative_and_missing);
+          tcase_add_test(tc, test_timeout_kills);
+          tcase_add_test(tc, test_metacharacters);
+          tcase_add_test(tc, test_clean_environment);
+          tcase_add_test(tc, test_stdin_and_stderr);
+          tcase_add_test(tc, test_output_limit))
