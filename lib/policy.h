@@ -8,7 +8,7 @@
 #include "macro.h"
 #include "sshkey.h"
 
-#define POLICY_DEFAULT_PATH SYSCONFDIR "/hardend/hardend.conf"
+#define POLICY_DEFAULT_PATH "/etc/hardend/hardend.conf"
 #define POLICY_BUILTIN_NAME "(built-in default)"
 
 typedef enum ForwardPolicy {
