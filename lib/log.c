@@ -90,6 +90,7 @@ static void log_dispatch(int level, const char *message_id, const LogField *fiel
         if (log_state.target == LOG_TARGET_JOURNAL && log_journal(level, message_id, fields, n_fields, message) >= 0)
                 return;
 
+        (void) fflush(stdout); /* keep our stdout and stderr lines in order when both are piped */
         (void) fprintf(stderr, "%s\n", message);
 }
 
