@@ -201,4 +201,16 @@ check_that "sshd -T: an AuthorizedKeysFile of admin holds the key ($found)" [ "$
 umount /home
 umount /etc
 
+###########################################################################
+echo "# the live system (root /, no -R): the sandbox's private copy of /etc and an empty /home"
+expect_rc 0 "$HARDENCTL" apply --only admin --config "$POLICY"
+cat "$SB/last.out"
+check_that "live: admin exists and is in wheel" id -nG admin
+check_that "live: admin in wheel" grep -qE '^wheel:x:[0-9]+:(.*,)?admin(,|$)' /etc/group
+check_that "live: key installed" [ "$(cat /home/admin/.ssh/authorized_keys)" = "$KEY" ]
+check_that "live: drop-in 0440 root:root" [ "$(owner_mode /etc/sudoers.d/hardend)" = "0:0 440" ]
+check_that "live: root locked" grep -q '^root:!' /etc/shadow
+expect_rc 0 "$HARDENCTL" apply --only admin --config "$POLICY" --json
+check_that "live: second apply changed nothing" [ "$(json_changed "$SB/last.out")" = false ]
+
 finish
