@@ -13,14 +13,14 @@
 #include "sys/spawn.h"
 
 #define GROUPADD "/usr/sbin/groupadd"
-#define USERADD "/usr/sbin/useradd"
-#define USERMOD "/usr/sbin/usermod"
+#define USERADD  "/usr/sbin/useradd"
+#define USERMOD  "/usr/sbin/usermod"
 #define CHPASSWD "/usr/sbin/chpasswd"
-#define VISUDO "/usr/sbin/visudo"
+#define VISUDO   "/usr/sbin/visudo"
 
 bool acct_home_path_sane(const char *home) {
-        static const char *const system_dirs[] = { "bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32",
-                                                   "proc", "run", "sbin", "sys", "usr" };
+        static const char *const system_dirs[] = { "bin",    "boot", "dev", "etc",  "lib", "lib32", "lib64",
+                                                   "libx32", "proc", "run", "sbin", "sys", "usr" };
         const char *second;
         size_t first_len;
 
@@ -68,8 +68,8 @@ static int run_tool(Outcome *o, const char *const *argv, const char *stdin_data)
 }
 
 /* argv[0], then "-R ROOT" for an image tree, then the rest (NULL-terminated). */
-#define TOOL_ARGV(c, prog, ...)                                                               \
-        (root_is_live((c)->root) ? (const char *const[]){ prog, __VA_ARGS__, NULL }             \
+#define TOOL_ARGV(c, prog, ...)                                                     \
+        (root_is_live((c)->root) ? (const char *const[]){ prog, __VA_ARGS__, NULL } \
                                  : (const char *const[]){ prog, "-R", (c)->root, __VA_ARGS__, NULL })
 
 /* visudo -cf on a private copy of text: nothing is put in place before it passes. */
@@ -124,9 +124,9 @@ static int refuse_odd_home(const FindingList *l, Outcome *o) {
 
                 if (f)
                         return outcome_fail(o, startswith(strempty(f->actual), "a symlink") ? -ELOOP : -ENOTDIR,
-                                            "%s is %s: refusing to write through or replace it (sshd would not "
-                                            "trust it and it is not the user's own plain file); fix it by hand "
-                                            "and apply again",
+                                            "%s is %s: refusing to follow it (the home's owner could aim root's "
+                                            "writes anywhere) or to replace it (what it points to cannot be read "
+                                            "safely, and keys there would be lost); fix it by hand and apply again",
                                             f->subject, strna(f->actual));
         }
         return 0;
@@ -153,8 +153,8 @@ int acct_preflight(Context *c, const FindingList *all, Outcome *o) {
                                             "%s with it as home",
                                             home, a->user);
                 if (r < 0 && r != -ENOENT)
-                        return outcome_fail(o, r, "Cannot inspect %s, the home of the new user %s: %s", home,
-                                            a->user, strerror(-r));
+                        return outcome_fail(o, r, "Cannot inspect %s, the home of the new user %s: %s", home, a->user,
+                                            strerror(-r));
                 r = need_tool(o, USERADD, "create the admin user");
                 if (r < 0)
                         return r;

@@ -155,13 +155,13 @@ int acct_key_subject(const char *user, const SshKey *k, char **ret) {
 static int add(FindingList *out, const char *check, const char *subject, Severity severity, bool fixable,
                const char *expected, const char *actual) {
         return finding_add(out, &(Finding){ .module = (char *) "admin",
-                                             .check = (char *) check,
-                                             .subject = (char *) subject,
-                                             .kind = FINDING_DRIFT,
-                                             .severity = severity,
-                                             .fixable = fixable,
-                                             .expected = (char *) expected,
-                                             .actual = (char *) actual });
+                                            .check = (char *) check,
+                                            .subject = (char *) subject,
+                                            .kind = FINDING_DRIFT,
+                                            .severity = severity,
+                                            .fixable = fixable,
+                                            .expected = (char *) expected,
+                                            .actual = (char *) actual });
 }
 
 static int add_unknown(FindingList *out, const char *check, const char *subject, const char *fmt, int r) {
@@ -170,11 +170,11 @@ static int add_unknown(FindingList *out, const char *check, const char *subject,
         if (asprintf(&why, fmt, strerror(-r)) < 0)
                 return -ENOMEM;
         return finding_add(out, &(Finding){ .module = (char *) "admin",
-                                             .check = (char *) check,
-                                             .subject = (char *) subject,
-                                             .kind = FINDING_UNKNOWN,
-                                             .severity = SEVERITY_MEDIUM,
-                                             .actual = why });
+                                            .check = (char *) check,
+                                            .subject = (char *) subject,
+                                            .kind = FINDING_UNKNOWN,
+                                            .severity = SEVERITY_MEDIUM,
+                                            .actual = why });
 }
 
 static int describe_owner_mode(const struct stat *st, char **ret) {
@@ -240,16 +240,16 @@ static int probe_home(const Context *c, const AcctUser *u, FindingList *out) {
         r = lstat_at_root(c->root, u->home, &st);
         if (r == -ENOENT)
                 return add(out, "home", u->home, SEVERITY_HIGH, acct_home_path_sane(u->home),
-                           "a directory owned by the user", "missing") ?:
-                       probe_keys(c, ak, "no home directory", out);
+                           "a directory owned by the user", "missing")
+                               ?: probe_keys(c, ak, "no home directory", out);
         if (r < 0)
                 return add_unknown(out, "home", u->home, "cannot inspect: %s", r);
         if (!S_ISDIR(st.st_mode)) {
                 r = describe_odd(c->root, u->home, &st, &what);
                 if (r < 0)
                         return r;
-                return add(out, "home", u->home, SEVERITY_HIGH, false, "a directory owned by the user", what) ?:
-                       probe_keys(c, ak, "home is not a directory", out);
+                return add(out, "home", u->home, SEVERITY_HIGH, false, "a directory owned by the user", what)
+                               ?: probe_keys(c, ak, "home is not a directory", out);
         }
         if (st.st_uid != u->uid || (st.st_mode & 022)) {
                 bool fixable = acct_home_path_sane(u->home);
@@ -264,8 +264,8 @@ static int probe_home(const Context *c, const AcctUser *u, FindingList *out) {
 
         r = lstat_at_root(c->root, ssh, &st);
         if (r == -ENOENT)
-                return (a->n_keys > 0 ? add(out, "ssh-dir", ssh, SEVERITY_HIGH, true, "mode 0700", "missing") : 0) ?:
-                       probe_keys(c, ak, "no ~/.ssh", out);
+                return (a->n_keys > 0 ? add(out, "ssh-dir", ssh, SEVERITY_HIGH, true, "mode 0700", "missing") : 0)
+                               ?: probe_keys(c, ak, "no ~/.ssh", out);
         if (r < 0)
                 return add_unknown(out, "ssh-dir", ssh, "cannot inspect: %s", r);
         if (!S_ISDIR(st.st_mode)) {
@@ -274,8 +274,8 @@ static int probe_home(const Context *c, const AcctUser *u, FindingList *out) {
                 r = describe_odd(c->root, ssh, &st, &what);
                 if (r < 0)
                         return r;
-                return add(out, "ssh-dir", ssh, SEVERITY_HIGH, false, "a directory, mode 0700", what) ?:
-                       probe_keys(c, ak, "~/.ssh is not a directory", out);
+                return add(out, "ssh-dir", ssh, SEVERITY_HIGH, false, "a directory, mode 0700", what)
+                               ?: probe_keys(c, ak, "~/.ssh is not a directory", out);
         }
         if (st.st_uid != u->uid || st.st_gid != u->gid || (st.st_mode & 07777) != ACCT_SSH_DIR_MODE) {
                 free(what);
@@ -299,14 +299,13 @@ static int probe_home(const Context *c, const AcctUser *u, FindingList *out) {
         free(expected);
         what = expected = NULL;
         if (!S_ISREG(st.st_mode) || st.st_nlink > 1) {
-                r = S_ISREG(st.st_mode) ? (asprintf(&what, "a hard link (%ju links)", (uintmax_t) st.st_nlink) < 0
-                                                   ? -ENOMEM
-                                                   : 0)
-                                        : describe_odd(c->root, ak, &st, &what);
+                r = S_ISREG(st.st_mode)
+                            ? (asprintf(&what, "a hard link (%ju links)", (uintmax_t) st.st_nlink) < 0 ? -ENOMEM : 0)
+                            : describe_odd(c->root, ak, &st, &what);
                 if (r < 0)
                         return r;
-                return add(out, "authorized-keys-file", ak, SEVERITY_HIGH, false, "a regular file, mode 0600", what) ?:
-                       probe_keys(c, ak, "authorized_keys is not a plain file; not read", out);
+                return add(out, "authorized-keys-file", ak, SEVERITY_HIGH, false, "a regular file, mode 0600", what)
+                               ?: probe_keys(c, ak, "authorized_keys is not a plain file; not read", out);
         }
         if (st.st_uid != u->uid || st.st_gid != u->gid || (st.st_mode & 07777) != ACCT_AUTHORIZED_KEYS_MODE) {
                 if (describe_owner_mode(&st, &what) < 0 ||
@@ -349,8 +348,9 @@ static int probe_sudo(const Context *c, FindingList *out) {
                 return add_unknown(out, "sudoers-dropin", ACCT_SUDOERS_DROPIN, "cannot inspect: %s", r);
         if (!S_ISREG(st.st_mode)) {
                 r = describe_odd(c->root, ACCT_SUDOERS_DROPIN, &st, &what);
-                return r < 0 ? r : add(out, "sudoers-dropin", ACCT_SUDOERS_DROPIN, SEVERITY_HIGH, true,
-                                       "a regular file", what);
+                return r < 0 ? r
+                             : add(out, "sudoers-dropin", ACCT_SUDOERS_DROPIN, SEVERITY_HIGH, true, "a regular file",
+                                   what);
         }
         r = read_file_at_root(c->root, ACCT_SUDOERS_DROPIN, true, READ_FILE_MAX, &have, &have_len);
         if (r < 0)
@@ -360,8 +360,9 @@ static int probe_sudo(const Context *c, FindingList *out) {
                            "changed");
         if (st.st_uid != 0 || st.st_gid != 0 || (st.st_mode & 07777) != ACCT_SUDOERS_DROPIN_MODE) {
                 r = describe_owner_mode(&st, &what);
-                return r < 0 ? r : add(out, "sudoers-dropin", ACCT_SUDOERS_DROPIN, SEVERITY_HIGH, true,
-                                       "owner 0:0, mode 0440", what);
+                return r < 0 ? r
+                             : add(out, "sudoers-dropin", ACCT_SUDOERS_DROPIN, SEVERITY_HIGH, true,
+                                   "owner 0:0, mode 0440", what);
         }
         return 0;
 }

@@ -11,11 +11,11 @@
 /* The admin module (policy section "admin"): the admin user and group, their authorized_keys, the
  * sudoers drop-in, root's password lock, and the classic backdoors (a second UID 0, empty passwords). */
 
-#define ACCT_SUDOERS "/etc/sudoers"
-#define ACCT_SUDOERS_DIR "/etc/sudoers.d"
-#define ACCT_SUDOERS_DROPIN "/etc/sudoers.d/hardend" /* no dot: sudo skips names with one */
-#define ACCT_SUDOERS_DROPIN_MODE 0440
-#define ACCT_SSH_DIR_MODE 0700
+#define ACCT_SUDOERS              "/etc/sudoers"
+#define ACCT_SUDOERS_DIR          "/etc/sudoers.d"
+#define ACCT_SUDOERS_DROPIN       "/etc/sudoers.d/hardend" /* no dot: sudo skips names with one */
+#define ACCT_SUDOERS_DROPIN_MODE  0440
+#define ACCT_SSH_DIR_MODE         0700
 #define ACCT_AUTHORIZED_KEYS_MODE 0600
 
 extern const Module admin_module;
@@ -37,8 +37,8 @@ int acct_key_format(const SshKey *k, char **ret);
 bool acct_keys_contain(const char *text, size_t len, const SshKey *key);
 /* The existing text kept byte for byte, with each of keys that it lacks appended as a line.
  * *ret_added (may be NULL) is the number of keys appended. */
-int acct_keys_merge(const char *text, size_t len, const SshKey *keys, size_t n_keys, char **ret,
-                    size_t *ret_len, size_t *ret_added);
+int acct_keys_merge(const char *text, size_t len, const SshKey *keys, size_t n_keys, char **ret, size_t *ret_len,
+                    size_t *ret_added);
 
 /* The stable finding subject for a policy key of user: "USER TYPE ...TAIL" (the end of the blob). */
 int acct_key_subject(const char *user, const SshKey *k, char **ret);

@@ -85,8 +85,13 @@ static int passwd_line(char **f, AcctDb *db) {
         if (!m)
                 return -ENOMEM;
         db->users = m;
-        u = (AcctUser){ .name = strdup(f[0]), .passwd = strdup(f[1]), .uid = uid, .gid = gid,
-                        .gecos = strdup(f[4]), .home = strdup(f[5]), .shell = strdup(f[6]) };
+        u = (AcctUser){ .name = strdup(f[0]),
+                        .passwd = strdup(f[1]),
+                        .uid = uid,
+                        .gid = gid,
+                        .gecos = strdup(f[4]),
+                        .home = strdup(f[5]),
+                        .shell = strdup(f[6]) };
         db->users[db->n_users++] = u;
         if (!u.name || !u.passwd || !u.gecos || !u.home || !u.shell)
                 return -ENOMEM;

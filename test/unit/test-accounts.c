@@ -16,9 +16,9 @@
 #include "policy.h"
 #include "strv.h"
 
-#define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKZk1I0LXqyiBU5rraL0yhku9TRbuI+mLZOYVK9nYe2c admin@test"
+#define KEY      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKZk1I0LXqyiBU5rraL0yhku9TRbuI+mLZOYVK9nYe2c admin@test"
 #define KEY_BLOB "AAAAC3NzaC1lZDI1NTE5AAAAIKZk1I0LXqyiBU5rraL0yhku9TRbuI+mLZOYVK9nYe2c"
-#define OTHER "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHQSmTFa7Un1ELLQpUe6mqImzOcQCjmN7LHh4Yw2ORYQ other@test"
+#define OTHER    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHQSmTFa7Un1ELLQpUe6mqImzOcQCjmN7LHh4Yw2ORYQ other@test"
 
 static const char policy_text[] = "version = 1;\n"
                                   "admin = {\n"
@@ -58,14 +58,14 @@ static const struct {
         const char *text;
         unsigned bad_line;
 } bad_passwd[] = {
-        { "root:x:0:0:root:/root\n", 1 },                            /* 6 fields */
-        { "root:x:0:0:root:/root:/bin/sh:extra\n", 1 },              /* 8 fields */
-        { "root:x:0:0::/root:/bin/sh\nu:x:-1:0::/:/bin/sh\n", 2 },   /* negative uid */
-        { "root:x:0:0::/root:/bin/sh\nu:x:1a:0::/:/bin/sh\n", 2 },   /* not a number */
-        { "u:x:4294967295:0::/:/bin/sh\n", 1 },                      /* (uid_t) -1 */
-        { "u:x:99999999999:0::/:/bin/sh\n", 1 },                     /* too big */
-        { ":x:0:0::/:/bin/sh\n", 1 },                                /* no name */
-        { "u:x::0::/:/bin/sh\n", 1 },                                /* empty uid */
+        { "root:x:0:0:root:/root\n", 1 },                          /* 6 fields */
+        { "root:x:0:0:root:/root:/bin/sh:extra\n", 1 },            /* 8 fields */
+        { "root:x:0:0::/root:/bin/sh\nu:x:-1:0::/:/bin/sh\n", 2 }, /* negative uid */
+        { "root:x:0:0::/root:/bin/sh\nu:x:1a:0::/:/bin/sh\n", 2 }, /* not a number */
+        { "u:x:4294967295:0::/:/bin/sh\n", 1 },                    /* (uid_t) -1 */
+        { "u:x:99999999999:0::/:/bin/sh\n", 1 },                   /* too big */
+        { ":x:0:0::/:/bin/sh\n", 1 },                              /* no name */
+        { "u:x::0::/:/bin/sh\n", 1 },                              /* empty uid */
 };
 
 START_TEST(test_parse_passwd_bad) {
@@ -109,8 +109,8 @@ START_TEST(test_membership_and_lock) {
                                            &db, NULL),
                          0);
         ck_assert_int_eq(acct_parse_group("wheel:x:10:a\n", &db, NULL), 0);
-        ck_assert(acct_db_in_group(&db, acct_db_user(&db, "a"), acct_db_group(&db, "wheel")));  /* listed */
-        ck_assert(acct_db_in_group(&db, acct_db_user(&db, "b"), acct_db_group(&db, "wheel")));  /* primary */
+        ck_assert(acct_db_in_group(&db, acct_db_user(&db, "a"), acct_db_group(&db, "wheel"))); /* listed */
+        ck_assert(acct_db_in_group(&db, acct_db_user(&db, "b"), acct_db_group(&db, "wheel"))); /* primary */
         ck_assert(!acct_db_in_group(&db, acct_db_user(&db, "c"), acct_db_group(&db, "wheel")));
         acct_db_done(&db);
 
@@ -189,7 +189,8 @@ static const struct {
         { "# mine\n" OTHER, "# mine\n" OTHER "\n" KEY "\n", 1 },
         { "# mine\n" OTHER "\n", "# mine\n" OTHER "\n" KEY "\n", 1 },
         /* already there with other options and comment: kept byte for byte, even without final newline */
-        { "from=\"192.0.2.0/24\" ssh-ed25519 " KEY_BLOB " renamed", "from=\"192.0.2.0/24\" ssh-ed25519 " KEY_BLOB " renamed", 0 },
+        { "from=\"192.0.2.0/24\" ssh-ed25519 " KEY_BLOB " renamed",
+          "from=\"192.0.2.0/24\" ssh-ed25519 " KEY_BLOB " renamed", 0 },
         { "garbage line\n" KEY "\n", "garbage line\n" KEY "\n", 0 },
         { "garbage line", "garbage line\n" KEY "\n", 1 },
 };
@@ -235,10 +236,9 @@ static const struct {
         const char *home;
         bool sane;
 } home_cases[] = {
-        { "/home/admin", true }, { "/var/lib/admin", true }, { "/srv/admin/", true },
-        { "/", false },          { "/root", false },         { "/home/", false },
-        { "/etc/admin", false }, { "/usr/admin", false },    { "/home/../etc", false },
-        { "relative", false },   { "//etc/x", false },       { "/proc/1", false },
+        { "/home/admin", true },   { "/var/lib/admin", true }, { "/srv/admin/", true }, { "/", false },
+        { "/root", false },        { "/home/", false },        { "/etc/admin", false }, { "/usr/admin", false },
+        { "/home/../etc", false }, { "relative", false },      { "//etc/x", false },    { "/proc/1", false },
 };
 
 START_TEST(test_home_path_sane) {
@@ -263,11 +263,14 @@ static void write_at(const char *rel, const char *text, mode_t mode) {
         FILE *f;
 
         ck_assert_int_ge(asprintf(&p, "%s/%s", root, rel), 0);
+        (void) unlink(p); /* a read-only file (0440) could not be opened for writing without root */
         f = fopen(p, "we");
         ck_assert_ptr_nonnull(f);
         ck_assert_int_eq(fputs(text, f) >= 0, 1);
         ck_assert_int_eq(fclose(f), 0);
         ck_assert_int_eq(chmod(p, mode), 0);
+        if (getuid() == 0 && startswith(rel, "home/"))
+                ck_assert_int_eq(lchown(p, admin_uid(), admin_gid()), 0);
         free(p);
 }
 
@@ -434,8 +437,8 @@ START_TEST(test_probe_backdoors) {
                          0);
         write_at("etc/passwd", s, 0644);
         free(s);
-        write_at("etc/shadow", "root:!*:19800:0:99999:7:::\nadmin:!:19800:0:99999:7:::\ntoor:*:1::::::\nbin::1::::::\n",
-                 0640);
+        write_at("etc/shadow",
+                 "root:!*:19800:0:99999:7:::\nadmin:!:19800:0:99999:7:::\ntoor:*:1::::::\nbin::1::::::\n", 0640);
         l = probe();
         f = find(&l, "uid0", "toor");
         ck_assert_ptr_nonnull(f);
