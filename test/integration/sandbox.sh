@@ -49,8 +49,8 @@ sandbox_live_root() {
         chmod 1777 /var/tmp
 }
 
-# A minimal Debian 12 image tree: passwd, group, shadow, gshadow, login.defs, sudoers, skel,
-# and the unit directories.
+# A minimal Debian 12 image tree: passwd, group, shadow, gshadow, login.defs, sudoers, pam.d,
+# nsswitch.conf, skel, and the unit directories.
 sandbox_image_root() {
         local root=$1
         mkdir -p "$root"/etc/{ssh/sshd_config.d,sudoers.d,skel,default,systemd/system} \
@@ -96,6 +96,9 @@ GS
         [ -f /etc/default/useradd ] && cp /etc/default/useradd "$root/etc/default/useradd"
         cp -a /etc/skel/. "$root/etc/skel/" 2>/dev/null || true
         if [ -f /etc/sudoers ]; then cp /etc/sudoers "$root/etc/sudoers"; chmod 0440 "$root/etc/sudoers"; fi
+        # what sudo needs to run with this /etc bound over the real one (PAM, NSS), as in a real image
+        if [ -d /etc/pam.d ]; then cp -a /etc/pam.d "$root/etc/pam.d"; fi
+        if [ -f /etc/nsswitch.conf ]; then cp /etc/nsswitch.conf "$root/etc/nsswitch.conf"; fi
         if [ -f /usr/share/openssh/sshd_config ]; then
                 cp /usr/share/openssh/sshd_config "$root/etc/ssh/sshd_config"
         elif [ -f /etc/ssh/sshd_config ]; then

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "accounts-apply.h"
+#include "accounts.h"
+#include "acctdb.h"
+#include "sys/fileio.h"
+#include "sys/spawn.h"
+
+#define GROUPADD "/usr/sbin/groupadd"
+#define USERADD  "/usr/sbin/useradd"
+#define USERMOD  "/usr/sbin/usermod"
+#define CHPASSWD "/usr/sbin/chpasswd"
+#define VISUDO   "/usr/sbin/visudo"
+
+bool acct_home_path_sane(const char *home) {
+        static const char *const system_dirs[] = { "bin",    "boot", "dev", "etc",  "lib", "lib32", "lib64",
+                                                   "libx32", "proc", "run", "sbin", "sys", "usr" };
+        const char *second;
+        size_t first_len;
+
+        if (!home || home[0] != '/' || strstr(home, "/../") || endswith(home, "/..") || strstr(home, "//"))
+                return false;
+        second = strchr(home + 1, '/');
+        if (!second || second[1] == 0) /* "/", "/root", "/home/" */
+                return false;
+        first_len = (size_t) (second - home - 1);
+        for (size_t i = 0; i < ELEMENTSOF(system_dirs); i++)
+                if (strlen(system_dirs[i]) == first_len && memcmp(home + 1, system_dirs[i], first_len) == 0)
+                        return false;
+        return true;
+}
+
+static const Finding *find_check(const FindingList *l, const char *check, bool fixable) {
+        for (size_t i = 0; i < l->n; i++)
+                if (streq(l->items[i].module, "admin") && streq(l->items[i].check, check) &&
+                    l->items[i].kind == FINDING_DRIFT && l->items[i].fixable == fixable)
+                        return &l->items[i];
+        return NULL;
+}
+
+static bool has(const FindingList *l, const char *check) {
+        return find_check(l, check, true);
+}
+
+/* Runs a tool to completion; a failure to start it or a non-zero exit is an error in o. */
+static int run_tool(Outcome *o, const char *const *argv, const char *stdin_data) {
+        _cleanup_(spawn_result_done) SpawnResult sr = {};
+        _cleanup_free_ char *desc = NULL;
+        SpawnOptions so = { .argv = argv, .stdin_data = stdin_data, .stdin_len = stdin_data ? strlen(stdin_data) : 0 };
+        int r;
+
+        r = spawn_run(&so, &sr);
+        if (r < 0)
+                return outcome_fail(o, r, "Failed to run %s: %s", argv[0], strerror(-r));
+        if (spawn_result_ok(&sr))
+                return 0;
+        if (spawn_result_describe(&sr, &so, &desc) < 0)
+                return -ENOMEM;
+        if (sr.err_len > 0 && sr.err[sr.err_len - 1] == '\n')
+                sr.err[sr.err_len - 1] = 0;
+        return outcome_fail(o, -EIO, "%s: %s", desc, isempty(sr.err) ? "(no message)" : sr.err);
+}
+
+/* argv[0], then "-R ROOT" for an image tree, then the rest (NULL-terminated). */
+#define TOOL_ARGV(c, prog, ...)                                                     \
+        (root_is_live((c)->root) ? (const char *const[]){ prog, __VA_ARGS__, NULL } \
+                                 : (const char *const[]){ prog, "-R", (c)->root, __VA_ARGS__, NULL })
+
+/* visudo -cf on a private copy of text: nothing is put in place before it passes. */
+static int visudo_check(Outcome *o, const char *text, const char *what) {
+        char tmp[] = "/tmp/hardend-sudoers.XXXXXX";
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(text), done = 0;
+        int r;
+
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return outcome_fail(o, -errno, "Failed to create a temporary file to check %s: %m", what);
+        while (done < len) {
+                ssize_t n = write(fd, text + done, len - done);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        r = n < 0 ? negative_errno() : -EIO;
+                        (void) unlink(tmp);
+                        return outcome_fail(o, r, "Failed to write a temporary copy of %s: %s", what, strerror(-r));
+                }
+                done += (size_t) n;
+        }
+        fd = safe_close(fd);
+        r = run_tool(o, (const char *const[]){ VISUDO, "-c", "-f", tmp, NULL }, NULL);
+        (void) unlink(tmp);
+        if (r < 0) {
+                /* replace the generic message with one that names the file */
+                _cleanup_free_ char *why = TAKE_PTR(o->error);
+
+                return outcome_fail(o, r, "visudo rejects the new %s; nothing was changed: %s", what, strna(why));
+        }
+        return 0;
+}
+
+static int need_tool(Outcome *o, const char *path, const char *why) {
+        if (access(path, X_OK) < 0)
+                return outcome_fail(o, -errno, "%s is needed to %s but cannot be run: %m", path, why);
+        return 0;
+}
+
+/* Our files below the user's home are written only through real directories, into plain files:
+ * a symlink, hard link or other odd file there is refused, not followed and not replaced. */
+static int refuse_odd_home(const FindingList *l, Outcome *o) {
+        static const char *const home_checks[] = { "home", "ssh-dir", "authorized-keys-file" };
+
+        if (!has(l, "home") && !has(l, "ssh-dir") && !has(l, "authorized-keys-file") && !has(l, "authorized-key"))
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(home_checks); i++) {
+                const Finding *f = find_check(l, home_checks[i], false);
+
+                if (f)
+                        return outcome_fail(o, startswith(strempty(f->actual), "a symlink") ? -ELOOP : -ENOTDIR,
+                                            "%s is %s: refusing to follow it (the home's owner could aim root's "
+                                            "writes anywhere) or to replace it (what it points to cannot be read "
+                                            "safely, and keys there would be lost); fix it by hand and apply again",
+                                            f->subject, strna(f->actual));
+        }
+        return 0;
+}
+
+int acct_preflight(Context *c, const FindingList *all, Outcome *o) {
+        const AdminPolicy *a = &c->policy->admin;
+        int r;
+
+        r = refuse_odd_home(all, o);
+        if (r < 0)
+                return r;
+
+        if (has(all, "user-missing")) {
+                _cleanup_free_ char *home = NULL;
+                struct stat st;
+
+                if (asprintf(&home, "/home/%s", a->user) < 0)
+                        return -ENOMEM;
+                r = lstat_at_root(c->root, home, &st);
+                if (r >= 0 && !S_ISDIR(st.st_mode))
+                        return outcome_fail(o, -EEXIST,
+                                            "%s already exists and is not a directory: refusing to create user "
+                                            "%s with it as home",
+                                            home, a->user);
+                if (r < 0 && r != -ENOENT)
+                        return outcome_fail(o, r, "Cannot inspect %s, the home of the new user %s: %s", home, a->user,
+                                            strerror(-r));
+                r = need_tool(o, USERADD, "create the admin user");
+                if (r < 0)
+                        return r;
+        }
+        if (has(all, "group-missing") && (r = need_tool(o, GROUPADD, "create the admin group")) < 0)
+                return r;
+        if ((has(all, "membership") || has(all, "root-password")) &&
+            (r = need_tool(o, USERMOD, "change group membership or lock root")) < 0)
+                return r;
+        if (has(all, "password") && (r = need_tool(o, CHPASSWD, "set the admin's password")) < 0)
+                return r;
+
+        if (has(all, "sudoers-dropin")) {
+                _cleanup_free_ char *text = NULL;
+
+                r = acct_sudoers_text(a, &text);
+                if (r < 0)
+                        return r;
+                r = visudo_check(o, text, ACCT_SUDOERS_DROPIN);
+                if (r < 0)
+                        return r;
+        }
+        if (has(all, "sudoers-includedir")) {
+                _cleanup_free_ char *old = NULL, *text = NULL;
+
+                r = read_file_at_root(c->root, ACCT_SUDOERS, true, READ_FILE_MAX, &old, NULL);
+                if (r < 0)
+                        return outcome_fail(o, r, "Failed to read %s: %s", ACCT_SUDOERS, strerror(-r));
+                r = acct_sudoers_add_includedir(old, &text);
+                if (r < 0)
+                        return r;
+                r = visudo_check(o, text, ACCT_SUDOERS);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int apply_accounts(Context *c, const FindingList *mine, Outcome *o) {
+        const AdminPolicy *a = &c->policy->admin;
+        int r;
+
+        if (has(mine, "group-missing")) {
+                r = run_tool(o, TOOL_ARGV(c, GROUPADD, a->group), NULL);
+                if (r < 0)
+                        return r;
+                (void) outcome_change(o, "created group %s", a->group);
+        }
+        if (has(mine, "user-missing")) {
+                _cleanup_free_ char *home = NULL;
+                struct stat st;
+                bool bash = lstat_at_root(c->root, "/usr/bin/bash", &st) >= 0 ||
+                            lstat_at_root(c->root, "/bin/bash", &st) >= 0;
+
+                if (asprintf(&home, "/home/%s", a->user) < 0)
+                        return -ENOMEM;
+                r = run_tool(o,
+                             bash ? TOOL_ARGV(c, USERADD, "-m", "-d", home, "-s", "/bin/bash", "-G", a->group, a->user)
+                                  : TOOL_ARGV(c, USERADD, "-m", "-d", home, "-G", a->group, a->user),
+                             NULL);
+                if (r < 0)
+                        return r;
+                (void) outcome_change(o, "created user %s (home %s, group %s)", a->user, home, a->group);
+        } else if (has(mine, "membership")) {
+                r = run_tool(o, TOOL_ARGV(c, USERMOD, "-a", "-G", a->group, a->user), NULL);
+                if (r < 0)
+                        return r;
+                (void) outcome_change(o, "added %s to group %s", a->user, a->group);
+        }
+        return 0;
+}
+
+static int apply_home(Context *c, const FindingList *now, const AcctUser *u, Outcome *o) {
+        _cleanup_free_ char *ssh = NULL, *ak = NULL, *old = NULL, *text = NULL;
+        const AdminPolicy *a = &c->policy->admin;
+        size_t old_len = 0, len = 0, added = 0;
+        struct stat st;
+        int r;
+
+        if (asprintf(&ssh, "%s/.ssh", u->home) < 0 || asprintf(&ak, "%s/.ssh/authorized_keys", u->home) < 0)
+                return -ENOMEM;
+
+        if (has(now, "home")) {
+                mode_t mode = lstat_at_root(c->root, u->home, &st) >= 0 ? (st.st_mode & 07777 & ~(mode_t) 022) : 0700;
+
+                r = ensure_dir_at_root(c->root, u->home, mode, u->uid, u->gid);
+                if (r < 0)
+                        return outcome_fail(o, r, "Failed to set up %s: %s", u->home, strerror(-r));
+                (void) outcome_change(o, "%s: owner %u:%u, mode %04o", u->home, (unsigned) u->uid, (unsigned) u->gid,
+                                      (unsigned) mode);
+        }
+        if (!has(now, "ssh-dir") && !has(now, "authorized-keys-file") && !has(now, "authorized-key"))
+                return 0;
+
+        r = ensure_dir_at_root(c->root, ssh, ACCT_SSH_DIR_MODE, u->uid, u->gid);
+        if (r < 0)
+                return outcome_fail(o, r, "Failed to set up %s: %s", ssh, strerror(-r));
+        if (r > 0)
+                (void) outcome_change(o, "%s: owner %u:%u, mode 0700", ssh, (unsigned) u->uid, (unsigned) u->gid);
+
+        /* never follows a symlink: the preflight refused those, and a new one planted since is refused here */
+        r = read_file_at_root(c->root, ak, true, READ_FILE_MAX, &old, &old_len);
+        if (r == -ENOENT)
+                old_len = 0;
+        else if (r < 0)
+                return outcome_fail(o, r, "Failed to read %s: %s", ak, strerror(-r));
+        r = acct_keys_merge(old ?: "", old_len, a->keys, a->n_keys, &text, &len, &added);
+        if (r < 0)
+                return r;
+        r = write_file_atomic_if_changed(c->root, ak, text, len, ACCT_AUTHORIZED_KEYS_MODE, u->uid, u->gid);
+        if (r < 0)
+                return outcome_fail(o, r, "Failed to write %s: %s", ak, strerror(-r));
+        if (r > 0)
+                (void) outcome_change(o, "%s: %zu key(s) added, owner %u:%u, mode 0600", ak, added, (unsigned) u->uid,
+                                      (unsigned) u->gid);
+        return 0;
+}
+
+static int apply_sudo(Context *c, const FindingList *now, Outcome *o) {
+        struct stat st;
+        int r;
+
+        if (has(now, "sudoers-dropin")) {
+                _cleanup_free_ char *text = NULL;
+
+                r = acct_sudoers_text(&c->policy->admin, &text);
+                if (r < 0)
+                        return r;
+                if (lstat_at_root(c->root, ACCT_SUDOERS_DIR, &st) == -ENOENT) {
+                        r = ensure_dir_at_root(c->root, ACCT_SUDOERS_DIR, 0755, 0, 0);
+                        if (r < 0)
+                                return outcome_fail(o, r, "Failed to create %s: %s", ACCT_SUDOERS_DIR, strerror(-r));
+                }
+                r = write_file_atomic_if_changed(c->root, ACCT_SUDOERS_DROPIN, text, strlen(text),
+                                                 ACCT_SUDOERS_DROPIN_MODE, 0, 0);
+                if (r < 0)
+                        return outcome_fail(o, r, "Failed to write %s: %s", ACCT_SUDOERS_DROPIN, strerror(-r));
+                (void) outcome_change(o, "wrote %s", ACCT_SUDOERS_DROPIN);
+        }
+        if (has(now, "sudoers-includedir")) {
+                _cleanup_free_ char *old = NULL, *text = NULL;
+
+                r = read_file_at_root(c->root, ACCT_SUDOERS, true, READ_FILE_MAX, &old, NULL);
+                if (r >= 0)
+                        r = lstat_at_root(c->root, ACCT_SUDOERS, &st);
+                if (r < 0)
+                        return outcome_fail(o, r, "Failed to read %s: %s", ACCT_SUDOERS, strerror(-r));
+                r = acct_sudoers_add_includedir(old, &text);
+                if (r < 0)
+                        return r;
+                /* the same text the preflight validated; replaced atomically, its mode and owner kept */
+                r = write_file_atomic(c->root, ACCT_SUDOERS, text, strlen(text), st.st_mode & 07777, st.st_uid,
+                                      st.st_gid, NULL);
+                if (r < 0)
+                        return outcome_fail(o, r, "Failed to write %s: %s", ACCT_SUDOERS, strerror(-r));
+                (void) outcome_change(o, "%s: added @includedir %s", ACCT_SUDOERS, ACCT_SUDOERS_DIR);
+        }
+        return 0;
+}
+
+static int apply_passwords(Context *c, const FindingList *now, Outcome *o) {
+        const AdminPolicy *a = &c->policy->admin;
+        int r;
+
+        if (has(now, "password")) {
+                _cleanup_free_ char *line = NULL;
+
+                /* on stdin, not in argv where any user could read it in /proc */
+                if (asprintf(&line, "%s:%s\n", a->user, a->password_hash) < 0)
+                        return -ENOMEM;
+                r = run_tool(o, TOOL_ARGV(c, CHPASSWD, "-e"), line);
+                explicit_bzero(line, strlen(line));
+                if (r < 0)
+                        return r;
+                (void) outcome_change(o, "set the password of %s from admin.password_hash", a->user);
+        }
+        if (has(now, "root-password")) {
+                r = run_tool(o, TOOL_ARGV(c, USERMOD, "-L", "root"), NULL);
+                if (r < 0)
+                        return r;
+                (void) outcome_change(o, "locked root's password");
+        }
+        return 0;
+}
+
+int acct_apply(Context *c, const FindingList *mine, Outcome *o) {
+        _cleanup_(finding_list_done) FindingList now = {};
+        _cleanup_(acct_db_done) AcctDb db = {};
+        _cleanup_free_ char *what = NULL;
+        const AcctUser *u;
+        int r;
+
+        r = apply_accounts(c, mine, o);
+        if (r < 0)
+                return r;
+
+        /* What is left to do, now that the user exists with its uid and home. */
+        r = acct_probe(c, &now);
+        if (r < 0)
+                return outcome_fail(o, r, "Failed to read the accounts back: %s", strerror(-r));
+        r = acct_db_load(c->root, &db, &what);
+        if (r < 0)
+                return outcome_fail(o, r, "Failed to read %s: %s", strna(what), strerror(-r));
+        u = acct_db_user(&db, c->policy->admin.user);
+        if (!u)
+                return outcome_fail(o, -ENOENT, "user %s does not exist after useradd", c->policy->admin.user);
+
+        r = refuse_odd_home(&now, o);
+        if (r < 0)
+                return r;
+        r = apply_home(c, &now, u, o);
+        if (r < 0)
+                return r;
+        r = apply_sudo(c, &now, o);
+        if (r < 0)
+                return r;
+        return apply_passwords(c, &now, o);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "macro.h"
+
+/* The image's own account files (passwd, group, shadow), parsed from text read below the root:
+ * never through NSS (getpwnam() would answer for the host, not the image). */
+
+typedef struct AcctUser {
+        char *name;
+        char *passwd; /* "x" when the password is in shadow */
+        uid_t uid;
+        gid_t gid;
+        char *gecos;
+        char *home;
+        char *shell;
+} AcctUser;
+
+typedef struct AcctGroup {
+        char *name;
+        gid_t gid;
+        char **members; /* never NULL after parsing */
+} AcctGroup;
+
+typedef struct AcctShadow {
+        char *name;
+        char *password; /* "" (no password), "!..." (locked), "*", or a hash */
+} AcctShadow;
+
+typedef struct AcctDb {
+        AcctUser *users;
+        size_t n_users;
+        AcctGroup *groups;
+        size_t n_groups;
+        AcctShadow *shadows;
+        size_t n_shadows;
+} AcctDb;
+
+/* Each parses a whole file's text. Blank lines and NIS "+"/"-" entries are skipped; any other line
+ * that does not have the file's fields is -EBADMSG with its 1-based number in *ret_bad_line. */
+int acct_parse_passwd(const char *text, AcctDb *db, unsigned *ret_bad_line);
+int acct_parse_group(const char *text, AcctDb *db, unsigned *ret_bad_line);
+int acct_parse_shadow(const char *text, AcctDb *db, unsigned *ret_bad_line);
+
+/* Reads ROOT/etc/passwd, group and shadow (without following symlinks below root). On failure,
+ * *ret_what names the file (and line) that could not be read or parsed. */
+int acct_db_load(const char *root, AcctDb *ret, char **ret_what);
+void acct_db_done(AcctDb *db);
+
+const AcctUser *acct_db_user(const AcctDb *db, const char *name);
+const AcctGroup *acct_db_group(const AcctDb *db, const char *name);
+const AcctShadow *acct_db_shadow(const AcctDb *db, const char *name);
+/* Whether user is in group, as its primary group or listed as a member. */
+bool acct_db_in_group(const AcctDb *db, const AcctUser *u, const AcctGroup *g);
+
+/* A shadow password field locked the way "usermod -L" locks it. */
+bool acct_password_locked(const char *field);
