@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "modules.h"
+#include "services.h"
 
 const Module *const hardend_modules[] = {
+        &services_module,
         NULL,
 };
 
