@@ -221,7 +221,7 @@ static int enablement_links(const char *root, const char *unit, bool remove, cha
         DIR *d;
         int r = 0, n = 0;
 
-        fd = open_dir_at_root(root, UNIT_CONFIG_DIR, O_RDONLY);
+        fd = open_dir_at_root(root, UNIT_CONFIG_DIR, O_RDONLY | O_DIRECTORY); /* O_RDONLY alone is 0: O_PATH */
         if (fd == -ENOENT)
                 return 0;
         if (fd < 0)
@@ -379,7 +379,9 @@ static int disk_mask(void *userdata, const char *unit, char ***changes, char **r
         }
         if (r != -ENOENT)
                 return r;
-        r = make_dir_if_missing(root, "/etc/systemd");
+        r = make_dir_if_missing(root, "/etc");
+        if (r >= 0)
+                r = make_dir_if_missing(root, "/etc/systemd");
         if (r >= 0)
                 r = make_dir_if_missing(root, UNIT_CONFIG_DIR);
         if (r < 0)
