@@ -22,11 +22,6 @@ static int add(FindingList *out, const char *check, const char *subject, Finding
                                              .actual = (char *) actual });
 }
 
-/* What the policy wants of a unit that differs in state s. */
-static bool unit_needs_change(const ServicesPolicy *p, const UnitState *s) {
-        return s->found && (s->active || s->enabled || (p->mask && !s->masked));
-}
-
 static int probe_unit_known(const ServicesPolicy *p, const SvcBackend *b, const char *unit, const UnitState *s,
                             FindingList *out) {
         int r;
@@ -35,7 +30,7 @@ static int probe_unit_known(const ServicesPolicy *p, const SvcBackend *b, const 
                 return add(out, "unit-missing", unit, FINDING_INFO, SEVERITY_INFO, false, NULL,
                            "not installed; nothing to do");
         if (s->active) {
-                r = add(out, "unit-active", unit, FINDING_DRIFT, SEVERITY_HIGH, b->ops->stop != NULL, "inactive",
+                r = add(out, "unit-active", unit, FINDING_DRIFT, SEVERITY_HIGH, b->ops && b->ops->stop, "inactive",
                         strna(s->active_state));
                 if (r < 0)
                         return r;
@@ -55,29 +50,30 @@ static int probe_unit_known(const ServicesPolicy *p, const SvcBackend *b, const 
         return 0;
 }
 
-/* The state cannot be read through the backend: one UNKNOWN finding with the reason, fixable when
- * the unit files on disk show that there would be something to change. */
+/* The state cannot be read through the backend: one UNKNOWN finding with the reason. Where the unit
+ * files on disk show drift (enabled, not masked), that is known and said as such: fixable, so that
+ * an apply that cannot reach systemd fails instead of claiming compliance. */
 static int probe_unit_unknown(const ServicesPolicy *p, const SvcBackend *b, const char *unit, int error,
                               const char *why, FindingList *out) {
         _cleanup_(unit_state_done) UnitState disk = {};
         _cleanup_free_ char *actual = NULL;
-        bool fixable = false;
         int r = -ENOENT;
 
         if (b->fallback_root)
                 r = unit_ops_disk.get_state((void *) b->fallback_root, unit, &disk, NULL);
-        if (r >= 0) {
-                fixable = unit_needs_change(p, &disk);
+        if (r >= 0)
                 r = asprintf(&actual, "%s; on disk: %s", why ?: strerror(-error),
-                             !disk.found   ? "not installed"
-                             : fixable     ? (disk.enabled ? "enabled" : "not masked")
-                                           : strna(disk.file_state));
-        } else
+                             disk.found ? strna(disk.file_state) : "not installed");
+        else
                 r = asprintf(&actual, "%s", why ?: strerror(-error));
         if (r < 0)
                 return -ENOMEM;
-        return add(out, "unit-state", unit, FINDING_UNKNOWN, fixable ? SEVERITY_MEDIUM : SEVERITY_LOW, fixable,
-                   p->mask ? "inactive, disabled, masked" : "inactive, disabled", actual);
+        r = add(out, "unit-state", unit, FINDING_UNKNOWN, SEVERITY_LOW, false,
+                p->mask ? "inactive, disabled, masked" : "inactive, disabled", actual);
+        if (r < 0 || !disk.found)
+                return r;
+        disk.active = false; /* not known; the unknown finding says so */
+        return probe_unit_known(p, b, unit, &disk, out);
 }
 
 int svc_probe_units(const ServicesPolicy *p, const SvcBackend *b, FindingList *out) {
