@@ -374,8 +374,7 @@ static int owners_add(SocketOwners *o, uint64_t inode, pid_t pid, int pid_fd) {
         return 0;
 }
 
-static int scan_process(int proc_fd, pid_t pid, const char *name, const uint64_t *inodes, size_t n,
-                        SocketOwners *o) {
+static int scan_process(int proc_fd, pid_t pid, const char *name, const uint64_t *inodes, size_t n, SocketOwners *o) {
         _cleanup_close_ int pid_fd = -EBADF, fd_fd = -EBADF;
         DIR *d;
         struct dirent *de;
@@ -470,8 +469,7 @@ int socket_owners_format(const SocketOwners *o, uint64_t inode, char **ret) {
         qsort(mine, n, sizeof(SocketOwner *), owner_cmp);
         for (size_t i = 0; i < n; i++) {
                 char *t;
-                int k = asprintf(&t, "%s%s%s[%d]", strempty(s), i > 0 ? "," : "", mine[i]->comm,
-                                 (int) mine[i]->pid);
+                int k = asprintf(&t, "%s%s%s[%d]", strempty(s), i > 0 ? "," : "", mine[i]->comm, (int) mine[i]->pid);
 
                 if (k < 0)
                         return -ENOMEM;

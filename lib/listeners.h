@@ -14,9 +14,9 @@
 
 /* The kernel's socket state numbers as /proc/net/{tcp,udp} print them (include/net/tcp_states.h). */
 #define SOCK_STATE_ESTABLISHED 0x01
-#define SOCK_STATE_CLOSE 0x07  /* udp: not connected */
-#define SOCK_STATE_LISTEN 0x0A
-#define SOCK_STATE_MAX 0x0C    /* TCP_NEW_SYN_RECV, the last one */
+#define SOCK_STATE_CLOSE       0x07 /* udp: not connected */
+#define SOCK_STATE_LISTEN      0x0A
+#define SOCK_STATE_MAX         0x0C /* TCP_NEW_SYN_RECV, the last one */
 
 typedef struct Listener {
         int proto;  /* IPPROTO_TCP or IPPROTO_UDP */

@@ -13,13 +13,13 @@
 static int add(FindingList *out, const char *check, const char *subject, FindingKind kind, Severity severity,
                bool fixable, const char *expected, const char *actual) {
         return finding_add(out, &(Finding){ .module = (char *) MODULE_NAME,
-                                             .check = (char *) check,
-                                             .subject = (char *) subject,
-                                             .kind = kind,
-                                             .severity = severity,
-                                             .fixable = fixable,
-                                             .expected = (char *) expected,
-                                             .actual = (char *) actual });
+                                            .check = (char *) check,
+                                            .subject = (char *) subject,
+                                            .kind = kind,
+                                            .severity = severity,
+                                            .fixable = fixable,
+                                            .expected = (char *) expected,
+                                            .actual = (char *) actual });
 }
 
 static int probe_unit_known(const ServicesPolicy *p, const SvcBackend *b, const char *unit, const UnitState *s,
@@ -42,8 +42,7 @@ static int probe_unit_known(const ServicesPolicy *p, const SvcBackend *b, const 
                         return r;
         }
         if (p->mask && !s->masked) {
-                r = add(out, "unit-masked", unit, FINDING_DRIFT, SEVERITY_LOW, true, "masked",
-                        strna(s->file_state));
+                r = add(out, "unit-masked", unit, FINDING_DRIFT, SEVERITY_LOW, true, "masked", strna(s->file_state));
                 if (r < 0)
                         return r;
         }
@@ -82,7 +81,7 @@ int svc_probe_units(const ServicesPolicy *p, const SvcBackend *b, FindingList *o
 
         if (!b->ops && asprintf(&unreachable, "systemd cannot be reached: %s", strerror(-b->error)) < 0)
                 return -ENOMEM;
-        STRV_FOREACH(u, p->disable) {
+        STRV_FOREACH (u, p->disable) {
                 _cleanup_(unit_state_done) UnitState s = {};
                 _cleanup_free_ char *why = NULL;
 
@@ -117,7 +116,7 @@ static int units_to_fix(const ServicesPolicy *p, const FindingList *mine, char *
         int r;
 
         for (int pass = 0; pass < 2; pass++)
-                STRV_FOREACH(u, p->disable) {
+                STRV_FOREACH (u, p->disable) {
                         bool want = false;
 
                         if (is_trigger(*u) != (pass == 0))
@@ -165,7 +164,7 @@ int svc_apply_units(const ServicesPolicy *p, const SvcBackend *b, const FindingL
         }
 
         /* Unit files first: once disabled and masked, nothing brings the unit back. */
-        STRV_FOREACH(u, units) {
+        STRV_FOREACH (u, units) {
                 _cleanup_(unit_state_done) UnitState s = {};
                 _cleanup_free_ char *why = NULL;
                 size_t before = strv_length(o->changes);
@@ -195,7 +194,7 @@ int svc_apply_units(const ServicesPolicy *p, const SvcBackend *b, const FindingL
                         ret = op_failed(o, r, "reload", "the systemd manager", &why);
         }
 
-        STRV_FOREACH(u, stop) {
+        STRV_FOREACH (u, stop) {
                 _cleanup_free_ char *why = NULL;
 
                 if (!b->ops->stop) {
@@ -335,7 +334,7 @@ int svc_probe_listeners(const ServicesPolicy *p, const char *proc, FindingList *
                 r = socket_owners_format(&owners, l->inode, &actual);
                 if (r == -ENOENT)
                         r = asprintf(&actual, "unknown process (socket inode %" PRIu64 ")", l->inode) < 0 ? -ENOMEM
-                                                                                                           : 0;
+                                                                                                          : 0;
                 if (r < 0) {
                         free(subject);
                         goto finish;

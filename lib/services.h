@@ -13,9 +13,9 @@ extern const Module services_module;
 
 /* Where the units are read and changed. */
 typedef struct SvcBackend {
-        const UnitOps *ops;       /* NULL when the manager cannot be reached */
+        const UnitOps *ops; /* NULL when the manager cannot be reached */
         void *userdata;
-        int error;                /* -errno: why ops is NULL */
+        int error; /* -errno: why ops is NULL */
         /* Without ops: the on-disk view that tells whether there would be anything to change
          * (the live root "/"), or NULL. */
         const char *fallback_root;

@@ -7,10 +7,10 @@
 #include "strv.h"
 #include "sys/systemd.h"
 
-#define SD_DEST "org.freedesktop.systemd1"
-#define SD_PATH "/org/freedesktop/systemd1"
-#define SD_MANAGER "org.freedesktop.systemd1.Manager"
-#define SD_UNIT "org.freedesktop.systemd1.Unit"
+#define SD_DEST           "org.freedesktop.systemd1"
+#define SD_PATH           "/org/freedesktop/systemd1"
+#define SD_MANAGER        "org.freedesktop.systemd1.Manager"
+#define SD_UNIT           "org.freedesktop.systemd1.Unit"
 
 #define CALL_TIMEOUT_USEC (90ULL * 1000 * 1000) /* Reload and StopUnit can take a while */
 
@@ -30,8 +30,7 @@ static int bus_fail(int r, const sd_bus_error *error, char **ret_error, const ch
                 int k;
 
                 if (sd_bus_error_is_set(error))
-                        k = asprintf(&s, "%s %s: %s (%s)", what, strempty(unit), strna(error->message),
-                                     error->name);
+                        k = asprintf(&s, "%s %s: %s (%s)", what, strempty(unit), strna(error->message), error->name);
                 else
                         k = asprintf(&s, "%s %s: %s", what, strempty(unit), strerror(-r));
                 if (k >= 0)

@@ -11,10 +11,10 @@
 #include "macro.h"
 
 typedef struct UnitState {
-        bool found;        /* the system has the unit: a unit file, a mask, or a loaded unit */
-        bool active;       /* running, starting, reloading or being stopped */
-        bool enabled;      /* pulled in at boot by an enablement link */
-        bool masked;       /* linked to /dev/null */
+        bool found;         /* the system has the unit: a unit file, a mask, or a loaded unit */
+        bool active;        /* running, starting, reloading or being stopped */
+        bool enabled;       /* pulled in at boot by an enablement link */
+        bool masked;        /* linked to /dev/null */
         char *active_state; /* systemd's word ("active", "inactive", ...); NULL when not known (on disk) */
         char *file_state;   /* "enabled", "disabled", "static", "masked", ... */
 } UnitState;

@@ -41,10 +41,8 @@ static int install_assign(UnitInstall *i, const char *key, const char *value) {
                 const char *key;
                 size_t offset;
         } keys[] = {
-                { "WantedBy", offsetof(UnitInstall, wanted_by) },
-                { "RequiredBy", offsetof(UnitInstall, required_by) },
-                { "UpheldBy", offsetof(UnitInstall, upheld_by) },
-                { "Alias", offsetof(UnitInstall, alias) },
+                { "WantedBy", offsetof(UnitInstall, wanted_by) }, { "RequiredBy", offsetof(UnitInstall, required_by) },
+                { "UpheldBy", offsetof(UnitInstall, upheld_by) }, { "Alias", offsetof(UnitInstall, alias) },
                 { "Also", offsetof(UnitInstall, also) },
         };
         _cleanup_strv_free_ char **words = NULL;
@@ -63,7 +61,7 @@ static int install_assign(UnitInstall *i, const char *key, const char *value) {
                 *l = strv_free(*l); /* "WantedBy=" resets the list */
                 return 0;
         }
-        STRV_FOREACH(w, words)
+        STRV_FOREACH (w, words)
                 if (plain_unit_name(*w) && !strv_contains(*l, *w)) {
                         r = strv_extend(l, *w);
                         if (r < 0)
@@ -261,7 +259,7 @@ static int enablement_links(const char *root, const char *unit, bool remove, cha
 static int alias_links(const char *root, const char *unit, char **aliases, bool remove, char ***changes) {
         int n = 0, r;
 
-        STRV_FOREACH(a, aliases) {
+        STRV_FOREACH (a, aliases) {
                 _cleanup_free_ char *path = NULL, *target = NULL;
                 const char *base;
                 struct stat st;
@@ -324,8 +322,8 @@ static int disk_get_state(void *userdata, const char *unit, UnitState *ret, char
                               : s.enabled ? "enabled"
                               : strv_isempty(install.wanted_by) && strv_isempty(install.required_by) &&
                                               strv_isempty(install.upheld_by) && strv_isempty(install.alias)
-                                          ? "static"
-                                          : "disabled");
+                                      ? "static"
+                                      : "disabled");
         if (!s.file_state)
                 return -ENOMEM;
         *ret = s;

@@ -116,22 +116,23 @@ START_TEST(test_malformed) {
                 "",
                 "garbage",
                 "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
-                "0: 0100007F:0035 00000000:0000 0A",                          /* truncated */
+                "0: 0100007F:0035 00000000:0000 0A",                                            /* truncated */
                 "0: 0100007F:0035 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0", /* no inode */
-                "0 0100007F:0035 00000000:0000 0A" TAIL,                      /* no colon after sl */
+                "0 0100007F:0035 00000000:0000 0A" TAIL,                                        /* no colon after sl */
                 "x: 0100007F:0035 00000000:0000 0A" TAIL,
-                "0: 0100007G:0035 00000000:0000 0A" TAIL,                     /* not hex */
-                "0: 100007F:0035 00000000:0000 0A" TAIL,                      /* 7 digits */
-                "0: 0100007F0:0035 00000000:0000 0A" TAIL,                    /* 9 digits */
-                "0: 0100007F:00350 00000000:0000 0A" TAIL,                    /* 5-digit port */
+                "0: 0100007G:0035 00000000:0000 0A" TAIL,  /* not hex */
+                "0: 100007F:0035 00000000:0000 0A" TAIL,   /* 7 digits */
+                "0: 0100007F0:0035 00000000:0000 0A" TAIL, /* 9 digits */
+                "0: 0100007F:00350 00000000:0000 0A" TAIL, /* 5-digit port */
                 "0: 0100007F-0035 00000000:0000 0A" TAIL,
-                "0: 0100007F:0035 00000000:0000 00" TAIL,                     /* no state 0 */
-                "0: 0100007F:0035 00000000:0000 0D" TAIL,                     /* past the last state */
+                "0: 0100007F:0035 00000000:0000 00" TAIL, /* no state 0 */
+                "0: 0100007F:0035 00000000:0000 0D" TAIL, /* past the last state */
                 "0: 0100007F:0035 00000000:0000 A" TAIL,
                 "0: 0100007F:0035 00000000:0000 ZZ" TAIL,
                 "0: 00000000000000000000000001000000:0035 00000000:0000 0A" TAIL, /* v6 in the v4 table */
                 "0: 0100007F:0035 00000000:0000 0A 00000000:00000000 00:00000000 00000000 -1 0 5 1",
-                "0: 0100007F:0035 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 99999999999999999999999 1",
+                "0: 0100007F:0035 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 99999999999999999999999 "
+                "1",
                 "0: 0100007F:0035 00000000:0000 0A 0000000000000000 00:00000000 00000000 0 0 5 1",
                 "0: 0100007F:0035 00000000:0000 0A 00000000:00000000 00:00000000 0000000 0 0 5 1",
         };
@@ -172,10 +173,16 @@ START_TEST(test_loopback) {
                 const char *addr;
                 bool loopback;
         } cases[] = {
-                { AF_INET, "127.0.0.1", true },   { AF_INET, "127.255.0.9", true }, { AF_INET, "0.0.0.0", false },
-                { AF_INET, "192.0.2.1", false },  { AF_INET, "128.0.0.1", false },  { AF_INET6, "::1", true },
-                { AF_INET6, "::", false },        { AF_INET6, "::ffff:127.0.0.1", true },
-                { AF_INET6, "::ffff:192.0.2.1", false }, { AF_INET6, "2001:db8::1", false },
+                { AF_INET, "127.0.0.1", true },
+                { AF_INET, "127.255.0.9", true },
+                { AF_INET, "0.0.0.0", false },
+                { AF_INET, "192.0.2.1", false },
+                { AF_INET, "128.0.0.1", false },
+                { AF_INET6, "::1", true },
+                { AF_INET6, "::", false },
+                { AF_INET6, "::ffff:127.0.0.1", true },
+                { AF_INET6, "::ffff:192.0.2.1", false },
+                { AF_INET6, "2001:db8::1", false },
                 { AF_INET6, "::127.0.0.1", false }, /* v4-compatible, not mapped */
         };
 
@@ -344,10 +351,11 @@ START_TEST(test_probe_listeners) {
         PolicyError e = {};
         FindingList l = {};
 
-        ck_assert_int_eq(policy_load_string("version = 1;\n"
-                                            "services = { listeners_allow = [ \"tcp/22\", \"udp/68\", \"udp/546\" ]; };\n",
-                                            "test", &p, &e),
-                         0);
+        ck_assert_int_eq(
+                policy_load_string("version = 1;\n"
+                                   "services = { listeners_allow = [ \"tcp/22\", \"udp/68\", \"udp/546\" ]; };\n",
+                                   "test", &p, &e),
+                0);
         ck_assert_int_eq(svc_probe_listeners(&p->services, proc, &l), 0);
         for (size_t i = 0; i < ELEMENTSOF(want); i++) {
                 const Finding *f = find(&l, "listener", want[i].subject);

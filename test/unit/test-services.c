@@ -67,7 +67,7 @@ static bool exists(const char *rel) {
 }
 
 #define VENDOR "/usr/lib/systemd/system"
-#define ETC "/etc/systemd/system"
+#define ETC    "/etc/systemd/system"
 
 static void setup_tree(void) {
         ck_assert_ptr_nonnull(mkdtemp(root));
@@ -297,8 +297,7 @@ END_TEST
 /* No system bus: one UNKNOWN finding per unit with the reason; fixable only where the unit files
  * show something to change, and then apply fails. */
 START_TEST(test_unreachable) {
-        _cleanup_policy_free_ Policy *p =
-                load("disable = [ \"rpcbind.service\", \"telnet.socket\" ]; mask = true;");
+        _cleanup_policy_free_ Policy *p = load("disable = [ \"rpcbind.service\", \"telnet.socket\" ]; mask = true;");
         SvcBackend b = { .error = -ENOENT, .fallback_root = root };
         FindingList l = {};
         Outcome o = {};
@@ -356,7 +355,8 @@ static int fake_get_state(void *userdata, const char *unit, UnitState *ret, char
         UnitState *u = fake_unit(f, unit);
 
         if (streq(unit, "broken.service")) {
-                *ret_error = strdup("LoadUnit broken.service: Access denied (org.freedesktop.DBus.Error.AccessDenied)");
+                *ret_error =
+                        strdup("LoadUnit broken.service: Access denied (org.freedesktop.DBus.Error.AccessDenied)");
                 return f->fail_state;
         }
         *ret = (UnitState){ .found = u != NULL };
