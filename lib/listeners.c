@@ -328,11 +328,25 @@ static bool parse_socket_link(const char *s, uint64_t *ret) {
         return parse_dec64(&(Token){ p, n - 1 }, ret) >= 0;
 }
 
+static int inode_cmp(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+static uint64_t *memdup_sorted(const uint64_t *l, size_t n) {
+        uint64_t *c = malloc(n * sizeof(uint64_t));
+
+        if (!c)
+                return NULL;
+        memcpy(c, l, n * sizeof(uint64_t));
+        qsort(c, n, sizeof(uint64_t), inode_cmp);
+        return c;
+}
+
+/* inodes is sorted */
 static bool inode_wanted(const uint64_t *inodes, size_t n, uint64_t inode) {
-        for (size_t i = 0; i < n; i++)
-                if (inodes[i] == inode)
-                        return true;
-        return false;
+        return n > 0 && bsearch(&inode, inodes, n, sizeof(uint64_t), inode_cmp);
 }
 
 /* PROC/PID/comm, with anything unprintable replaced, or "?" when it is gone. */
@@ -411,8 +425,9 @@ static int scan_process(int proc_fd, pid_t pid, const char *name, const uint64_t
         return r;
 }
 
-int socket_owners_read(const char *proc, const uint64_t *inodes, size_t n, SocketOwners *ret) {
+int socket_owners_read(const char *proc, const uint64_t *wanted, size_t n, SocketOwners *ret) {
         SocketOwners o = {};
+        _cleanup_free_ uint64_t *inodes = NULL;
         _cleanup_close_ int proc_fd = -EBADF;
         DIR *d;
         struct dirent *de;
@@ -425,6 +440,9 @@ int socket_owners_read(const char *proc, const uint64_t *inodes, size_t n, Socke
                 *ret = o;
                 return 0;
         }
+        inodes = memdup_sorted(wanted, n);
+        if (!inodes)
+                return -ENOMEM;
         d = fdopendir(proc_fd);
         if (!d)
                 return -errno;
