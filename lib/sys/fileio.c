@@ -96,7 +96,7 @@ int open_parent_at_root(const char *root, const char *path, char **ret_base) {
                 return -ENOMEM;
         if (streq(slash + 1, ".") || streq(slash + 1, ".."))
                 return -EINVAL;
-        fd = open_dir_at_root(root, dir, O_RDONLY);
+        fd = open_dir_at_root(root, dir, O_RDONLY | O_DIRECTORY); /* O_RDONLY alone is 0: O_PATH */
         if (fd < 0)
                 return fd;
         *ret_base = strdup(slash + 1);

@@ -25,7 +25,8 @@ extern const AtomicOps atomic_ops_default;
 bool root_is_live(const char *root);
 int path_join_root(const char *root, const char *path, char **ret);
 
-/* Opens directory dir below root, refusing symlinks below root. O_PATH unless flags say otherwise. */
+/* Opens directory dir below root, refusing symlinks below root. flags 0: an O_PATH fd; else e.g.
+ * O_RDONLY|O_DIRECTORY (O_RDONLY alone is 0, so it means O_PATH too). */
 int open_dir_at_root(const char *root, const char *dir, int flags);
 /* Opens the parent of path (as above) and returns its fd, with the last component in *ret_base. */
 int open_parent_at_root(const char *root, const char *path, char **ret_base);
