@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "state.h"
 #include "strv.h"
@@ -59,6 +60,8 @@ int state_read(const char *root, HardendState *ret) {
                 v = strip(eq + 1);
                 k = strip(k);
                 r = 0;
+                if (isempty(v)) /* written for an unset value */
+                        continue;
                 if (streq(k, "LAST_APPLY_USEC")) {
                         char *end = NULL;
                         unsigned long long u;
@@ -92,6 +95,9 @@ static bool value_ok(const char *v) {
         return !v || !strpbrk(v, "\n\r");
 }
 
+static const char *const state_parents[] = { "/var", "/var/lib", STATE_DIR };
+#define FOREACH_STATE_PARENT(d) for (const char *const *d = state_parents; d < state_parents + ELEMENTSOF(state_parents); d++)
+
 int state_write(const char *root, const HardendState *s) {
         _cleanup_free_ char *text = NULL;
         int r;
@@ -112,13 +118,19 @@ int state_write(const char *root, const HardendState *s) {
                      strempty(s->policy_source), strempty(s->policy_digest), strempty(s->instance_id),
                      strempty(s->firstboot_instance_id)) < 0)
                 return -ENOMEM;
-        r = ensure_dir_at_root(root, "/var/lib", 0755, UID_KEEP, GID_KEEP);
-        if (r < 0)
-                return r;
-        r = ensure_dir_at_root(root, STATE_DIR, 0755, 0, 0);
-        if (r < 0)
-                return r;
-        return write_file_atomic(root, STATE_PATH, text, strlen(text), 0644, 0, 0, &atomic_ops_default);
+        /* owned by whoever applies: root, except in the unit tests */
+        FOREACH_STATE_PARENT(dir) {
+                struct stat st;
+
+                /* an existing /var or /var/lib is left as it is */
+                if (!streq(*dir, STATE_DIR) && lstat_at_root(root, *dir, &st) >= 0 && S_ISDIR(st.st_mode))
+                        continue;
+                r = ensure_dir_at_root(root, *dir, 0755, UID_KEEP, GID_KEEP);
+                if (r < 0)
+                        return r;
+        }
+        return write_file_atomic(root, STATE_PATH, text, strlen(text), 0644, UID_KEEP, GID_KEEP,
+                                 &atomic_ops_default);
 }
 
 static int read_id(const char *root, const char *path, char **ret) {
