@@ -130,19 +130,24 @@ repair_case() {
         else
                 fail "repair of $what: not restored within the interval"
                 sed 's/^/    log: /' "$LOG" | tail -20
-                "$HARDENCTL" check --only "$mod" --config "$CONF" | sed 's/^/    check: /'
+                "$HARDENCTL" check --only "$mod" --config "$CONF" 2>&1 | sed 's/^/    check: /' || true
         fi
 }
 
 # ---- the drifts ---------------------------------------------------------------------------------
 
+# hardend drives the legacy x_tables through libiptc; Debian's default iptables is the nft variant
+IPT=$(command -v iptables-legacy || command -v iptables)
 FW_RULE=(-p tcp --dport 2323 -j ACCEPT)
-fw_chain() { iptables -n -L HARDEND-INPUT >/dev/null 2>&1 && echo HARDEND-INPUT || echo INPUT; }
-fw_do() { iptables -I "$(fw_chain)" 1 "${FW_RULE[@]}"; }
-fw_undo() { iptables -D "$(fw_chain)" "${FW_RULE[@]}" 2>/dev/null || true; }
+fw_chain() { "$IPT" -n -L HARDEND-INPUT >/dev/null 2>&1 && echo HARDEND-INPUT || echo INPUT; }
+fw_do() { "$IPT" -I "$(fw_chain)" 1 "${FW_RULE[@]}"; }
+fw_undo() { "$IPT" -D "$(fw_chain)" "${FW_RULE[@]}" 2>/dev/null || true; }
 
 ssh_do() { printf 'PasswordAuthentication yes\nPermitRootLogin yes\n' >/etc/ssh/sshd_config.d/0.conf; }
 ssh_undo() { rm -f /etc/ssh/sshd_config.d/0.conf; }
+# for repair: a foreign drop-in is reported, not removed; hardend's own drop-in edited is repaired
+ssh_own_dropin() { ls /etc/ssh/sshd_config.d/*hardend* 2>/dev/null | head -1; }
+ssh_tamper() { echo 'MaxAuthTries 10' >>"$(ssh_own_dropin)"; }
 
 admin_keys() { echo "$(getent passwd admin | cut -d: -f6)/.ssh/authorized_keys"; }
 admin_do() { chmod 0644 "$(admin_keys)"; }
@@ -227,8 +232,7 @@ write_policy repair
 start_watch || { fail "the watcher did not start in repair mode"; cat "$LOG"; }
 repair_case firewall "an iptables rule inserted" fw_do
 fw_undo
-repair_case ssh "a new sshd drop-in" ssh_do
-ssh_undo
+repair_case ssh "hardend's sshd drop-in edited" ssh_tamper
 repair_case admin "chmod 0644 authorized_keys" admin_do
 repair_case admin "a sudoers line appended" sudo_do
 stop_watch || true
