@@ -3,11 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli.h"
 #include "log.h"
+#include "messages.h"
 #include "modules.h"
 #include "output.h"
+#include "state.h"
 #include "sys/fileio.h"
 
 char *arg_config = NULL;
@@ -206,6 +209,44 @@ int verb_plan(void) {
         return n > 0 ? EXIT_DRIFT : EXIT_COMPLIANT;
 }
 
+static uint64_t now_realtime_usec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* The journal events of an apply (messages.h): one per failing module, and the outcome. */
+static void log_apply_result(const ApplyResult *a) {
+        const char *result = apply_result_to_string(a);
+
+        for (size_t i = 0; i < a->n_modules; i++) {
+                const LogField fields[] = { { "HARDEND_MODULE", a->modules[i].module->name },
+                                            { "HARDEND_RESULT", result } };
+
+                if (a->modules[i].outcome.error)
+                        (void) log_event(LOG_ERR,
+                                         a->refused ? HARDEND_MESSAGE_APPLY_REFUSED : HARDEND_MESSAGE_APPLY_FAILED,
+                                         fields, ELEMENTSOF(fields), "%s: %s", a->modules[i].module->name,
+                                         a->modules[i].outcome.error);
+        }
+        {
+                const LogField fields[] = { { "HARDEND_RESULT", result } };
+
+                if (a->refused)
+                        (void) log_event(LOG_ERR, HARDEND_MESSAGE_APPLY_REFUSED, fields, ELEMENTSOF(fields),
+                                         "Refused: nothing was changed.%s",
+                                         a->status == EXIT_REFUSED ? " (--force overrides the anti-lockout checks)"
+                                                                   : "");
+                else if (a->status != EXIT_COMPLIANT)
+                        (void) log_event(LOG_ERR, HARDEND_MESSAGE_APPLY_FAILED, fields, ELEMENTSOF(fields),
+                                         "Apply failed.");
+                else
+                        (void) log_event(LOG_INFO, HARDEND_MESSAGE_APPLIED, fields, ELEMENTSOF(fields), "%s",
+                                         a->changed ? "Applied." : "Already compliant; nothing changed.");
+        }
+}
+
 int verb_apply(void) {
         _cleanup_policy_free_ Policy *p = NULL;
         _cleanup_(apply_result_done) ApplyResult a = {};
@@ -217,7 +258,7 @@ int verb_apply(void) {
         cli_context_init(&c, p);
         r = engine_apply(&c, hardend_modules, hardend_n_modules, &a);
         if (r < 0) {
-                log_error_errno(r, "Apply failed: %m");
+                (void) log_event(LOG_ERR, HARDEND_MESSAGE_APPLY_FAILED, NULL, 0, "Apply failed: %s", strerror(-r));
                 return EXIT_FAILED;
         }
         if (arg_json) {
@@ -232,19 +273,11 @@ int verb_apply(void) {
                         printf("No modules are built into this version.\n");
                 print_apply_result(&a);
         }
-        for (size_t i = 0; i < a.n_modules; i++)
-                if (a.modules[i].outcome.error)
-                        log_error("%s: %s", a.modules[i].module->name, a.modules[i].outcome.error);
-        if (a.refused)
-                log_error("Refused: nothing was changed.%s",
-                          a.status == EXIT_REFUSED ? " (--force overrides the anti-lockout checks)" : "");
-        else if (a.status == EXIT_COMPLIANT)
-                log_info("%s", a.changed ? "Applied." : "Already compliant; nothing changed.");
+        log_apply_result(&a);
+        /* An image tree gets no record: its own first boot must still run on each instance. */
+        r = c.live ? state_record_apply(c.root, p, c.only, &a, now_realtime_usec()) : 0;
+        if (r < 0)
+                log_warning_errno(r, "Cannot record the apply in %s: %m", STATE_PATH);
         return a.status;
 }
 
-int verb_status(void) {
-        /* status grows the last apply and the watcher's state with the watcher; today it is the
-         * per-module view of check. */
-        return verb_check();
-}

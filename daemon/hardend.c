@@ -5,13 +5,18 @@
 
 #include "cli.h"
 #include "log.h"
+#include "manager.h"
+#include "modules.h"
 #include "policy.h"
+#include "state.h"
 
 static void help(void) {
         printf("hardend [OPTIONS...] COMMAND\n\n"
                "First-boot hardening daemon.\n\n"
                "Commands:\n"
-               "  apply             Apply the policy (the first-boot and firewall units run this)\n\n"
+               "  apply             Apply the policy (the first-boot and firewall units run this)\n"
+               "  watch             Stay resident: log drift from the policy, repair it in repair mode\n"
+               "  firstboot-needed  Exit 0 when this instance has not been hardened yet, else 1\n\n"
                "Options:\n"
                "  -h --help             Show this help\n"
                "     --version          Show the version\n"
@@ -19,7 +24,9 @@ static void help(void) {
                "     --root=DIR         Operate on an image tree\n"
                "     --only=MODULE,...  Limit to firewall, ssh, admin, services\n"
                "     --json             Machine-readable output\n"
-               "     --force            Apply even where the anti-lockout checks refuse\n",
+               "     --force            Apply even where the anti-lockout checks refuse\n\n"
+               "Exit status: 0 compliant/applied, 1 drift (firstboot-needed: not needed), 2 usage or\n"
+               "config error, 3 refused for safety, 4 a system operation failed.\n",
                POLICY_DEFAULT_PATH);
 }
 
@@ -50,6 +57,53 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
+/* hardend watch: the resident watcher (hardend.service). The policy's watch section sets the
+ * interval and the mode; SIGHUP reloads the policy. */
+static int verb_watch(void) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        Policy *p = NULL;
+        int r;
+
+        if (arg_json || arg_force || arg_only) {
+                log_error("watch takes no --json, --force or --only.");
+                return EXIT_USAGE;
+        }
+        if (cli_load_policy(&p) < 0)
+                return EXIT_USAGE;
+        r = manager_new(&(ManagerOptions){ .config = arg_config, .root = arg_root, .modules = hardend_modules,
+                                           .n_modules = hardend_n_modules },
+                        p, &m);
+        if (r < 0) {
+                policy_free(p);
+                log_error_errno(r, "Cannot start the watcher: %m");
+                return EXIT_FAILED;
+        }
+        r = manager_startup(m);
+        if (r < 0)
+                return EXIT_FAILED;
+        r = manager_run(m);
+        return r < 0 ? EXIT_FAILED : EXIT_COMPLIANT;
+}
+
+/* hardend firstboot-needed: ExecCondition= of hardend-firstboot.service. 0: run (no record of a
+ * complete apply for this instance), 1: skip. 255 would fail the unit, so errors say "run". */
+static int verb_firstboot_needed(void) {
+        _cleanup_free_ char *id = NULL;
+        int r;
+
+        r = state_firstboot_needed(arg_root, &id);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot read %s (%m); assuming the first boot.", STATE_PATH);
+                return 0;
+        }
+        if (r > 0) {
+                log_info("Instance %s has not been hardened yet.", id ?: "(no id)");
+                return 0;
+        }
+        log_info("Instance %s was hardened already.", strna(id));
+        return 1;
+}
+
 static int run(int argc, char *argv[]) {
         int r = parse_argv(argc, argv);
 
@@ -65,6 +119,10 @@ static int run(int argc, char *argv[]) {
         }
         if (streq(argv[optind], "apply"))
                 return verb_apply();
+        if (streq(argv[optind], "watch"))
+                return verb_watch();
+        if (streq(argv[optind], "firstboot-needed"))
+                return verb_firstboot_needed();
         log_error("Unknown command \"%s\"; see hardend --help.", argv[optind]);
         return EXIT_USAGE;
 }

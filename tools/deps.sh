@@ -2,11 +2,11 @@
 
 # Build dependencies.
 HARDEND_BUILD_DEPS="meson ninja-build pkg-config gcc libc6-dev python3 libconfig-dev libsystemd-dev
-        libiptc-dev libip4tc-dev libip6tc-dev libjson-c-dev check"
+        libiptc-dev libip4tc-dev libip6tc-dev libjson-c-dev libmd-dev check"
 # What hardend drives at run time: the real programs, never reimplemented.
 HARDEND_RUNTIME_DEPS="iptables openssh-server openssh-client sudo passwd login iproute2 util-linux"
 # What the test suite uses besides.
-HARDEND_TEST_DEPS="socat ncat ssh-audit systemd python3-jsonschema clang-format procps iputils-ping
+HARDEND_TEST_DEPS="socat ncat ssh-audit systemd python3-jsonschema clang-format procps iputils-ping groff-base
         clang libclang-rt-14-dev"
 
 # install_deps build|test: installs what is missing. Services that packages would start on

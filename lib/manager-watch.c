@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdlib.h>
+#include <string.h>
+
+#include "manager-watch.h"
+#include "strv.h"
+#include "sys/fileio.h"
+
+typedef struct StaticSpec {
+        const char *path;
+        const char *const *names;
+} StaticSpec;
+
+static const char *const etc_names[] = { "passwd", "group", "shadow", "gshadow", "sudoers", "sudoers.d", NULL };
+static const char *const ssh_names[] = { "sshd_config", "sshd_config.d", NULL };
+static const char *const systemd_names[] = { "system", NULL };
+static const char *const home_names[] = { ".ssh", NULL };
+
+static const StaticSpec static_specs[] = {
+        { "/etc", etc_names },
+        { "/etc/sudoers.d", NULL },
+        { "/etc/ssh", ssh_names },
+        { "/etc/ssh/sshd_config.d", NULL },
+        { "/etc/systemd", systemd_names },
+        { "/etc/systemd/system", NULL },
+};
+
+void watch_spec_list_free(WatchSpec *l, size_t n) {
+        for (size_t i = 0; l && i < n; i++) {
+                free(l[i].path);
+                strv_free(l[i].names);
+        }
+        free(l);
+}
+
+int passwd_home_at_root(const char *root, const char *user, char **ret) {
+        _cleanup_free_ char *text = NULL;
+        char *save = NULL;
+        int r;
+
+        r = read_file_at_root(root, "/etc/passwd", true, READ_FILE_MAX, &text, NULL);
+        if (r < 0)
+                return r;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                /* name:password:uid:gid:gecos:home:shell (gecos may be empty) */
+                const char *p = line;
+                int field = 0;
+                char *home;
+
+                if (!startswith(line, user) || line[strlen(user)] != ':')
+                        continue;
+                for (; *p && field < 5; p++)
+                        if (*p == ':')
+                                field++;
+                if (field < 5 || *p != '/')
+                        return -EBADMSG;
+                home = strndup(p, strcspn(p, ":"));
+                if (!home)
+                        return -ENOMEM;
+                *ret = home;
+                return 0;
+        }
+        return -ENOENT;
+}
+
+static int spec_add(WatchSpec **l, size_t *n, const char *path, const char *const *names) {
+        WatchSpec *a = reallocarray(*l, *n + 1, sizeof(WatchSpec));
+        WatchSpec s = {};
+
+        if (!a)
+                return -ENOMEM;
+        *l = a;
+        s.path = strdup(path);
+        if (!s.path)
+                return -ENOMEM;
+        if (names) {
+                s.names = strv_copy((char *const *) names);
+                if (!s.names) {
+                        free(s.path);
+                        return -ENOMEM;
+                }
+        }
+        (*l)[(*n)++] = s;
+        return 0;
+}
+
+int watch_specs_build(const char *root, const Policy *p, WatchSpec **ret, size_t *ret_n) {
+        WatchSpec *l = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(static_specs); i++) {
+                r = spec_add(&l, &n, static_specs[i].path, static_specs[i].names);
+                if (r < 0)
+                        goto fail;
+        }
+        if (p->admin.enable && p->admin.user) {
+                _cleanup_free_ char *home = NULL, *ssh = NULL;
+
+                r = passwd_home_at_root(root, p->admin.user, &home);
+                if (r == -ENOMEM)
+                        goto fail;
+                /* no admin yet (the policy creates it): the watch on /etc/passwd sees it arrive */
+                if (r >= 0 && !streq(home, "/")) {
+                        if (asprintf(&ssh, "%s/.ssh", home) < 0) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        r = spec_add(&l, &n, home, home_names);
+                        if (r >= 0)
+                                r = spec_add(&l, &n, ssh, NULL);
+                        if (r < 0)
+                                goto fail;
+                }
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+fail:
+        watch_spec_list_free(l, n);
+        return r;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "policy.h"
+
+/* hardend's record of its last apply, kept in ROOT/var/lib/hardend/state as KEY=value lines
+ * (written atomically). The first-boot unit asks whether the current instance has a record. */
+#define STATE_DIR "/var/lib/hardend"
+#define STATE_PATH STATE_DIR "/state"
+#define CLOUD_INSTANCE_ID_PATH "/var/lib/cloud/data/instance-id"
+#define MACHINE_ID_PATH "/etc/machine-id"
+
+typedef struct HardendState {
+        uint64_t apply_usec;         /* CLOCK_REALTIME, µs; 0: never */
+        char *apply_result;          /* "applied" | "compliant" | "failed" | "refused" */
+        char *apply_modules;         /* "all" or "firewall,ssh" */
+        char *policy_source;         /* the policy file, or POLICY_BUILTIN_NAME */
+        char *policy_digest;         /* "sha256:<hex>" of the policy text */
+        char *instance_id;           /* the instance the last apply ran on */
+        char *firstboot_instance_id; /* the instance a complete apply succeeded on */
+} HardendState;
+
+void hardend_state_done(HardendState *s);
+
+/* -ENOENT when there is no record. Unknown keys are ignored (newer versions may add some). */
+int state_read(const char *root, HardendState *ret);
+int state_write(const char *root, const HardendState *s);
+
+/* cloud-init's instance id when cloud-init has one, else the machine id; -ENXIO when neither. */
+int state_instance_id(const char *root, char **ret);
+
+/* "sha256:<hex>" of the policy's text (the file it was loaded from, or the built-in text). */
+int policy_digest(const Policy *p, char **ret);
+
+/* "applied" | "compliant" | "failed" | "refused" */
+const char *apply_result_to_string(const ApplyResult *a);
+
+/* Records an apply (selected modules "only", 0: all). A complete, successful apply on the live
+ * system also marks the current instance as done for the first-boot unit. */
+int state_record_apply(const char *root, const Policy *p, unsigned only, const ApplyResult *a,
+                       uint64_t now_usec);
+
+/* 1: the current instance has no first-boot record (the first-boot unit should run); 0: it has. */
+int state_firstboot_needed(const char *root, char **ret_instance_id);

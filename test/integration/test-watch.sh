@@ -1,0 +1,240 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The resident watcher in a sandbox (network and mount namespaces, a private /etc, empty /run
+# /var /home /root, 1 s interval): drift from outside is logged once per finding, its undoing
+# once, nothing while it persists; repair mode restores within an interval; SIGHUP with a broken
+# policy keeps the old one and logs FILE:LINE. Also hardenctl status --json against the schema,
+# status exit codes, the state file and firstboot-needed.
+#
+# The four drift cases need their module in the built binaries; a case whose module is not
+# registered prints SKIP and is not counted. There is no journal here: the watcher logs to
+# stderr, which is captured (the structured fields are checked in test/unit/test-manager.c).
+source "$(dirname "$0")/sandbox.sh"
+sandbox_enter "$@"
+sandbox_live_root
+
+SRC=${TEST_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+SCHEMA="$SRC/test/status.schema.json"
+VALIDATE="$SRC/test/validate-json.py"
+CONF="$SB/policy.conf"
+LOG="$SB/watch.log"
+WATCH_PID=
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+ssh-keygen -q -t ed25519 -N '' -C hardend-test -f "$SB/id_test" >/dev/null
+KEY=$(cat "$SB/id_test.pub")
+
+# write_policy MODE [EXTRA-WATCH-LINE]: the default policy with a 1 s interval and a test key
+write_policy() {
+        sed -e 's/^\( *interval = \)[0-9]*;/\11;/' \
+            -e "s/^\( *mode = \)\"[a-z]*\";/\1\"$1\";/" \
+            -e "s|^\( *authorized_keys = \)\[ *\];|\1[ \"$KEY\" ];|" \
+            "$SRC/conf/hardend.conf" >"$CONF"
+}
+
+registered() {
+        "$HARDENCTL" check --only "$1" --json --config "$CONF" 2>/dev/null |
+                python3 -c 'import json,sys; sys.exit(0 if any(m["name"] == sys.argv[1] for m in json.load(sys.stdin)["modules"]) else 1)' "$1"
+}
+
+start_watch() {
+        : >"$LOG"
+        "$HARDEND" watch --config "$CONF" 2>>"$LOG" >/dev/null &
+        WATCH_PID=$!
+        wait_for 10 grep -q "^Watching " "$LOG"
+}
+
+stop_watch() {
+        [ -n "$WATCH_PID" ] || return 0
+        kill -TERM "$WATCH_PID" 2>/dev/null || true
+        local rc=0
+        wait "$WATCH_PID" || rc=$?
+        WATCH_PID=
+        return $rc
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s
+wait_for() {
+        local deadline=$(($(date +%s%N) + $1 * 1000000000)); shift
+        until "$@"; do
+                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+                sleep 0.1
+        done
+}
+
+count() { grep -c -- "$1" "$LOG" || true; }
+has_lines() { [ "$(count "$1")" -ge "$2" ]; }
+
+# check_once PATTERN WHAT: at least one line, and no line logged twice (each finding once)
+check_once() {
+        local n dups
+        n=$(count "$1")
+        dups=$(grep -- "$1" "$LOG" | sort | uniq -d | wc -l)
+        if [ "$n" -ge 1 ] && [ "$dups" = 0 ]; then
+                pass "$2 ($n line(s), none repeated)"
+        else
+                fail "$2: $n line(s), $dups repeated"
+                sed 's/^/    log: /' "$LOG" | tail -20
+        fi
+}
+
+# drift_case MODULE DESCRIPTION DO UNDO: report mode
+drift_case() {
+        local mod=$1 what=$2 do=$3 undo=$4 d0 r0 d1 r1
+        if ! registered "$mod"; then
+                echo "SKIP: $what: module $mod is not built in"
+                return 0
+        fi
+        d0=$(count "Drift detected: $mod/"); r0=$(count "Drift resolved: $mod/")
+        $do
+        if ! wait_for 5 has_lines "Drift detected: $mod/" $((d0 + 1)); then
+                fail "$what: no drift logged"
+                sed 's/^/    log: /' "$LOG" | tail -20
+                $undo
+                return 0
+        fi
+        sleep 3 # three intervals: a persisting drift is not logged again
+        d1=$(count "Drift detected: $mod/")
+        grep -- "Drift detected: $mod/" "$LOG" | tail -n +$((d0 + 1)) >"$SB/new-drift"
+        if [ "$(sort "$SB/new-drift" | uniq -d | wc -l)" = 0 ]; then
+                pass "$what: $((d1 - d0)) drift line(s), each once: $(head -1 "$SB/new-drift")"
+        else
+                fail "$what: a drift was logged twice"; sed 's/^/    /' "$SB/new-drift"
+        fi
+        expect_rc 1 "$HARDENCTL" status --config "$CONF"
+        $undo
+        if wait_for 5 has_lines "Drift resolved: $mod/" $((r0 + d1 - d0)); then
+                sleep 2
+                r1=$(count "Drift resolved: $mod/")
+                if [ $((r1 - r0)) = $((d1 - d0)) ]; then
+                        pass "$what undone: $((r1 - r0)) resolved line(s), one per drift"
+                else
+                        fail "$what undone: $((r1 - r0)) resolved lines for $((d1 - d0)) drifts"
+                fi
+        else
+                fail "$what undone: not resolved"
+                sed 's/^/    log: /' "$LOG" | tail -20
+        fi
+}
+
+# repair_case MODULE DESCRIPTION DO: repair mode restores within one interval (+ slack)
+repair_case() {
+        local mod=$1 what=$2 do=$3 n0
+        registered "$mod" || { echo "SKIP: repair of $what: module $mod is not built in"; return 0; }
+        n0=$(count "Repaired $mod:")
+        $do
+        if wait_for 3 has_lines "Repaired $mod:" $((n0 + 1)) &&
+           wait_for 2 "$HARDENCTL" check --only "$mod" --config "$CONF" >/dev/null 2>&1; then
+                pass "repair of $what: $(grep "Repaired $mod:" "$LOG" | tail -1)"
+        else
+                fail "repair of $what: not restored within the interval"
+                sed 's/^/    log: /' "$LOG" | tail -20
+                "$HARDENCTL" check --only "$mod" --config "$CONF" 2>&1 | sed 's/^/    check: /' || true
+        fi
+}
+
+# ---- the drifts ---------------------------------------------------------------------------------
+
+# hardend drives the legacy x_tables through libiptc; Debian's default iptables is the nft variant
+IPT=$(command -v iptables-legacy || command -v iptables)
+FW_RULE=(-p tcp --dport 2323 -j ACCEPT)
+fw_chain() { "$IPT" -n -L HARDEND-INPUT >/dev/null 2>&1 && echo HARDEND-INPUT || echo INPUT; }
+fw_do() { "$IPT" -I "$(fw_chain)" 1 "${FW_RULE[@]}"; }
+fw_undo() { "$IPT" -D "$(fw_chain)" "${FW_RULE[@]}" 2>/dev/null || true; }
+
+ssh_do() { printf 'PasswordAuthentication yes\nPermitRootLogin yes\n' >/etc/ssh/sshd_config.d/0.conf; }
+ssh_undo() { rm -f /etc/ssh/sshd_config.d/0.conf; }
+# for repair: a foreign drop-in is reported, not removed; hardend's own drop-in edited is repaired
+ssh_own_dropin() { ls /etc/ssh/sshd_config.d/*hardend* 2>/dev/null | head -1; }
+ssh_tamper() { echo 'MaxAuthTries 10' >>"$(ssh_own_dropin)"; }
+
+admin_keys() { echo "$(getent passwd admin | cut -d: -f6)/.ssh/authorized_keys"; }
+admin_do() { chmod 0644 "$(admin_keys)"; }
+admin_undo() { chmod 0600 "$(admin_keys)"; }
+
+# the sudoers file hardend wrote for the admin group, else the main one
+sudo_file() { grep -l '^%wheel' /etc/sudoers.d/* 2>/dev/null | head -1 || true; }
+sudo_do() {
+        SUDO_FILE=$(sudo_file); SUDO_FILE=${SUDO_FILE:-/etc/sudoers}
+        cp -p "$SUDO_FILE" "$SB/sudoers.orig"
+        echo 'nobody ALL=(ALL:ALL) NOPASSWD: ALL' >>"$SUDO_FILE"
+}
+sudo_undo() { cat "$SB/sudoers.orig" >"$SUDO_FILE"; }
+
+# ---- state, firstboot, status before the watcher ------------------------------------------------
+
+write_policy report
+expect_rc 0 "$HARDENCTL" validate "$CONF"
+expect_rc 0 "$HARDEND" firstboot-needed
+"$HARDENCTL" apply --config "$CONF" >"$SB/apply.out" 2>&1 || echo "    (first apply exited $?: $(tail -3 "$SB/apply.out"))"
+check_that "the apply is recorded in /var/lib/hardend/state" grep -q '^LAST_APPLY_RESULT=[a-z]' /var/lib/hardend/state
+check_that "the state records the policy digest" grep -Eq '^POLICY_DIGEST=sha256:[0-9a-f]{64}$' /var/lib/hardend/state
+check_that "the state records the instance (machine id)" grep -qx "INSTANCE_ID=$(cat /etc/machine-id)" /var/lib/hardend/state
+if grep -q '^LAST_APPLY_RESULT=\(applied\|compliant\)' /var/lib/hardend/state; then
+        expect_rc 1 "$HARDEND" firstboot-needed
+        mkdir -p /var/lib/cloud/data && echo i-0123456789 >/var/lib/cloud/data/instance-id
+        expect_rc 0 "$HARDEND" firstboot-needed
+        rm -rf /var/lib/cloud
+else
+        echo "SKIP: firstboot record: the first apply did not succeed here"
+fi
+
+rc=0; "$HARDENCTL" status --json --config "$CONF" >"$SB/status.json" 2>"$SB/status.err" || rc=$?
+if python3 "$VALIDATE" "$SCHEMA" "$SB/status.json" 2>"$SB/validate.err"; then
+        pass "status --json matches test/status.schema.json ($(tail -1 "$SB/validate.err"))"
+else
+        fail "status --json does not match the schema"; sed 's/^/    /' "$SB/validate.err"
+fi
+compliant=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["compliant"])' "$SB/status.json")
+check_that "status exit code ($rc) agrees with compliant ($compliant)" \
+        test "$rc" = "$([ "$compliant" = True ] && echo 0 || echo 1)"
+check_that "status --json: the watcher is unknown without a bus" \
+        python3 -c 'import json,sys; w=json.load(open(sys.argv[1]))["watcher"]; sys.exit(0 if not w["known"] and "no system bus" in w["reason"] else 1)' "$SB/status.json"
+check_that "status --json: no journal here, and it says so" \
+        python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["events"]; sys.exit(0 if not e["available"] and e["reason"] else 1)' "$SB/status.json"
+check_that "status --json: the last apply is shown" \
+        python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["last_apply"]; sys.exit(0 if a and a["modules"] == "all" else 1)' "$SB/status.json"
+"$HARDENCTL" status --config "$CONF" >"$SB/status.txt" 2>&1 || true
+check_that "status text names the watcher and the journal" \
+        grep -q "^Watcher: *unknown (no system bus" "$SB/status.txt"
+expect_rc 2 "$HARDENCTL" status --config "$SB/missing.conf"
+
+# ---- report mode --------------------------------------------------------------------------------
+
+start_watch || { fail "the watcher did not start"; cat "$LOG"; finish; exit 1; }
+pass "the watcher started: $(grep '^Watching ' "$LOG")"
+check_that "it says once that there is no system bus" test "$(count 'No system bus')" = 1
+
+drift_case firewall "an iptables rule inserted" fw_do fw_undo
+drift_case ssh "a new sshd drop-in" ssh_do ssh_undo
+drift_case admin "chmod 0644 authorized_keys" admin_do admin_undo
+drift_case admin "a sudoers line appended" sudo_do sudo_undo
+
+# SIGHUP with a broken policy: logged with FILE:LINE, the old policy stays, the watcher lives on
+cp "$CONF" "$SB/good.conf"
+printf 'version = 1;\nwatch = {\n  interval = 1;\n  mode = "fix";\n};\n' >"$CONF"
+kill -HUP "$WATCH_PID"
+if wait_for 5 grep -q "^$CONF:4: .*keeping the previous policy" "$LOG"; then
+        pass "a broken policy on SIGHUP is logged with FILE:LINE: $(grep "^$CONF:4:" "$LOG" | tail -1)"
+else
+        fail "no FILE:LINE error after SIGHUP"; sed 's/^/    log: /' "$LOG" | tail -5
+fi
+check_that "the watcher still runs after the broken reload" kill -0 "$WATCH_PID"
+cp "$SB/good.conf" "$CONF"
+kill -HUP "$WATCH_PID"
+check_that "a good policy is reloaded" wait_for 5 grep -q "^Reloaded the policy from $CONF" "$LOG"
+if stop_watch; then pass "SIGTERM: the watcher exits 0"; else fail "SIGTERM: the watcher exited non-zero"; fi
+
+# ---- repair mode --------------------------------------------------------------------------------
+
+write_policy repair
+start_watch || { fail "the watcher did not start in repair mode"; cat "$LOG"; }
+repair_case firewall "an iptables rule inserted" fw_do
+fw_undo
+repair_case ssh "hardend's sshd drop-in edited" ssh_tamper
+repair_case admin "chmod 0644 authorized_keys" admin_do
+repair_case admin "a sudoers line appended" sudo_do
+stop_watch || true
+
+finish
