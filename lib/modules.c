@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "modules.h"
+#include "ssh.h"
 
 const Module *const hardend_modules[] = {
+        &ssh_module,
         NULL,
 };
 
