@@ -67,6 +67,7 @@ static void plan_done(SshPlan *p) {
         strv_free(p->dropins);
         free(p->addr);
         strv_free(p->users);
+        sshd_exec_done(&p->exec);
         *p = (SshPlan){};
 }
 
@@ -223,6 +224,118 @@ static int effective_diffs(const SshPlan *p, const char *config, EffDiffs *diffs
         return 0;
 }
 
+/* The configuration as it will be (proposed) or as it is: a copy of the main file and of the drop-in directory with our
+ * drop-in in it, in a temporary directory that the checked sshd can see. */
+typedef struct Candidate {
+        char *dir;      /* host path of the temporary directory */
+        char *config;   /* the main file as sshd sees it */
+        char **written; /* host paths to remove */
+} Candidate;
+
+static void candidate_done(Candidate *k) {
+        for (size_t i = strv_length(k->written); i > 0; i--)
+                (void) unlink(k->written[i - 1]);
+        if (k->dir) {
+                _cleanup_free_ char *d = NULL;
+
+                if (asprintf(&d, "%s/sshd_config.d", k->dir) >= 0)
+                        (void) rmdir(d);
+                (void) rmdir(k->dir);
+        }
+        free(k->dir);
+        free(k->config);
+        strv_free(k->written);
+        *k = (Candidate){};
+}
+
+static int candidate_write(Candidate *k, const char *name, const char *text, size_t len, mode_t mode) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "%s/%s", k->dir, name) < 0)
+                return -ENOMEM;
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        if (fchmod(fd, mode) < 0)
+                return -errno;
+        if (strv_extend(&k->written, path) < 0)
+                return -ENOMEM;
+        for (size_t off = 0; off < len;) {
+                ssize_t n = write(fd, text + off, len - off);
+
+                if (n < 0)
+                        return -errno;
+                off += (size_t) n;
+        }
+        return 0;
+}
+
+static int candidate_build(Context *c, const SshPlan *p, bool proposed, Candidate *k) {
+        _cleanup_free_ char *main_with = NULL, *main_text = NULL, *tmpl = NULL, *sub = NULL, *dropin_dir = NULL;
+        mode_t mode = p->exec.chroot ? 0644 : 0600, dmode = p->exec.chroot ? 0755 : 0700;
+        size_t main_len;
+        struct stat st;
+        int r;
+
+        if (p->exec.chroot) {
+                r = lstat_at_root(c->root, "/tmp", &st);
+                if (r < 0 || !S_ISDIR(st.st_mode))
+                        return r < 0 ? r : -ENOTDIR;
+                r = asprintf(&tmpl, "%s/tmp/hardend-sshd.XXXXXX", c->root);
+        } else
+                r = asprintf(&tmpl, "%s/hardend-sshd.XXXXXX", access("/run", W_OK) == 0 ? "/run" : "/tmp");
+        if (r < 0)
+                return -ENOMEM;
+        if (!mkdtemp(tmpl))
+                return -errno;
+        k->dir = TAKE_PTR(tmpl);
+        if (asprintf(&sub, "%s/sshd_config.d", k->dir) < 0)
+                return -ENOMEM;
+        /* the image's sshd runs as nobody and must read the candidate */
+        if (mkdir(sub, 0700) < 0 || chmod(sub, dmode) < 0 || chmod(k->dir, dmode) < 0)
+                return -errno;
+        /* the paths as the checked sshd sees them */
+        if (asprintf(&dropin_dir, "%s/sshd_config.d", p->exec.chroot ? k->dir + strlen(c->root) : k->dir) < 0 ||
+            asprintf(&k->config, "%s/sshd_config", p->exec.chroot ? k->dir + strlen(c->root) : k->dir) < 0)
+                return -ENOMEM;
+
+        if (proposed && !p->main_includes) {
+                r = ssh_config_add_include(strempty(p->main_text), p->main_text ? p->main_len : 0, &main_with, &main_len);
+                if (r < 0)
+                        return r;
+        }
+        r = ssh_config_redirect_includes(main_with ?: strempty(p->main_text),
+                                         main_with ? main_len : (p->main_text ? p->main_len : 0), dropin_dir, &main_text);
+        if (r < 0)
+                return r;
+        r = candidate_write(k, "sshd_config", main_text, strlen(main_text), mode);
+        if (r < 0)
+                return r;
+
+        STRV_FOREACH(name, p->dropins) {
+                _cleanup_free_ char *path = NULL, *text = NULL, *redirected = NULL, *rel = NULL;
+                size_t len;
+
+                if (proposed && streq(*name, SSH_DROPIN_NAME))
+                        continue;
+                if (asprintf(&path, SSH_DROPIN_DIR "/%s", *name) < 0 || asprintf(&rel, "sshd_config.d/%s", *name) < 0)
+                        return -ENOMEM;
+                r = read_file_at_root(c->root, path, !c->live, READ_FILE_MAX, &text, &len);
+                if (r < 0)
+                        return r;
+                r = ssh_config_redirect_includes(text, len, dropin_dir, &redirected);
+                if (r < 0)
+                        return r;
+                r = candidate_write(k, rel, redirected, strlen(redirected), mode);
+                if (r < 0)
+                        return r;
+        }
+        if (!proposed)
+                return 0;
+        return candidate_write(k, "sshd_config.d/" SSH_DROPIN_NAME, p->dropin, strlen(p->dropin), mode);
+}
+
 /* Whether every checked user sees keyword with the same wrong value: then it is one finding. */
 static bool diff_same_for_all(const SshPlan *p, const EffDiffs *d, size_t i) {
         size_t n = 0;
@@ -245,8 +358,9 @@ static Severity keyword_severity(const char *keyword) {
 
 static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
         _cleanup_(eff_diffs_done) EffDiffs d = {};
+        _cleanup_(candidate_done) Candidate k = {};
         _cleanup_free_ char *error = NULL;
-        int r;
+        int r = 0;
 
         if (!p->have_sshd)
                 return finding_add(out, &(Finding){
@@ -254,7 +368,14 @@ static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
                         .kind = FINDING_UNKNOWN, .severity = SEVERITY_MEDIUM,
                         .actual = c->live ? "effective settings could not be verified: sshd is not installed"
                                           : "effective settings could not be verified: the image has no /usr/sbin/sshd" });
-        r = effective_diffs(p, SSH_MAIN_CONFIG, &d, NULL, &error);
+        if (p->exec.chroot) {
+                /* the image's sshd runs as nobody: it reads a copy (cloud-init writes its drop-in 0600) */
+                r = candidate_build(c, p, false, &k);
+                if (r < 0 && asprintf(&error, "cannot copy the configuration for sshd: %s", strerror(-r)) < 0)
+                        return -ENOMEM;
+        }
+        if (r >= 0)
+                r = effective_diffs(p, k.config ?: SSH_MAIN_CONFIG, &d, NULL, &error);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -354,112 +475,6 @@ static int ssh_probe(Context *c, FindingList *out) {
         return probe_effective(c, &p, out);
 }
 
-/* The configuration as it will be: a copy of the main file and of the drop-in directory with our
- * drop-in in it, in a temporary directory that the checked sshd can see. */
-typedef struct Candidate {
-        char *dir;      /* host path of the temporary directory */
-        char *config;   /* the main file as sshd sees it */
-        char **written; /* host paths to remove */
-} Candidate;
-
-static void candidate_done(Candidate *k) {
-        for (size_t i = strv_length(k->written); i > 0; i--)
-                (void) unlink(k->written[i - 1]);
-        if (k->dir) {
-                _cleanup_free_ char *d = NULL;
-
-                if (asprintf(&d, "%s/sshd_config.d", k->dir) >= 0)
-                        (void) rmdir(d);
-                (void) rmdir(k->dir);
-        }
-        free(k->dir);
-        free(k->config);
-        strv_free(k->written);
-        *k = (Candidate){};
-}
-
-static int candidate_write(Candidate *k, const char *name, const char *text, size_t len) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *path = NULL;
-
-        if (asprintf(&path, "%s/%s", k->dir, name) < 0)
-                return -ENOMEM;
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return -errno;
-        if (strv_extend(&k->written, path) < 0)
-                return -ENOMEM;
-        for (size_t off = 0; off < len;) {
-                ssize_t n = write(fd, text + off, len - off);
-
-                if (n < 0)
-                        return -errno;
-                off += (size_t) n;
-        }
-        return 0;
-}
-
-static int candidate_build(Context *c, const SshPlan *p, Candidate *k) {
-        _cleanup_free_ char *main_with = NULL, *main_text = NULL, *tmpl = NULL, *sub = NULL, *dropin_dir = NULL;
-        size_t main_len;
-        struct stat st;
-        int r;
-
-        if (p->exec.chroot) {
-                r = lstat_at_root(c->root, "/tmp", &st);
-                if (r < 0 || !S_ISDIR(st.st_mode))
-                        return r < 0 ? r : -ENOTDIR;
-                r = asprintf(&tmpl, "%s/tmp/hardend-sshd.XXXXXX", c->root);
-        } else
-                r = asprintf(&tmpl, "%s/hardend-sshd.XXXXXX", access("/run", W_OK) == 0 ? "/run" : "/tmp");
-        if (r < 0)
-                return -ENOMEM;
-        if (!mkdtemp(tmpl))
-                return -errno;
-        k->dir = TAKE_PTR(tmpl);
-        if (asprintf(&sub, "%s/sshd_config.d", k->dir) < 0)
-                return -ENOMEM;
-        if (mkdir(sub, 0700) < 0)
-                return -errno;
-        /* the paths as the checked sshd sees them */
-        if (asprintf(&dropin_dir, "%s/sshd_config.d", p->exec.chroot ? k->dir + strlen(c->root) : k->dir) < 0 ||
-            asprintf(&k->config, "%s/sshd_config", p->exec.chroot ? k->dir + strlen(c->root) : k->dir) < 0)
-                return -ENOMEM;
-
-        if (!p->main_includes) {
-                r = ssh_config_add_include(strempty(p->main_text), p->main_text ? p->main_len : 0, &main_with, &main_len);
-                if (r < 0)
-                        return r;
-        }
-        r = ssh_config_redirect_includes(main_with ?: strempty(p->main_text),
-                                         main_with ? main_len : (p->main_text ? p->main_len : 0), dropin_dir, &main_text);
-        if (r < 0)
-                return r;
-        r = candidate_write(k, "sshd_config", main_text, strlen(main_text));
-        if (r < 0)
-                return r;
-
-        STRV_FOREACH(name, p->dropins) {
-                _cleanup_free_ char *path = NULL, *text = NULL, *redirected = NULL, *rel = NULL;
-                size_t len;
-
-                if (streq(*name, SSH_DROPIN_NAME))
-                        continue;
-                if (asprintf(&path, SSH_DROPIN_DIR "/%s", *name) < 0 || asprintf(&rel, "sshd_config.d/%s", *name) < 0)
-                        return -ENOMEM;
-                r = read_file_at_root(c->root, path, !c->live, READ_FILE_MAX, &text, &len);
-                if (r < 0)
-                        return r;
-                r = ssh_config_redirect_includes(text, len, dropin_dir, &redirected);
-                if (r < 0)
-                        return r;
-                r = candidate_write(k, rel, redirected, strlen(redirected));
-                if (r < 0)
-                        return r;
-        }
-        return candidate_write(k, "sshd_config.d/" SSH_DROPIN_NAME, p->dropin, strlen(p->dropin));
-}
-
 static int format_diffs(const EffDiffs *d, char **ret) {
         _cleanup_strv_free_ char **l = NULL;
 
@@ -529,7 +544,7 @@ static int ssh_preflight(Context *c, const FindingList *all, Outcome *o) {
         if (r < 0)
                 return outcome_fail(o, r, "cannot read the sshd configuration: %s", strerror(-r));
         if (p.have_sshd) {
-                r = candidate_build(c, &p, &k);
+                r = candidate_build(c, &p, true, &k);
                 if (r < 0)
                         return outcome_fail(o, r, "cannot stage the sshd configuration for sshd -t: %s", strerror(-r));
                 r = sshd_test_config(&p.exec, k.config, &error);

@@ -13,6 +13,9 @@
 #include "sshd.h"
 
 #define SSHD_PATH "/usr/sbin/sshd"
+#define SSH_KEYGEN_PATH "/usr/bin/ssh-keygen"
+#define NOBODY 65534
+#define USERSPEC "--userspec=65534:65534"
 #define SSH_PATH "/usr/bin/ssh"
 #define CHROOT_PATH "/usr/sbin/chroot"
 #define PRIVSEP_DIR "/run/sshd"
@@ -23,6 +26,40 @@ static bool executable_at_root(const char *root, const char *path) {
         struct stat st;
 
         return lstat_at_root(root, path, &st) >= 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+/* Without a key sshd -t/-T refuse to run; without one of their own, unprivileged sshd can read none. */
+static int scratch_prepare(SshdExec *e) {
+        _cleanup_(spawn_result_done) SpawnResult res = {};
+        _cleanup_free_ char *tmpl = NULL, *key = NULL;
+        struct stat st;
+        int r;
+
+        r = lstat_at_root(e->root, "/tmp", &st);
+        if (r < 0 || !S_ISDIR(st.st_mode) || access(SSH_KEYGEN_PATH, X_OK) < 0)
+                return -ENOENT;
+        if (asprintf(&tmpl, "%s/tmp/hardend-sshd.XXXXXX", e->root) < 0)
+                return -ENOMEM;
+        if (!mkdtemp(tmpl))
+                return -errno;
+        e->scratch = TAKE_PTR(tmpl);
+        if (chmod(e->scratch, 0755) < 0 || asprintf(&key, "%s/hostkey", e->scratch) < 0)
+                goto fail;
+        {
+                const char *argv[] = { SSH_KEYGEN_PATH, "-q", "-t", "ed25519", "-N", "", "-C", "hardend-check",
+                                       "-f", key, NULL };
+                SpawnOptions o = { .argv = argv, .timeout_ms = SSHD_TIMEOUT_MS };
+
+                if (spawn_run(&o, &res) < 0 || !spawn_result_ok(&res) || chown(key, NOBODY, NOBODY) < 0)
+                        goto fail;
+        }
+        e->hostkey = strdup(key + strlen(e->root));
+        if (!e->hostkey)
+                goto fail;
+        return 0;
+fail:
+        sshd_exec_done(e);
+        return -EIO;
 }
 
 int sshd_exec_find(const char *root, bool live, SshdExec *ret) {
@@ -37,7 +74,25 @@ int sshd_exec_find(const char *root, bool live, SshdExec *ret) {
         if (!executable_at_root(root, SSHD_PATH) || access(CHROOT_PATH, X_OK) < 0)
                 return -ENOENT;
         *ret = (SshdExec){ .root = root, .chroot = true };
+        (void) scratch_prepare(ret);
         return 0;
+}
+
+void sshd_exec_done(SshdExec *e) {
+        if (e->scratch) {
+                static const char *const names[] = { "hostkey", "hostkey.pub" };
+
+                for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                        _cleanup_free_ char *p = NULL;
+
+                        if (asprintf(&p, "%s/%s", e->scratch, names[i]) >= 0)
+                                (void) unlink(p);
+                }
+                (void) rmdir(e->scratch);
+        }
+        free(e->scratch);
+        free(e->hostkey);
+        e->scratch = e->hostkey = NULL;
 }
 
 /* Trims trailing newlines; returns s. */
@@ -57,9 +112,14 @@ static int run_tool(const SshdExec *e, const char *tool, const char *const *args
 
         if (e && e->chroot) {
                 argv[n++] = CHROOT_PATH;
+                argv[n++] = USERSPEC;
                 argv[n++] = e->root;
         }
         argv[n++] = tool;
+        if (e && e->hostkey && streq(tool, SSHD_PATH)) {
+                argv[n++] = "-h";
+                argv[n++] = e->hostkey;
+        }
         for (; *args && n < MAX_ARGS - 1; args++)
                 argv[n++] = *args;
         r = spawn_run(&o, ret);

@@ -11,12 +11,18 @@
 typedef struct SshdExec {
         const char *root; /* "/" or an image tree */
         bool chroot;      /* run the image's own binaries through /usr/sbin/chroot */
+        char *scratch;    /* chroot: host path of a temporary directory in the image's /tmp */
+        char *hostkey;    /* chroot: a throwaway host key in it, as the chroot sees it */
 } SshdExec;
 
 /* How to run the sshd of root: the live one, or the image's own in a chroot. -ENOENT when there
  * is none. On the live system the privilege separation directory sshd insists on (/run/sshd, made
- * by ssh.service at start) is created when missing, so that sshd -t/-T work before sshd ran. */
+ * by ssh.service at start) is created when missing, so that sshd -t/-T work before sshd ran.
+ * In an image, which has neither /run/sshd nor host keys before its first boot, sshd runs as
+ * nobody (sshd checks the privilege separation directory only as root) with a throwaway host key
+ * (-h) in a scratch directory that sshd_exec_done() removes. */
 int sshd_exec_find(const char *root, bool live, SshdExec *ret);
+void sshd_exec_done(SshdExec *e);
 
 /* sshd -T -f config (a path as sshd sees it) with -C user=...,host=...,addr=... when user is set.
  * -EINVAL with sshd's message in *ret_error when sshd rejects the configuration. */

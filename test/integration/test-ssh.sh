@@ -184,4 +184,33 @@ sandbox_image_root "$IMG"
 expect_rc 1 "$HARDENCTL" "${POLICY[@]}" --root "$IMG" --only ssh check
 check_that "--root without sshd: could not be verified" grep -q "could not be verified" "$SB/last.out"
 
+# --- --root on an image with its own sshd (this system's /usr bound in), before its first boot: no
+# host keys, no /run/sshd, cloud-init's drop-in 0600; checked and validated through chroot ----------
+IMG=$SB/image2
+sandbox_image_root "$IMG"
+mount --bind /usr "$IMG/usr"
+for d in lib lib64 bin sbin; do [ -e "/$d" ] && ln -sfn "usr/$d" "$IMG/$d"; done
+mkdir -p "$IMG/dev" && touch "$IMG/dev/null" && mount --bind /dev/null "$IMG/dev/null"
+install -m 0600 /dev/stdin "$IMG/etc/ssh/sshd_config.d/50-cloud-init.conf" <<<$'PasswordAuthentication yes\nPermitRootLogin yes'
+echo 'admin:x:1000:1000::/home/admin:/bin/bash' >>"$IMG/etc/passwd"
+printf 'admin:x:1000:\nwheel:x:10:admin\n' >>"$IMG/etc/group"
+install -d -m 0700 -o 1000 -g 1000 "$IMG/home/admin" "$IMG/home/admin/.ssh"
+IMG_SNAP() { (cd "$IMG" && find etc home -exec stat -c '%n %a %s' {} + && find etc home -type f -exec sha256sum {} +) | sort; }
+
+IMG_SNAP >"$SB/before"
+expect_rc 3 "$HARDENCTL" "${POLICY[@]}" --root "$IMG" --only ssh apply
+IMG_SNAP >"$SB/after"
+check_that "image without keys: refused, nothing changed" cmp -s "$SB/before" "$SB/after"
+
+install -m 0600 -o 1000 -g 1000 "$ADMIN_KEY.pub" "$IMG/home/admin/.ssh/authorized_keys"
+expect_rc 1 "$HARDENCTL" "${POLICY[@]}" --root "$IMG" --only ssh check
+check_that "image: the chroot's sshd -T sees cloud-init's PasswordAuthentication yes" \
+        grep -q "PasswordAuthentication: expected no, actual yes" "$SB/last.out"
+expect_rc 0 "$HARDENCTL" "${POLICY[@]}" --root "$IMG" --only ssh apply
+expect_rc 0 "$HARDENCTL" "${POLICY[@]}" --root "$IMG" --only ssh check
+check_that "image: effective settings verified" bash -c "! grep -q 'could not be verified' '$SB/last.out'"
+check_that "image: the drop-in is in place" test -f "$IMG/etc/ssh/sshd_config.d/00-hardend.conf"
+check_that "image: no scratch files left in its /tmp" test -z "$(ls -A "$IMG/tmp")"
+check_that "image: no /run/sshd or host key was created" bash -c "! ls '$IMG'/run/sshd '$IMG'/etc/ssh/ssh_host_* 2>/dev/null"
+
 finish
