@@ -13,21 +13,40 @@
  * curves (ecdh-sha2-*, ecdsa-*), no SHA-1, no CBC, no encrypt-and-MAC, no group-exchange (its
  * moduli file is not ours to vouch for). */
 static const char *const algo_kex[] = {
-        "mlkem768x25519-sha256", "sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com",
-        "curve25519-sha256", "curve25519-sha256@libssh.org", "diffie-hellman-group16-sha512",
-        "diffie-hellman-group18-sha512", NULL,
+        "mlkem768x25519-sha256",
+        "sntrup761x25519-sha512",
+        "sntrup761x25519-sha512@openssh.com",
+        "curve25519-sha256",
+        "curve25519-sha256@libssh.org",
+        "diffie-hellman-group16-sha512",
+        "diffie-hellman-group18-sha512",
+        NULL,
 };
 static const char *const algo_cipher[] = {
-        "chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com",
-        "aes256-ctr", "aes192-ctr", "aes128-ctr", NULL,
+        "chacha20-poly1305@openssh.com",
+        "aes256-gcm@openssh.com",
+        "aes128-gcm@openssh.com",
+        "aes256-ctr",
+        "aes192-ctr",
+        "aes128-ctr",
+        NULL,
 };
 static const char *const algo_mac[] = {
-        "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "umac-128-etm@openssh.com", NULL,
+        "hmac-sha2-512-etm@openssh.com",
+        "hmac-sha2-256-etm@openssh.com",
+        "umac-128-etm@openssh.com",
+        NULL,
 };
 static const char *const algo_hostkey[] = {
-        "ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com", "sk-ssh-ed25519@openssh.com",
-        "sk-ssh-ed25519-cert-v01@openssh.com", "rsa-sha2-512", "rsa-sha2-512-cert-v01@openssh.com",
-        "rsa-sha2-256", "rsa-sha2-256-cert-v01@openssh.com", NULL,
+        "ssh-ed25519",
+        "ssh-ed25519-cert-v01@openssh.com",
+        "sk-ssh-ed25519@openssh.com",
+        "sk-ssh-ed25519-cert-v01@openssh.com",
+        "rsa-sha2-512",
+        "rsa-sha2-512-cert-v01@openssh.com",
+        "rsa-sha2-256",
+        "rsa-sha2-256-cert-v01@openssh.com",
+        NULL,
 };
 
 static const struct {
@@ -43,10 +62,23 @@ static const struct {
 
 /* Every keyword whose value we set, under any policy; where sshd has an old alias, both. */
 static const char *const managed_keywords[] = {
-        "PermitRootLogin", "PasswordAuthentication", "KbdInteractiveAuthentication",
-        "ChallengeResponseAuthentication", "PermitEmptyPasswords", "PubkeyAuthentication",
-        "AuthenticationMethods", "Port", "AllowGroups", "MaxAuthTries", "LoginGraceTime",
-        "X11Forwarding", "KexAlgorithms", "Ciphers", "MACs", "HostKeyAlgorithms", NULL,
+        "PermitRootLogin",
+        "PasswordAuthentication",
+        "KbdInteractiveAuthentication",
+        "ChallengeResponseAuthentication",
+        "PermitEmptyPasswords",
+        "PubkeyAuthentication",
+        "AuthenticationMethods",
+        "Port",
+        "AllowGroups",
+        "MaxAuthTries",
+        "LoginGraceTime",
+        "X11Forwarding",
+        "KexAlgorithms",
+        "Ciphers",
+        "MACs",
+        "HostKeyAlgorithms",
+        NULL,
 };
 
 const char *ssh_algo_class_query(SshAlgoClass c) {
@@ -88,8 +120,7 @@ void ssh_settings_done(SshSettings *s) {
         *s = (SshSettings){};
 }
 
-static int settings_add(SshSettings *s, const char *keyword, bool in_match, const char *fmt, ...)
-        _printf_(4, 5);
+static int settings_add(SshSettings *s, const char *keyword, bool in_match, const char *fmt, ...) _printf_(4, 5);
 static int settings_add(SshSettings *s, const char *keyword, bool in_match, const char *fmt, ...) {
         SshSetting *n;
         va_list ap;
@@ -116,7 +147,8 @@ int ssh_settings_from_policy(const SshPolicy *p, const SshAlgorithms *a, SshSett
         bool pw = p->password_authentication;
         int r;
 
-        if ((r = settings_add(&s, "PermitRootLogin", true, "%s", permit_root_login_to_string(p->permit_root_login))) < 0 ||
+        if ((r = settings_add(&s, "PermitRootLogin", true, "%s", permit_root_login_to_string(p->permit_root_login))) <
+                    0 ||
             (r = settings_add(&s, "PasswordAuthentication", !pw, "%s", pw ? "yes" : "no")) < 0 ||
             (r = settings_add(&s, "KbdInteractiveAuthentication", true, "no")) < 0 ||
             (r = settings_add(&s, "PermitEmptyPasswords", true, "no")) < 0 ||
@@ -361,7 +393,7 @@ static int include_words(const char *args, char ***ret) {
         r = strv_split(args, " \t", &words);
         if (r < 0)
                 return r;
-        STRV_FOREACH(w, words) {
+        STRV_FOREACH (w, words) {
                 size_t l = strlen(*w);
 
                 if (l >= 2 && (*w)[0] == '"' && (*w)[l - 1] == '"') {
@@ -385,7 +417,7 @@ static int include_check(const char *keyword, const char *args, const char *line
                 return 0;
         if (include_words(args, &words) < 0)
                 return -ENOMEM;
-        STRV_FOREACH(w, words) {
+        STRV_FOREACH (w, words) {
                 _cleanup_free_ char *pattern = NULL;
 
                 if ((*w)[0] == '/')
@@ -407,8 +439,8 @@ int ssh_config_includes_dropin(const char *text, size_t len) {
 }
 
 int ssh_config_add_include(const char *text, size_t len, char **ret, size_t *ret_len) {
-        static const char head[] = "# Added by hardend: read " SSH_DROPIN_DIR "/ first (sshd keeps the first value).\n"
-                                   SSH_INCLUDE_LINE "\n";
+        static const char head[] = "# Added by hardend: read " SSH_DROPIN_DIR
+                                   "/ first (sshd keeps the first value).\n" SSH_INCLUDE_LINE "\n";
         size_t hl = sizeof(head) - 1;
         char *s = malloc(hl + len + 1);
 
@@ -441,7 +473,7 @@ static int redirect_line(const char *keyword, const char *args, const char *line
         if (include_words(args, &words) < 0)
                 return -ENOMEM;
         fputs("Include", st->f);
-        STRV_FOREACH(w, words) {
+        STRV_FOREACH (w, words) {
                 _cleanup_free_ char *abs = NULL;
 
                 if ((*w)[0] == '/')
@@ -496,8 +528,7 @@ static int managed_line(const char *keyword, const char *args, const char *line,
         return strv_extendf(&st->found, "%s %s (line %u)", keyword, args, lineno) < 0 ? -ENOMEM : 0;
 }
 
-int ssh_config_managed_lines(const char *text, size_t len, const SshSettings *want, char ***ret,
-                             bool *ret_conflicts) {
+int ssh_config_managed_lines(const char *text, size_t len, const SshSettings *want, char ***ret, bool *ret_conflicts) {
         ManagedState st = { .want = want };
         int r;
 
@@ -579,8 +610,7 @@ int ssh_passwd_parse(const char *text, SshUser **ret, size_t *ret_n) {
                 /* strsep keeps empty fields (an empty shell means /bin/sh) */
                 for (s = line; nf < 7 && (fields[nf] = strsep(&s, ":")); nf++)
                         ;
-                if (nf < 7 || isempty(fields[0]) || fields[0][0] == '+' || fields[0][0] == '-' ||
-                    fields[0][0] == '#')
+                if (nf < 7 || isempty(fields[0]) || fields[0][0] == '+' || fields[0][0] == '-' || fields[0][0] == '#')
                         continue;
                 nu = reallocarray(users, n + 1, sizeof(SshUser));
                 if (!nu)

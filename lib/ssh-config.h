@@ -11,12 +11,12 @@
 #include "macro.h"
 #include "policy.h"
 
-#define SSH_CONFIG_DIR "/etc/ssh"
-#define SSH_MAIN_CONFIG SSH_CONFIG_DIR "/sshd_config"
-#define SSH_DROPIN_DIR SSH_CONFIG_DIR "/sshd_config.d"
-#define SSH_DROPIN_NAME "00-hardend.conf"
-#define SSH_DROPIN_PATH SSH_DROPIN_DIR "/" SSH_DROPIN_NAME
-#define SSH_INCLUDE_LINE "Include " SSH_DROPIN_DIR "/*.conf"
+#define SSH_CONFIG_DIR       "/etc/ssh"
+#define SSH_MAIN_CONFIG      SSH_CONFIG_DIR "/sshd_config"
+#define SSH_DROPIN_DIR       SSH_CONFIG_DIR "/sshd_config.d"
+#define SSH_DROPIN_NAME      "00-hardend.conf"
+#define SSH_DROPIN_PATH      SSH_DROPIN_DIR "/" SSH_DROPIN_NAME
+#define SSH_INCLUDE_LINE     "Include " SSH_DROPIN_DIR "/*.conf"
 #define SSH_LOGIN_GRACE_TIME 30
 
 typedef enum SshAlgoClass {
@@ -98,8 +98,7 @@ int ssh_config_redirect_includes(const char *text, size_t len, const char *to_di
 
 /* The managed keywords a drop-in file sets, as "Keyword value (line N)" strings, and whether any
  * of them disagrees with want. Returns the number found. */
-int ssh_config_managed_lines(const char *text, size_t len, const SshSettings *want, char ***ret,
-                             bool *ret_conflicts);
+int ssh_config_managed_lines(const char *text, size_t len, const SshSettings *want, char ***ret, bool *ret_conflicts);
 
 /* Expands an AuthorizedKeysFile pattern (%h, %u, %U, %%; relative to the home directory). */
 int ssh_expand_keys_path(const char *pattern, const char *user, uid_t uid, const char *home, char **ret);

@@ -71,7 +71,7 @@ int ssh_keyfile_problem(const char *root, bool nofollow, const char *path, uid_t
                                 break;
                         if (!secure_owner_mode(&st, uid))
                                 return asprintf(ret, "bad ownership or modes of %s (StrictModes)", dir) < 0 ? -ENOMEM
-                                                                                                           : 0;
+                                                                                                            : 0;
                         if (streq(dir, home))
                                 break;
                 }

@@ -7,15 +7,15 @@
 #include <sys/types.h>
 
 typedef struct SshLockoutInput {
-        const char *root;            /* where the home directories are ("/" or an image tree) */
-        bool nofollow;               /* refuse symlinks (image trees) */
-        const char *passwd;          /* /etc/passwd text */
-        const char *group;           /* /etc/group text */
-        bool root_allowed;           /* the resulting PermitRootLogin lets root in with a key */
-        char *const *allow_groups;   /* empty: everyone */
-        char *const *keys_files;     /* AuthorizedKeysFile patterns as sshd -T reports them */
-        bool strict_modes;           /* sshd's StrictModes */
-        const char *incoming_user;   /* receives keys from the admin module in this apply, or NULL */
+        const char *root;          /* where the home directories are ("/" or an image tree) */
+        bool nofollow;             /* refuse symlinks (image trees) */
+        const char *passwd;        /* /etc/passwd text */
+        const char *group;         /* /etc/group text */
+        bool root_allowed;         /* the resulting PermitRootLogin lets root in with a key */
+        char *const *allow_groups; /* empty: everyone */
+        char *const *keys_files;   /* AuthorizedKeysFile patterns as sshd -T reports them */
+        bool strict_modes;         /* sshd's StrictModes */
+        const char *incoming_user; /* receives keys from the admin module in this apply, or NULL */
 } SshLockoutInput;
 
 /* Why one key file is no use to user (NULL: it holds at least one valid key sshd would read). */

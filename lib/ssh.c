@@ -14,8 +14,8 @@
 #include "sys/fileio.h"
 #include "sys/sshd.h"
 
-#define DEFAULT_ADDR "192.0.2.1"
-#define DEFAULT_PIDFILE "/run/sshd.pid"
+#define DEFAULT_ADDR       "192.0.2.1"
+#define DEFAULT_PIDFILE    "/run/sshd.pid"
 #define DEFAULT_KEYS_FILES ".ssh/authorized_keys .ssh/authorized_keys2"
 
 /* What the files should say and what they say now. */
@@ -192,7 +192,7 @@ static bool plan_has_work(const SshPlan *p) {
 /* sshd -T of config for each user; managed keywords whose value differs go to diffs. */
 static int effective_diffs(const SshPlan *p, const char *config, EffDiffs *diffs, SshdDump *ret_dump,
                            char **ret_error) {
-        STRV_FOREACH(user, p->users) {
+        STRV_FOREACH (user, p->users) {
                 _cleanup_(sshd_dump_done) SshdDump d = {};
                 int r = sshd_dump_config(&p->exec, config, *user, p->addr, &d, ret_error);
 
@@ -209,7 +209,9 @@ static int effective_diffs(const SshPlan *p, const char *config, EffDiffs *diffs
                         if (!n)
                                 return -ENOMEM;
                         diffs->items = n;
-                        n[diffs->n] = (EffDiff){ .setting = s, .user = strdup(*user), .actual = strdup(actual ?: "(unset)") };
+                        n[diffs->n] = (EffDiff){ .setting = s,
+                                                 .user = strdup(*user),
+                                                 .actual = strdup(actual ?: "(unset)") };
                         if (!n[diffs->n].user || !n[diffs->n].actual)
                                 return -ENOMEM;
                         diffs->n++;
@@ -224,8 +226,8 @@ static int effective_diffs(const SshPlan *p, const char *config, EffDiffs *diffs
         return 0;
 }
 
-/* The configuration as it will be (proposed) or as it is: a copy of the main file and of the drop-in directory with our
- * drop-in in it, in a temporary directory that the checked sshd can see. */
+/* The configuration as it will be (proposed) or as it is: a copy of the main file and of the drop-in directory with
+ * our drop-in in it, in a temporary directory that the checked sshd can see. */
 typedef struct Candidate {
         char *dir;      /* host path of the temporary directory */
         char *config;   /* the main file as sshd sees it */
@@ -301,19 +303,21 @@ static int candidate_build(Context *c, const SshPlan *p, bool proposed, Candidat
                 return -ENOMEM;
 
         if (proposed && !p->main_includes) {
-                r = ssh_config_add_include(strempty(p->main_text), p->main_text ? p->main_len : 0, &main_with, &main_len);
+                r = ssh_config_add_include(strempty(p->main_text), p->main_text ? p->main_len : 0, &main_with,
+                                           &main_len);
                 if (r < 0)
                         return r;
         }
         r = ssh_config_redirect_includes(main_with ?: strempty(p->main_text),
-                                         main_with ? main_len : (p->main_text ? p->main_len : 0), dropin_dir, &main_text);
+                                         main_with ? main_len : (p->main_text ? p->main_len : 0), dropin_dir,
+                                         &main_text);
         if (r < 0)
                 return r;
         r = candidate_write(k, "sshd_config", main_text, strlen(main_text), mode);
         if (r < 0)
                 return r;
 
-        STRV_FOREACH(name, p->dropins) {
+        STRV_FOREACH (name, p->dropins) {
                 _cleanup_free_ char *path = NULL, *text = NULL, *redirected = NULL, *rel = NULL;
                 size_t len;
 
@@ -347,8 +351,10 @@ static bool diff_same_for_all(const SshPlan *p, const EffDiffs *d, size_t i) {
 }
 
 static Severity keyword_severity(const char *keyword) {
-        static const char *const high[] = { "PermitRootLogin", "PasswordAuthentication", "KbdInteractiveAuthentication",
-                                            "PermitEmptyPasswords", "AuthenticationMethods", "PubkeyAuthentication" };
+        static const char *const high[] = {
+                "PermitRootLogin",      "PasswordAuthentication", "KbdInteractiveAuthentication",
+                "PermitEmptyPasswords", "AuthenticationMethods",  "PubkeyAuthentication"
+        };
 
         for (size_t i = 0; i < ELEMENTSOF(high); i++)
                 if (streq(high[i], keyword))
@@ -363,11 +369,17 @@ static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
         int r = 0;
 
         if (!p->have_sshd)
-                return finding_add(out, &(Finding){
-                        .module = "ssh", .check = "effective", .subject = "sshd -T",
-                        .kind = FINDING_UNKNOWN, .severity = SEVERITY_MEDIUM,
-                        .actual = c->live ? "effective settings could not be verified: sshd is not installed"
-                                          : "effective settings could not be verified: the image has no /usr/sbin/sshd" });
+                return finding_add(
+                        out,
+                        &(Finding){ .module = "ssh",
+                                    .check = "effective",
+                                    .subject = "sshd -T",
+                                    .kind = FINDING_UNKNOWN,
+                                    .severity = SEVERITY_MEDIUM,
+                                    .actual =
+                                            c->live ? "effective settings could not be verified: sshd is not installed"
+                                                    : "effective settings could not be verified: the image has no "
+                                                      "/usr/sbin/sshd" });
         if (p->exec.chroot) {
                 /* the image's sshd runs as nobody: it reads a copy (cloud-init writes its drop-in 0600) */
                 r = candidate_build(c, p, false, &k);
@@ -383,8 +395,12 @@ static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
 
                 if (asprintf(&why, "effective settings could not be verified: %s", error ?: strerror(-r)) < 0)
                         return -ENOMEM;
-                return finding_add(out, &(Finding){ .module = "ssh", .check = "effective", .subject = "sshd -T",
-                                                     .kind = FINDING_UNKNOWN, .severity = SEVERITY_HIGH, .actual = why });
+                return finding_add(out, &(Finding){ .module = "ssh",
+                                                    .check = "effective",
+                                                    .subject = "sshd -T",
+                                                    .kind = FINDING_UNKNOWN,
+                                                    .severity = SEVERITY_HIGH,
+                                                    .actual = why });
         }
         for (size_t i = 0; i < d.n; i++) {
                 const EffDiff *e = &d.items[i];
@@ -393,15 +409,21 @@ static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
 
                 if (all && !streq(e->user, p->users[0]))
                         continue; /* reported once, with the first user */
+                /* the keyword as sshd -T prints it */
                 r = all ? asprintf(&subject, "%s", e->setting->keyword)
                         : asprintf(&subject, "%s (user %s)", e->setting->keyword, e->user);
                 if (r < 0)
                         return -ENOMEM;
-                r = finding_add(out, &(Finding){ .module = "ssh", .check = "effective", .subject = subject,
-                                                  .kind = FINDING_DRIFT,
-                                                  .severity = keyword_severity(e->setting->keyword),
-                                                  .fixable = plan_has_work(p), .expected = e->setting->value,
-                                                  .actual = e->actual });
+                for (char *q = subject; *q && *q != ' '; q++)
+                        *q = (char) (*q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q);
+                r = finding_add(out, &(Finding){ .module = "ssh",
+                                                 .check = "effective",
+                                                 .subject = subject,
+                                                 .kind = FINDING_DRIFT,
+                                                 .severity = keyword_severity(e->setting->keyword),
+                                                 .fixable = plan_has_work(p),
+                                                 .expected = e->setting->value,
+                                                 .actual = e->actual });
                 if (r < 0)
                         return r;
         }
@@ -409,7 +431,7 @@ static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
 }
 
 static int probe_earlier_dropins(Context *c, const SshPlan *p, FindingList *out) {
-        STRV_FOREACH(name, p->dropins) {
+        STRV_FOREACH (name, p->dropins) {
                 _cleanup_free_ char *path = NULL, *text = NULL, *joined = NULL;
                 _cleanup_strv_free_ char **lines = NULL;
                 bool conflicts = false;
@@ -433,11 +455,14 @@ static int probe_earlier_dropins(Context *c, const SshPlan *p, FindingList *out)
                 }
                 if (strv_join(lines, "; ", &joined) < 0)
                         return -ENOMEM;
-                r = finding_add(out, &(Finding){ .module = "ssh", .check = "dropin-order", .subject = path,
-                                                  .kind = conflicts ? FINDING_DRIFT : FINDING_INFO,
-                                                  .severity = conflicts ? SEVERITY_HIGH : SEVERITY_LOW,
-                                                  .expected = "no managed keyword in files read before " SSH_DROPIN_NAME,
-                                                  .actual = joined });
+                r = finding_add(out,
+                                &(Finding){ .module = "ssh",
+                                            .check = "dropin-order",
+                                            .subject = path,
+                                            .kind = conflicts ? FINDING_DRIFT : FINDING_INFO,
+                                            .severity = conflicts ? SEVERITY_HIGH : SEVERITY_LOW,
+                                            .expected = "no managed keyword in files read before " SSH_DROPIN_NAME,
+                                            .actual = joined });
                 if (r < 0)
                         return r;
         }
@@ -451,23 +476,33 @@ static int ssh_probe(Context *c, FindingList *out) {
         r = plan_load(c, &p);
         if (r < 0)
                 return r;
-        if (p.algo_problem &&
-            (r = finding_add(out, &(Finding){ .module = "ssh", .check = "strong-crypto", .subject = "algorithms",
-                                               .kind = FINDING_UNKNOWN, .severity = SEVERITY_MEDIUM,
-                                               .actual = p.algo_problem })) < 0)
+        if (p.algo_problem && (r = finding_add(out, &(Finding){ .module = "ssh",
+                                                                .check = "strong-crypto",
+                                                                .subject = "algorithms",
+                                                                .kind = FINDING_UNKNOWN,
+                                                                .severity = SEVERITY_MEDIUM,
+                                                                .actual = p.algo_problem })) < 0)
                 return r;
         if (!plan_dropin_ok(&p) &&
-            (r = finding_add(out, &(Finding){ .module = "ssh", .check = "dropin", .subject = SSH_DROPIN_PATH,
-                                               .kind = FINDING_DRIFT, .severity = SEVERITY_HIGH, .fixable = true,
-                                               .expected = "as rendered from the policy",
-                                               .actual = p.current_dropin ? "differs" : "missing" })) < 0)
+            (r = finding_add(out, &(Finding){ .module = "ssh",
+                                              .check = "dropin",
+                                              .subject = SSH_DROPIN_PATH,
+                                              .kind = FINDING_DRIFT,
+                                              .severity = SEVERITY_HIGH,
+                                              .fixable = true,
+                                              .expected = "as rendered from the policy",
+                                              .actual = p.current_dropin ? "differs" : "missing" })) < 0)
                 return r;
         if (!p.main_includes &&
-            (r = finding_add(out, &(Finding){ .module = "ssh", .check = "include", .subject = SSH_MAIN_CONFIG,
-                                               .kind = FINDING_DRIFT, .severity = SEVERITY_HIGH, .fixable = true,
-                                               .expected = SSH_INCLUDE_LINE " before any managed keyword",
-                                               .actual = p.main_text ? "missing or after managed keywords"
-                                                                     : "the file is missing" })) < 0)
+            (r = finding_add(out, &(Finding){ .module = "ssh",
+                                              .check = "include",
+                                              .subject = SSH_MAIN_CONFIG,
+                                              .kind = FINDING_DRIFT,
+                                              .severity = SEVERITY_HIGH,
+                                              .fixable = true,
+                                              .expected = SSH_INCLUDE_LINE " before any managed keyword",
+                                              .actual = p.main_text ? "missing or after managed keywords"
+                                                                    : "the file is missing" })) < 0)
                 return r;
         r = probe_earlier_dropins(c, &p, out);
         if (r < 0)
@@ -549,7 +584,8 @@ static int ssh_preflight(Context *c, const FindingList *all, Outcome *o) {
                         return outcome_fail(o, r, "cannot stage the sshd configuration for sshd -t: %s", strerror(-r));
                 r = sshd_test_config(&p.exec, k.config, &error);
                 if (r == -EINVAL)
-                        return outcome_fail(o, r, "sshd -t rejects the resulting configuration; nothing was changed: %s",
+                        return outcome_fail(o, r,
+                                            "sshd -t rejects the resulting configuration; nothing was changed: %s",
                                             strna(error));
                 if (r < 0)
                         return outcome_fail(o, r, "cannot run sshd -t: %s", strerror(-r));
@@ -589,8 +625,8 @@ static int write_main_config(Context *c, const SshPlan *p) {
         r = ssh_config_add_include(strempty(p->main_text), p->main_text ? p->main_len : 0, &text, &len);
         if (r < 0)
                 return r;
-        return write_file_atomic(c->root, SSH_MAIN_CONFIG, text, len, st.st_mode & 07777,
-                                 p->main_text ? st.st_uid : 0, p->main_text ? st.st_gid : 0, &atomic_ops_default);
+        return write_file_atomic(c->root, SSH_MAIN_CONFIG, text, len, st.st_mode & 07777, p->main_text ? st.st_uid : 0,
+                                 p->main_text ? st.st_gid : 0, &atomic_ops_default);
 }
 
 static int reload_sshd(Context *c, const SshPlan *p, Outcome *o) {

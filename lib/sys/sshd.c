@@ -12,15 +12,15 @@
 #include "spawn.h"
 #include "sshd.h"
 
-#define SSHD_PATH "/usr/sbin/sshd"
+#define SSHD_PATH       "/usr/sbin/sshd"
 #define SSH_KEYGEN_PATH "/usr/bin/ssh-keygen"
-#define NOBODY 65534
-#define USERSPEC "--userspec=65534:65534"
-#define SSH_PATH "/usr/bin/ssh"
-#define CHROOT_PATH "/usr/sbin/chroot"
-#define PRIVSEP_DIR "/run/sshd"
+#define NOBODY          65534
+#define USERSPEC        "--userspec=65534:65534"
+#define SSH_PATH        "/usr/bin/ssh"
+#define CHROOT_PATH     "/usr/sbin/chroot"
+#define PRIVSEP_DIR     "/run/sshd"
 #define SSHD_TIMEOUT_MS 15000
-#define MAX_ARGS 16
+#define MAX_ARGS        16
 
 static bool executable_at_root(const char *root, const char *path) {
         struct stat st;
@@ -46,8 +46,8 @@ static int scratch_prepare(SshdExec *e) {
         if (chmod(e->scratch, 0755) < 0 || asprintf(&key, "%s/hostkey", e->scratch) < 0)
                 goto fail;
         {
-                const char *argv[] = { SSH_KEYGEN_PATH, "-q", "-t", "ed25519", "-N", "", "-C", "hardend-check",
-                                       "-f", key, NULL };
+                const char *argv[] = { SSH_KEYGEN_PATH, "-q", "-t", "ed25519", "-N", "", "-C",
+                                       "hardend-check", "-f", key,  NULL };
                 SpawnOptions o = { .argv = argv, .timeout_ms = SSHD_TIMEOUT_MS };
 
                 if (spawn_run(&o, &res) < 0 || !spawn_result_ok(&res) || chown(key, NOBODY, NOBODY) < 0)
@@ -211,8 +211,8 @@ static int reload_over_bus(sd_bus *bus, char **ret_how) {
                 if (r == 0)
                         continue;
                 r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                       "org.freedesktop.systemd1.Manager", "ReloadUnit", &error, NULL, "ss",
-                                       units[i], "replace");
+                                       "org.freedesktop.systemd1.Manager", "ReloadUnit", &error, NULL, "ss", units[i],
+                                       "replace");
                 if (r < 0)
                         return r;
                 return asprintf(ret_how, "reloaded %s", units[i]) < 0 ? -ENOMEM : 1;

@@ -128,6 +128,7 @@ if command -v ssh-audit >/dev/null; then
         check_that "ssh-audit ran" grep -q "(gen) banner" "$SB/audit.log"
         check_that "ssh-audit reports no failure" bash -c "! grep -q '\[fail\]' '$SB/audit.log'"
         grep '\[fail\]' "$SB/audit.log" | sed 's/^/    /' || true
+        echo "# ssh-audit: $(grep -c '\[warn\]' "$SB/audit.log" || true) warning(s), $(grep -c '\[fail\]' "$SB/audit.log" || true) failure(s)"
 else
         fail "ssh-audit is not installed"
 fi
@@ -144,8 +145,19 @@ check_that "admin under a Match block: only publickey" grep -q "can continue: pu
 # --- drift: a drop-in that sorts before ours -------------------------------------------------------
 printf 'PasswordAuthentication yes\n' >/etc/ssh/sshd_config.d/00-aaa.conf
 expect_rc 1 "$HARDENCTL" "${POLICY[@]}" --only ssh check
-check_that "check names 00-aaa.conf" grep -q "00-aaa.conf" "$SB/last.out"
-check_that "check reports the effective passwordauthentication" grep -qi "passwordauthentication" "$SB/last.out"
+check_that "check names 00-aaa.conf" grep -q "ssh/dropin-order /etc/ssh/sshd_config.d/00-aaa.conf" "$SB/last.out"
+/usr/sbin/sshd -T -C user=admin,host=h,addr=192.0.2.1 >"$SB/t.out"
+check_that "a global line before ours still loses to our Match all" grep -qx "passwordauthentication no" "$SB/t.out"
+
+# a Match block before ours does win: reported, and an apply that could not beat it is refused
+printf 'Match User admin\n\tPasswordAuthentication yes\n' >/etc/ssh/sshd_config.d/00-aaa.conf
+expect_rc 1 "$HARDENCTL" "${POLICY[@]}" --only ssh check
+check_that "check reports the effective passwordauthentication for admin" \
+        grep -q "ssh/effective passwordauthentication (user admin): expected no, actual yes" "$SB/last.out"
+mv /etc/ssh/sshd_config.d/00-hardend.conf "$SB/00-hardend.conf.saved"
+expect_unchanged_apply 4 "a drop-in before ours that our apply cannot beat"
+check_that "the refusal names the keyword that would stay" grep -q "PasswordAuthentication yes for admin" "$SB/last.err"
+mv "$SB/00-hardend.conf.saved" /etc/ssh/sshd_config.d/00-hardend.conf
 rm /etc/ssh/sshd_config.d/00-aaa.conf
 
 # --- a main config without Include -----------------------------------------------------------------
@@ -178,6 +190,8 @@ rm -f /etc/ssh/sshd_config.d/00-hardend.conf
 expect_rc 0 "$HARDENCTL" "${POLICY[@]}" --only ssh apply
 check_that "nothing to reload" grep -q "nothing to reload" "$SB/last.out"
 
+check_that "no staging directories are left in /run" test -z "$(ls -d /run/hardend-sshd.* 2>/dev/null)"
+
 # --- --root on an image without sshd: the effective settings are unknown ---------------------------
 IMG=$SB/image
 sandbox_image_root "$IMG"
@@ -205,7 +219,7 @@ check_that "image without keys: refused, nothing changed" cmp -s "$SB/before" "$
 install -m 0600 -o 1000 -g 1000 "$ADMIN_KEY.pub" "$IMG/home/admin/.ssh/authorized_keys"
 expect_rc 1 "$HARDENCTL" "${POLICY[@]}" --root "$IMG" --only ssh check
 check_that "image: the chroot's sshd -T sees cloud-init's PasswordAuthentication yes" \
-        grep -q "PasswordAuthentication: expected no, actual yes" "$SB/last.out"
+        grep -q "ssh/effective passwordauthentication: expected no, actual yes" "$SB/last.out"
 expect_rc 0 "$HARDENCTL" "${POLICY[@]}" --root "$IMG" --only ssh apply
 expect_rc 0 "$HARDENCTL" "${POLICY[@]}" --root "$IMG" --only ssh check
 check_that "image: effective settings verified" bash -c "! grep -q 'could not be verified' '$SB/last.out'"

@@ -37,8 +37,14 @@ static char *render(const char *ssh_section, bool with_algos) {
 
         if (with_algos)
                 for (SshAlgoClass c = 0; c < _SSH_ALGO_MAX; c++) {
-                        char *sup[] = { "curve25519-sha256", "aes256-gcm@openssh.com", "hmac-sha2-512-etm@openssh.com",
-                                        "ssh-ed25519", "ecdsa-sha2-nistp256", "3des-cbc", "hmac-sha1", NULL };
+                        char *sup[] = { "curve25519-sha256",
+                                        "aes256-gcm@openssh.com",
+                                        "hmac-sha2-512-etm@openssh.com",
+                                        "ssh-ed25519",
+                                        "ecdsa-sha2-nistp256",
+                                        "3des-cbc",
+                                        "hmac-sha1",
+                                        NULL };
 
                         ck_assert_int_eq(ssh_algorithms_pick(c, sup, &a.list[c]), 0);
                 }
@@ -61,12 +67,25 @@ START_TEST(test_render_default) {
         _cleanup_free_ char *t = render("port = 2222; allow_groups = [ \"wheel\", \"ops\" ];", true);
         const char *match;
         static const char *const want[] = {
-                "PermitRootLogin no", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
-                "PermitEmptyPasswords no", "PubkeyAuthentication yes", "AuthenticationMethods publickey",
-                "Port 2222", "AllowGroups wheel ops", "MaxAuthTries 3", "LoginGraceTime 30", "X11Forwarding no",
-                "KexAlgorithms curve25519-sha256", "Ciphers aes256-gcm@openssh.com",
-                "MACs hmac-sha2-512-etm@openssh.com", "HostKeyAlgorithms ssh-ed25519", "Match all",
-                "\tPasswordAuthentication no", "\tPermitRootLogin no", "\tAuthenticationMethods publickey",
+                "PermitRootLogin no",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "PermitEmptyPasswords no",
+                "PubkeyAuthentication yes",
+                "AuthenticationMethods publickey",
+                "Port 2222",
+                "AllowGroups wheel ops",
+                "MaxAuthTries 3",
+                "LoginGraceTime 30",
+                "X11Forwarding no",
+                "KexAlgorithms curve25519-sha256",
+                "Ciphers aes256-gcm@openssh.com",
+                "MACs hmac-sha2-512-etm@openssh.com",
+                "HostKeyAlgorithms ssh-ed25519",
+                "Match all",
+                "\tPasswordAuthentication no",
+                "\tPermitRootLogin no",
+                "\tAuthenticationMethods publickey",
         };
 
         for (size_t i = 0; i < ELEMENTSOF(want); i++)
@@ -91,7 +110,7 @@ START_TEST(test_render_variants) {
         ck_assert(has_line(b, "PasswordAuthentication yes"));
         ck_assert(!strstr(b, "AuthenticationMethods"));
         ck_assert(!has_line(b, "\tPasswordAuthentication yes")); /* only what we switch off is in Match all */
-        ck_assert(!strstr(b, "Ciphers")); /* strong crypto without ssh -Q: not pinned */
+        ck_assert(!strstr(b, "Ciphers"));                        /* strong crypto without ssh -Q: not pinned */
 }
 END_TEST
 
@@ -321,8 +340,15 @@ static int lockout(const char *passwd, const char *group, bool root_allowed, cha
         char *files[] = { ".ssh/authorized_keys", "%h/.ssh/authorized_keys2", NULL };
         _cleanup_free_ char *who = NULL;
         SshLockoutInput in = {
-                .root = fixture, .nofollow = true, .passwd = passwd, .group = group, .root_allowed = root_allowed,
-                .allow_groups = groups, .keys_files = files, .strict_modes = false, .incoming_user = incoming,
+                .root = fixture,
+                .nofollow = true,
+                .passwd = passwd,
+                .group = group,
+                .root_allowed = root_allowed,
+                .allow_groups = groups,
+                .keys_files = files,
+                .strict_modes = false,
+                .incoming_user = incoming,
         };
         int r;
 
@@ -387,15 +413,12 @@ END_TEST
 
 static void fixture_teardown(void) {
         /* CK_FORK: each test makes and removes its own tree */
-        for (const char *const *p = (const char *const[]){ "/home/good/.ssh/authorized_keys",
-                                                           "/home/empty/.ssh/authorized_keys",
-                                                           "/home/junk/.ssh/authorized_keys",
-                                                           "/home/loose/.ssh/authorized_keys",
-                                                           "/root/.ssh/authorized_keys",
-                                                           "/home/good/.ssh", "/home/empty/.ssh", "/home/junk/.ssh",
-                                                           "/home/loose/.ssh", "/root/.ssh", "/home/good",
-                                                           "/home/empty", "/home/junk", "/home/loose", "/home",
-                                                           "/root", "", NULL };
+        for (const char *const *p =
+                     (const char *const[]){ "/home/good/.ssh/authorized_keys", "/home/empty/.ssh/authorized_keys",
+                                            "/home/junk/.ssh/authorized_keys", "/home/loose/.ssh/authorized_keys",
+                                            "/root/.ssh/authorized_keys", "/home/good/.ssh", "/home/empty/.ssh",
+                                            "/home/junk/.ssh", "/home/loose/.ssh", "/root/.ssh", "/home/good",
+                                            "/home/empty", "/home/junk", "/home/loose", "/home", "/root", "", NULL };
              *p; p++) {
                 _cleanup_free_ char *f = NULL;
 
