@@ -340,6 +340,38 @@ static int candidate_build(Context *c, const SshPlan *p, bool proposed, Candidat
         return candidate_write(k, "sshd_config.d/" SSH_DROPIN_NAME, p->dropin, strlen(p->dropin), mode);
 }
 
+/* sshd's messages name the staged copy; say which real file they are about. */
+static char *unstage_paths(const Candidate *k, const char *text) {
+        _cleanup_free_ char *prefix = NULL;
+        size_t pl, n = 0;
+        FILE *f;
+        char *buf = NULL;
+
+        if (!text || !k->config ||
+            asprintf(&prefix, "%.*s", (int) (strlen(k->config) - strlen("/sshd_config")), k->config) < 0)
+                return NULL;
+        pl = strlen(prefix);
+        f = open_memstream(&buf, &n);
+        if (!f)
+                return NULL;
+        for (const char *p = text; *p;) {
+                const char *m = strstr(p, prefix);
+
+                if (!m) {
+                        fputs(p, f);
+                        break;
+                }
+                fwrite(p, 1, (size_t) (m - p), f);
+                fputs(SSH_CONFIG_DIR, f);
+                p = m + pl;
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
 /* Whether every checked user sees keyword with the same wrong value: then it is one finding. */
 static bool diff_same_for_all(const SshPlan *p, const EffDiffs *d, size_t i) {
         size_t n = 0;
@@ -391,9 +423,9 @@ static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                _cleanup_free_ char *why = NULL;
+                _cleanup_free_ char *why = NULL, *shown = unstage_paths(&k, error);
 
-                if (asprintf(&why, "effective settings could not be verified: %s", error ?: strerror(-r)) < 0)
+                if (asprintf(&why, "effective settings could not be verified: %s", shown ?: error ?: strerror(-r)) < 0)
                         return -ENOMEM;
                 return finding_add(out, &(Finding){ .module = "ssh",
                                                     .check = "effective",
@@ -583,10 +615,13 @@ static int ssh_preflight(Context *c, const FindingList *all, Outcome *o) {
                 if (r < 0)
                         return outcome_fail(o, r, "cannot stage the sshd configuration for sshd -t: %s", strerror(-r));
                 r = sshd_test_config(&p.exec, k.config, &error);
-                if (r == -EINVAL)
+                if (r == -EINVAL) {
+                        _cleanup_free_ char *shown = unstage_paths(&k, error);
+
                         return outcome_fail(o, r,
                                             "sshd -t rejects the resulting configuration; nothing was changed: %s",
-                                            strna(error));
+                                            shown ?: strna(error));
+                }
                 if (r < 0)
                         return outcome_fail(o, r, "cannot run sshd -t: %s", strerror(-r));
                 r = effective_diffs(&p, k.config, &d, &dump, &error);

@@ -91,7 +91,7 @@ chmod 0600 /home/admin/.ssh/authorized_keys
 # --- a drop-in that fails sshd -t: a clean refusal --------------------------------------------------
 printf 'PasswordAuthentication maybe\n' >/etc/ssh/sshd_config.d/40-broken.conf
 expect_unchanged_apply 4 "a drop-in that fails sshd -t"
-check_that "sshd's error is shown" grep -q 'unsupported option "maybe"' "$SB/last.err"
+check_that "sshd's error is shown, naming the real file" grep -q '/etc/ssh/sshd_config.d/40-broken.conf line 1: unsupported option "maybe"' "$SB/last.err"
 rm /etc/ssh/sshd_config.d/40-broken.conf
 
 # --- the real thing ---------------------------------------------------------------------------------
