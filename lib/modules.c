@@ -2,9 +2,12 @@
 #include "accounts.h"
 #include "modules.h"
 #include "services.h"
+#include "ssh.h"
 
+/* Apply order: the admin and its keys exist before sshd is locked down. */
 const Module *const hardend_modules[] = {
         &admin_module,
+        &ssh_module,
         &services_module,
         NULL,
 };

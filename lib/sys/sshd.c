@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../macro.h"
+#include "../strv.h"
+#include "fileio.h"
+#include "spawn.h"
+#include "sshd.h"
+
+#define SSHD_PATH       "/usr/sbin/sshd"
+#define SSH_KEYGEN_PATH "/usr/bin/ssh-keygen"
+#define NOBODY          65534
+#define USERSPEC        "--userspec=65534:65534"
+#define SSH_PATH        "/usr/bin/ssh"
+#define CHROOT_PATH     "/usr/sbin/chroot"
+#define PRIVSEP_DIR     "/run/sshd"
+#define SSHD_TIMEOUT_MS 15000
+#define MAX_ARGS        16
+
+static bool executable_at_root(const char *root, const char *path) {
+        struct stat st;
+
+        return lstat_at_root(root, path, &st) >= 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+/* Without a key sshd -t/-T refuse to run; without one of their own, unprivileged sshd can read none. */
+static int scratch_prepare(SshdExec *e) {
+        _cleanup_(spawn_result_done) SpawnResult res = {};
+        _cleanup_free_ char *tmpl = NULL, *key = NULL;
+        struct stat st;
+        int r;
+
+        r = lstat_at_root(e->root, "/tmp", &st);
+        if (r < 0 || !S_ISDIR(st.st_mode) || access(SSH_KEYGEN_PATH, X_OK) < 0)
+                return -ENOENT;
+        if (asprintf(&tmpl, "%s/tmp/hardend-sshd.XXXXXX", e->root) < 0)
+                return -ENOMEM;
+        if (!mkdtemp(tmpl))
+                return -errno;
+        e->scratch = TAKE_PTR(tmpl);
+        if (chmod(e->scratch, 0755) < 0 || asprintf(&key, "%s/hostkey", e->scratch) < 0)
+                goto fail;
+        {
+                const char *argv[] = { SSH_KEYGEN_PATH, "-q", "-t", "ed25519", "-N", "", "-C",
+                                       "hardend-check", "-f", key,  NULL };
+                SpawnOptions o = { .argv = argv, .timeout_ms = SSHD_TIMEOUT_MS };
+
+                if (spawn_run(&o, &res) < 0 || !spawn_result_ok(&res) || chown(key, NOBODY, NOBODY) < 0)
+                        goto fail;
+        }
+        e->hostkey = strdup(key + strlen(e->root));
+        if (!e->hostkey)
+                goto fail;
+        return 0;
+fail:
+        sshd_exec_done(e);
+        return -EIO;
+}
+
+int sshd_exec_find(const char *root, bool live, SshdExec *ret) {
+        if (live) {
+                if (access(SSHD_PATH, X_OK) < 0)
+                        return -ENOENT;
+                if (access(PRIVSEP_DIR, F_OK) < 0 && errno == ENOENT)
+                        (void) mkdir(PRIVSEP_DIR, 0755);
+                *ret = (SshdExec){ .root = "/" };
+                return 0;
+        }
+        if (!executable_at_root(root, SSHD_PATH) || access(CHROOT_PATH, X_OK) < 0)
+                return -ENOENT;
+        *ret = (SshdExec){ .root = root, .chroot = true };
+        (void) scratch_prepare(ret);
+        return 0;
+}
+
+void sshd_exec_done(SshdExec *e) {
+        if (e->scratch) {
+                static const char *const names[] = { "hostkey", "hostkey.pub" };
+
+                for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                        _cleanup_free_ char *p = NULL;
+
+                        if (asprintf(&p, "%s/%s", e->scratch, names[i]) >= 0)
+                                (void) unlink(p);
+                }
+                (void) rmdir(e->scratch);
+        }
+        free(e->scratch);
+        free(e->hostkey);
+        e->scratch = e->hostkey = NULL;
+}
+
+/* Trims trailing newlines; returns s. */
+static char *chomp(char *s) {
+        size_t l = s ? strlen(s) : 0;
+
+        while (l > 0 && (s[l - 1] == '\n' || s[l - 1] == '\r'))
+                s[--l] = 0;
+        return s;
+}
+
+static int run_tool(const SshdExec *e, const char *tool, const char *const *args, SpawnResult *ret, char **ret_error) {
+        const char *argv[MAX_ARGS] = {};
+        size_t n = 0;
+        SpawnOptions o = { .argv = argv, .timeout_ms = SSHD_TIMEOUT_MS };
+        int r;
+
+        if (e && e->chroot) {
+                argv[n++] = CHROOT_PATH;
+                argv[n++] = USERSPEC;
+                argv[n++] = e->root;
+        }
+        argv[n++] = tool;
+        if (e && e->hostkey && streq(tool, SSHD_PATH)) {
+                argv[n++] = "-h";
+                argv[n++] = e->hostkey;
+        }
+        for (; *args && n < MAX_ARGS - 1; args++)
+                argv[n++] = *args;
+        r = spawn_run(&o, ret);
+        if (r < 0)
+                return r;
+        if (spawn_result_ok(ret))
+                return 0;
+        if (ret_error) {
+                if (!isempty(ret->err))
+                        *ret_error = strdup(chomp(ret->err));
+                else
+                        (void) spawn_result_describe(ret, &o, ret_error);
+                if (!*ret_error)
+                        return -ENOMEM;
+        }
+        return -EINVAL;
+}
+
+int sshd_dump_config(const SshdExec *e, const char *config, const char *user, const char *addr, SshdDump *ret,
+                     char **ret_error) {
+        _cleanup_(spawn_result_done) SpawnResult res = {};
+        _cleanup_free_ char *spec = NULL;
+        const char *args[8] = { "-T", "-f", config };
+        int r;
+
+        if (user) {
+                if (asprintf(&spec, "user=%s,host=%s,addr=%s", user, addr, addr) < 0)
+                        return -ENOMEM;
+                args[3] = "-C";
+                args[4] = spec;
+        }
+        r = run_tool(e, SSHD_PATH, args, &res, ret_error);
+        if (r < 0)
+                return r;
+        return sshd_dump_parse(res.out, ret);
+}
+
+int sshd_test_config(const SshdExec *e, const char *config, char **ret_error) {
+        _cleanup_(spawn_result_done) SpawnResult res = {};
+        const char *args[] = { "-t", "-f", config, NULL };
+
+        return run_tool(e, SSHD_PATH, args, &res, ret_error);
+}
+
+int ssh_query(const char *root, bool live, const char *what, char ***ret) {
+        _cleanup_(spawn_result_done) SpawnResult res = {};
+        const char *args[] = { "-Q", what, NULL };
+        SshdExec e = { .root = root, .chroot = !live && executable_at_root(root, SSH_PATH) };
+        int r;
+
+        if (!e.chroot && access(SSH_PATH, X_OK) < 0)
+                return -ENOENT;
+        r = run_tool(&e, SSH_PATH, args, &res, NULL);
+        if (r < 0)
+                return r;
+        return strv_split(res.out, " \t\r\n", ret);
+}
+
+static int unit_active(sd_bus *bus, const char *unit) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *state = NULL;
+        const char *path;
+        int r;
+
+        r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", "GetUnit", &error, &reply, "s", unit);
+        if (r < 0)
+                return 0; /* not loaded: not this system's sshd unit */
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Unit",
+                                       "ActiveState", &error, &state);
+        if (r < 0)
+                return r;
+        return streq(state, "active") || streq(state, "reloading");
+}
+
+static int reload_over_bus(sd_bus *bus, char **ret_how) {
+        static const char *const units[] = { "ssh.service", "sshd.service" };
+
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                int r = unit_active(bus, units[i]);
+
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        continue;
+                r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                       "org.freedesktop.systemd1.Manager", "ReloadUnit", &error, NULL, "ss", units[i],
+                                       "replace");
+                if (r < 0)
+                        return r;
+                return asprintf(ret_how, "reloaded %s", units[i]) < 0 ? -ENOMEM : 1;
+        }
+        return 0;
+}
+
+static int reload_by_pidfile(const char *pidfile, char **ret_how) {
+        _cleanup_free_ char *text = NULL, *comm = NULL, *comm_path = NULL;
+        size_t len;
+        long pid;
+        char *end;
+        int r;
+
+        r = read_file_at_root("/", pidfile, false, 64, &text, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        pid = strtol(text, &end, 10);
+        if (pid <= 1 || (*end && *end != '\n'))
+                return 0;
+        if (asprintf(&comm_path, "/proc/%ld/comm", pid) < 0)
+                return -ENOMEM;
+        r = read_file_at_root("/", comm_path, false, 64, &comm, &len);
+        if (r == -ENOENT)
+                return 0; /* stale pid file */
+        if (r < 0)
+                return r;
+        if (!streq(chomp(comm), "sshd"))
+                return 0; /* the pid was reused by something else */
+        if (kill((pid_t) pid, SIGHUP) < 0)
+                return errno == ESRCH ? 0 : -errno;
+        return asprintf(ret_how, "sent SIGHUP to sshd (pid %ld)", pid) < 0 ? -ENOMEM : 1;
+}
+
+int sshd_reload(sd_bus *bus, const char *pidfile, char **ret_how) {
+        if (bus)
+                return reload_over_bus(bus, ret_how);
+        return reload_by_pidfile(pidfile, ret_how);
+}

@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The pure part of the SSH module: drop-in renderer, algorithm choice, sshd -T parser, Include
+ * detection and insertion, and the anti-lockout key-file scan on a fixture tree. */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ssh-config.h"
+#include "ssh-lockout.h"
+#include "strv.h"
+
+#define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINfFqwLLjpaMq5JK5Qx573LPfZxk0avOrwDBeYD9H2wm test@example"
+
+static Policy *load(const char *ssh_section) {
+        _cleanup_(policy_error_done) PolicyError e = {};
+        _cleanup_free_ char *text = NULL;
+        Policy *p = NULL;
+
+        ck_assert_int_ge(asprintf(&text,
+                                  "version = 1;\nfirewall = { enable = false; };\nssh = { %s };\n"
+                                  "admin = { enable = false; };\n",
+                                  ssh_section),
+                         0);
+        if (policy_load_string(text, "test.conf", &p, &e) < 0)
+                ck_abort_msg("policy: %s:%u: %s", e.file, e.line, e.message);
+        return p;
+}
+
+static char *render(const char *ssh_section, bool with_algos) {
+        _cleanup_policy_free_ Policy *p = load(ssh_section);
+        _cleanup_(ssh_settings_done) SshSettings s = {};
+        SshAlgorithms a = {};
+        char *text = NULL;
+
+        if (with_algos)
+                for (SshAlgoClass c = 0; c < _SSH_ALGO_MAX; c++) {
+                        char *sup[] = { "curve25519-sha256",
+                                        "aes256-gcm@openssh.com",
+                                        "hmac-sha2-512-etm@openssh.com",
+                                        "ssh-ed25519",
+                                        "ecdsa-sha2-nistp256",
+                                        "3des-cbc",
+                                        "hmac-sha1",
+                                        NULL };
+
+                        ck_assert_int_eq(ssh_algorithms_pick(c, sup, &a.list[c]), 0);
+                }
+        ck_assert_int_eq(ssh_settings_from_policy(&p->ssh, &a, &s), 0);
+        ck_assert_int_eq(ssh_render_dropin(&s, &text), 0);
+        ssh_algorithms_done(&a);
+        return text;
+}
+
+static bool has_line(const char *text, const char *line) {
+        size_t l = strlen(line);
+
+        for (const char *p = text; (p = strstr(p, line)); p += l)
+                if ((p == text || p[-1] == '\n') && (p[l] == '\n' || p[l] == 0))
+                        return true;
+        return false;
+}
+
+START_TEST(test_render_default) {
+        _cleanup_free_ char *t = render("port = 2222; allow_groups = [ \"wheel\", \"ops\" ];", true);
+        const char *match;
+        static const char *const want[] = {
+                "PermitRootLogin no",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "PermitEmptyPasswords no",
+                "PubkeyAuthentication yes",
+                "AuthenticationMethods publickey",
+                "Port 2222",
+                "AllowGroups wheel ops",
+                "MaxAuthTries 3",
+                "LoginGraceTime 30",
+                "X11Forwarding no",
+                "KexAlgorithms curve25519-sha256",
+                "Ciphers aes256-gcm@openssh.com",
+                "MACs hmac-sha2-512-etm@openssh.com",
+                "HostKeyAlgorithms ssh-ed25519",
+                "Match all",
+                "\tPasswordAuthentication no",
+                "\tPermitRootLogin no",
+                "\tAuthenticationMethods publickey",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                ck_assert_msg(has_line(t, want[i]), "missing \"%s\" in:\n%s", want[i], t);
+        /* Match all comes last; keywords not allowed in Match stay above it */
+        match = strstr(t, "Match all");
+        ck_assert_ptr_null(strstr(match, "Port "));
+        ck_assert_ptr_null(strstr(match, "AllowGroups"));
+        ck_assert_ptr_null(strstr(match, "Ciphers"));
+        ck_assert_ptr_null(strstr(t, "ecdsa"));
+        ck_assert_ptr_null(strstr(t, "3des"));
+}
+END_TEST
+
+START_TEST(test_render_variants) {
+        _cleanup_free_ char *a = render("strong_crypto = false; permit_root_login = \"prohibit-password\";", true);
+        _cleanup_free_ char *b = render("password_authentication = true; require_key = false;", false);
+
+        ck_assert(!strstr(a, "Ciphers") && !strstr(a, "KexAlgorithms"));
+        ck_assert(has_line(a, "PermitRootLogin prohibit-password"));
+        ck_assert(!strstr(a, "AllowGroups"));
+        ck_assert(has_line(b, "PasswordAuthentication yes"));
+        ck_assert(!strstr(b, "AuthenticationMethods"));
+        ck_assert(!has_line(b, "\tPasswordAuthentication yes")); /* only what we switch off is in Match all */
+        ck_assert(!strstr(b, "Ciphers"));                        /* strong crypto without ssh -Q: not pinned */
+}
+END_TEST
+
+START_TEST(test_algorithms_pick) {
+        char *sup[] = { "aes128-ctr", "chacha20-poly1305@openssh.com", "aes256-cbc", NULL };
+        char *none[] = { "3des-cbc", NULL };
+        _cleanup_strv_free_ char **l = NULL, **n = NULL;
+
+        ck_assert_int_eq(ssh_algorithms_pick(SSH_ALGO_CIPHER, sup, &l), 0);
+        ck_assert_uint_eq(strv_length(l), 2);
+        ck_assert_str_eq(l[0], "chacha20-poly1305@openssh.com"); /* our order, not ssh's */
+        ck_assert_str_eq(l[1], "aes128-ctr");
+        ck_assert_int_eq(ssh_algorithms_pick(SSH_ALGO_CIPHER, none, &n), -ENOENT);
+        ck_assert_ptr_null(n);
+        ck_assert_str_eq(ssh_algo_class_query(SSH_ALGO_HOSTKEY), "key-sig");
+}
+END_TEST
+
+START_TEST(test_sshd_dump) {
+        _cleanup_(sshd_dump_done) SshdDump d = {};
+
+        ck_assert_int_eq(sshd_dump_parse("port 22\nport 2222\nPermitRootLogin without-password\n"
+                                         "authorizedkeysfile .ssh/authorized_keys .ssh/authorized_keys2\n"
+                                         "\nciphers aes256-gcm@openssh.com,aes128-ctr  \r\nx11forwarding no",
+                                         &d),
+                         0);
+        ck_assert_str_eq(sshd_dump_get(&d, "port"), "22 2222");
+        ck_assert_str_eq(sshd_dump_get(&d, "PermitRootLogin"), "without-password");
+        ck_assert_str_eq(sshd_dump_get(&d, "authorizedkeysfile"), ".ssh/authorized_keys .ssh/authorized_keys2");
+        ck_assert_str_eq(sshd_dump_get(&d, "ciphers"), "aes256-gcm@openssh.com,aes128-ctr");
+        ck_assert_str_eq(sshd_dump_get(&d, "x11forwarding"), "no");
+        ck_assert_ptr_null(sshd_dump_get(&d, "passwordauthentication"));
+        ck_assert(ssh_value_matches("PermitRootLogin", "prohibit-password", "without-password"));
+        ck_assert(ssh_value_matches("PasswordAuthentication", "no", "NO"));
+        ck_assert(!ssh_value_matches("PasswordAuthentication", "no", "yes"));
+        ck_assert(!ssh_value_matches("PasswordAuthentication", "no", NULL));
+        ck_assert(!ssh_value_matches("Port", "2222", "22 2222"));
+}
+END_TEST
+
+static const struct {
+        const char *text;
+        int includes;
+} include_cases[] = {
+        { "# comment\n\nInclude /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication yes\n", 1 },
+        { "UsePAM yes\ninclude=/etc/ssh/sshd_config.d/*.conf\nPort 22\n", 1 },
+        { "Include sshd_config.d/*.conf\n", 1 },
+        { "Include /etc/ssh/other.conf \"/etc/ssh/sshd_config.d/*.conf\"\n", 1 },
+        { "Include /etc/ssh/sshd_config.d/00-hardend.conf\n", 1 },
+        { "PasswordAuthentication yes\nInclude /etc/ssh/sshd_config.d/*.conf\n", 0 },
+        { "  permitrootlogin yes\nInclude /etc/ssh/sshd_config.d/*.conf\n", 0 },
+        { "Match User x\nInclude /etc/ssh/sshd_config.d/*.conf\n", 0 },
+        { "Include /etc/ssh/sshd_config.d/*.cfg\n", 0 },
+        { "Include /etc/ssh/sshd_config.d/50-*.conf\n", 0 },
+        { "#Include /etc/ssh/sshd_config.d/*.conf\n", 0 },
+        { "", 0 },
+};
+
+START_TEST(test_include_detect) {
+        const char *t = include_cases[_i].text;
+
+        ck_assert_msg(ssh_config_includes_dropin(t, strlen(t)) == include_cases[_i].includes, "case %d: %s", _i, t);
+}
+END_TEST
+
+START_TEST(test_include_add) {
+        static const char orig[] = "Port 22\r\nPasswordAuthentication yes\n# no newline at end";
+        _cleanup_free_ char *out = NULL;
+        size_t len, hl;
+
+        ck_assert_int_eq(ssh_config_add_include(orig, sizeof(orig) - 1, &out, &len), 0);
+        ck_assert_int_eq(ssh_config_includes_dropin(out, len), 1);
+        ck_assert(strstr(out, "\n" SSH_INCLUDE_LINE "\n"));
+        hl = len - (sizeof(orig) - 1);
+        ck_assert_mem_eq(out + hl, orig, sizeof(orig) - 1); /* the rest byte for byte */
+        ck_assert_uint_eq(strlen(out), len);
+}
+END_TEST
+
+START_TEST(test_include_redirect) {
+        static const char in[] = "Include /etc/ssh/sshd_config.d/*.conf\n"
+                                 "Include sshd_config.d/50-x.conf /etc/ssh/extra.conf local.conf\n"
+                                 "PasswordAuthentication no\n";
+        _cleanup_free_ char *out = NULL;
+
+        ck_assert_int_eq(ssh_config_redirect_includes(in, sizeof(in) - 1, "/tmp/c/sshd_config.d", &out), 0);
+        ck_assert_str_eq(out, "Include /tmp/c/sshd_config.d/*.conf\n"
+                              "Include /tmp/c/sshd_config.d/50-x.conf /etc/ssh/extra.conf /etc/ssh/local.conf\n"
+                              "PasswordAuthentication no\n");
+}
+END_TEST
+
+START_TEST(test_managed_lines) {
+        _cleanup_policy_free_ Policy *p = load("");
+        _cleanup_(ssh_settings_done) SshSettings s = {};
+        _cleanup_strv_free_ char **l1 = NULL, **l2 = NULL, **l3 = NULL;
+        static const char bad[] = "# cloud-init\nPasswordAuthentication yes\nUsePAM yes\n";
+        static const char agree[] = "passwordauthentication=no\nChallengeResponseAuthentication no\n";
+        static const char other[] = "UsePAM yes\nBanner /etc/issue\n";
+        bool conflicts;
+
+        ck_assert_int_eq(ssh_settings_from_policy(&p->ssh, NULL, &s), 0);
+        ck_assert_int_eq(ssh_config_managed_lines(bad, sizeof(bad) - 1, &s, &l1, &conflicts), 1);
+        ck_assert(conflicts);
+        ck_assert_str_eq(l1[0], "PasswordAuthentication yes (line 2)");
+        ck_assert_int_eq(ssh_config_managed_lines(agree, sizeof(agree) - 1, &s, &l2, &conflicts), 2);
+        ck_assert(!conflicts);
+        ck_assert_int_eq(ssh_config_managed_lines(other, sizeof(other) - 1, &s, &l3, &conflicts), 0);
+}
+END_TEST
+
+START_TEST(test_expand_path) {
+        static const struct {
+                const char *pattern, *want;
+        } cases[] = {
+                { ".ssh/authorized_keys", "/home/a/.ssh/authorized_keys" },
+                { "%h/.ssh/k", "/home/a/.ssh/k" },
+                { "/etc/ssh/keys/%u", "/etc/ssh/keys/a" },
+                { "/k/%U/100%%", "/k/1000/100%" },
+        };
+        char *out = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                ck_assert_int_eq(ssh_expand_keys_path(cases[i].pattern, "a", 1000, "/home/a", &out), 0);
+                ck_assert_str_eq(out, cases[i].want);
+                free(out);
+        }
+        ck_assert_int_eq(ssh_expand_keys_path("/k/%x", "a", 1000, "/home/a", &out), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_passwd_groups) {
+        static const char pw[] = "root:x:0:0:root:/root:/bin/bash\n"
+                                 "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+                                 "broken line\n"
+                                 "admin:x:1000:1000::/home/admin:\n";
+        static const char gr[] = "wheel:x:10:bob,admin\nstaff:x:1000:\nops:x:20:\n";
+        SshUser *u = NULL;
+        size_t n = 0;
+        char *wheel[] = { "wheel", NULL }, *staff[] = { "staff", NULL }, *ops[] = { "ops", NULL };
+
+        ck_assert_int_eq(ssh_passwd_parse(pw, &u, &n), 0);
+        ck_assert_uint_eq(n, 3);
+        ck_assert_str_eq(u[2].name, "admin");
+        ck_assert_str_eq(u[2].shell, "/bin/sh"); /* empty shell */
+        ck_assert_uint_eq(u[2].uid, 1000);
+        ck_assert(ssh_shell_is_login(u[0].shell));
+        ck_assert(!ssh_shell_is_login(u[1].shell));
+        ck_assert(!ssh_shell_is_login("/bin/false"));
+        ck_assert(ssh_user_in_groups(gr, "admin", 1000, wheel));
+        ck_assert(ssh_user_in_groups(gr, "admin", 1000, staff)); /* primary group */
+        ck_assert(!ssh_user_in_groups(gr, "admin", 1000, ops));
+        ck_assert(!ssh_user_in_groups(gr, "root", 0, wheel));
+        ssh_users_free(u, n);
+}
+END_TEST
+
+/* A fixture tree: ROOT/home/<user>/.ssh/authorized_keys, owned by whoever runs the test. */
+static char fixture[] = "/tmp/test-ssh.XXXXXX";
+
+/* The fixture's users are not root (uid 0 is root for sshd whatever the name). */
+static uid_t test_uid(void) {
+        return getuid() ?: 1000;
+}
+
+static void put(const char *path, const char *text, mode_t mode) {
+        _cleanup_free_ char *full = NULL, *dir = NULL;
+        int fd;
+
+        ck_assert_int_ge(asprintf(&full, "%s%s", fixture, path), 0);
+        dir = strdup(full);
+        for (char *s = dir + strlen(fixture) + 1; (s = strchr(s, '/')); s++) {
+                *s = 0;
+                (void) mkdir(dir, 0755);
+                *s = '/';
+        }
+        fd = open(full, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+        close(fd);
+        ck_assert_int_eq(chmod(full, mode), 0);
+        if (startswith(path, "/home/"))
+                ck_assert_int_eq(chown(full, test_uid(), test_uid()), 0);
+}
+
+static void fixture_setup(void) {
+        ck_assert_ptr_nonnull(mkdtemp(fixture));
+        put("/home/good/.ssh/authorized_keys", "# keys\n" KEY "\n", 0600);
+        put("/home/empty/.ssh/authorized_keys", "", 0600);
+        put("/home/junk/.ssh/authorized_keys", "ssh-ed25519 notbase64\nhello\n", 0600);
+        put("/home/loose/.ssh/authorized_keys", KEY "\n", 0666);
+        put("/root/.ssh/authorized_keys", KEY "\n", 0600);
+}
+
+static char *problem(const char *user, uid_t uid, bool strict) {
+        _cleanup_free_ char *path = NULL, *home = NULL;
+        char *why = NULL;
+
+        ck_assert_int_ge(asprintf(&home, "/home/%s", user), 0);
+        ck_assert_int_ge(asprintf(&path, "%s/.ssh/authorized_keys", home), 0);
+        ck_assert_int_eq(ssh_keyfile_problem(fixture, true, path, uid, uid, home, strict, &why), 0);
+        return why;
+}
+
+START_TEST(test_keyfile_scan) {
+        uid_t me = test_uid();
+        char *w;
+
+        ck_assert_ptr_null(problem("good", me, true));
+        ck_assert_str_eq(w = problem("empty", me, true), "empty");
+        free(w);
+        ck_assert_str_eq(w = problem("junk", me, true), "no valid key");
+        free(w);
+        ck_assert_str_eq(w = problem("missing", me, true), "no such file");
+        free(w);
+        ck_assert_str_eq(w = problem("loose", me, true), "bad ownership or modes (StrictModes)");
+        free(w);
+        ck_assert_ptr_null(problem("loose", me, false));
+        /* 0600 and owned by someone else: the user cannot read it */
+        ck_assert_ptr_nonnull(strstr(w = problem("good", 4242, false), "not readable by its user"));
+        free(w);
+}
+END_TEST
+
+static int lockout(const char *passwd, const char *group, bool root_allowed, char **groups, const char *incoming,
+                   char **ret) {
+        char *files[] = { ".ssh/authorized_keys", "%h/.ssh/authorized_keys2", NULL };
+        _cleanup_free_ char *who = NULL;
+        SshLockoutInput in = {
+                .root = fixture,
+                .nofollow = true,
+                .passwd = passwd,
+                .group = group,
+                .root_allowed = root_allowed,
+                .allow_groups = groups,
+                .keys_files = files,
+                .strict_modes = false,
+                .incoming_user = incoming,
+        };
+        int r;
+
+        *ret = NULL;
+        r = ssh_lockout_check(&in, &who, ret);
+        if (r > 0)
+                *ret = TAKE_PTR(who);
+        return r;
+}
+
+START_TEST(test_lockout) {
+        _cleanup_free_ char *pw = NULL, *pw_empty = NULL;
+        char *out, *wheel[] = { "wheel", NULL }, *none[] = { NULL };
+        static const char gr[] = "wheel:x:10:good\n";
+        unsigned me = (unsigned) test_uid();
+
+        ck_assert_int_ge(asprintf(&pw,
+                                  "root:x:0:0::/root:/bin/bash\n"
+                                  "empty:x:%u:%u::/home/empty:/bin/bash\n"
+                                  "good:x:%u:%u::/home/good:/bin/bash\n"
+                                  "svc:x:%u:%u::/home/good:/usr/sbin/nologin\n",
+                                  me, me, me, me, me, me),
+                         0);
+        ck_assert_int_ge(asprintf(&pw_empty, "empty:x:%u:%u::/home/empty:/bin/sh\n", me, me), 0);
+
+        ck_assert_msg(lockout(pw, gr, false, none, NULL, &out) == 1, "%s", out);
+        ck_assert_str_eq(out, "good");
+        free(out);
+        ck_assert_int_eq(lockout(pw, gr, false, wheel, NULL, &out), 1);
+        free(out);
+
+        /* good is not in ops; root has keys but root login is off */
+        {
+                char *ops[] = { "ops", NULL };
+
+                ck_assert_int_eq(lockout(pw, gr, false, ops, NULL, &out), 0);
+                ck_assert_ptr_nonnull(strstr(out, "root: root login is off"));
+                ck_assert_ptr_nonnull(strstr(out, "good: not in AllowGroups (ops)"));
+                free(out);
+                /* root may log in with a key: root counts */
+                ck_assert_int_eq(lockout(pw, gr, true, ops, NULL, &out), 0);
+                free(out);
+                ck_assert_int_eq(lockout("root:x:0:0::/root:/bin/bash\n", gr, true, none, NULL, &out), 1);
+                ck_assert_str_eq(out, "root");
+                free(out);
+        }
+
+        /* only empty has a shell and it has no key: refused, naming the file */
+        ck_assert_int_eq(lockout(pw_empty, gr, false, none, NULL, &out), 0);
+        ck_assert_ptr_nonnull(strstr(out, "empty: /home/empty/.ssh/authorized_keys empty"));
+        ck_assert_ptr_nonnull(strstr(out, "/home/empty/.ssh/authorized_keys2 no such file"));
+        free(out);
+        /* ... unless the admin module brings keys in this apply */
+        ck_assert_int_eq(lockout(pw_empty, gr, false, none, "admin", &out), 1);
+        ck_assert_ptr_nonnull(strstr(out, "admin"));
+        free(out);
+        ck_assert_int_eq(lockout("svc:x:1:1::/home/good:/usr/sbin/nologin\n", gr, false, none, NULL, &out), 0);
+        ck_assert_str_eq(out, "no user has a login shell");
+        free(out);
+}
+END_TEST
+
+static void fixture_teardown(void) {
+        /* CK_FORK: each test makes and removes its own tree */
+        for (const char *const *p =
+                     (const char *const[]){ "/home/good/.ssh/authorized_keys", "/home/empty/.ssh/authorized_keys",
+                                            "/home/junk/.ssh/authorized_keys", "/home/loose/.ssh/authorized_keys",
+                                            "/root/.ssh/authorized_keys", "/home/good/.ssh", "/home/empty/.ssh",
+                                            "/home/junk/.ssh", "/home/loose/.ssh", "/root/.ssh", "/home/good",
+                                            "/home/empty", "/home/junk", "/home/loose", "/home", "/root", "", NULL };
+             *p; p++) {
+                _cleanup_free_ char *f = NULL;
+
+                if (asprintf(&f, "%s%s", fixture, *p) >= 0 && unlink(f) < 0)
+                        (void) rmdir(f);
+        }
+        memcpy(fixture + strlen(fixture) - 6, "XXXXXX", 6);
+}
+
+static Suite *ssh_suite(void) {
+        Suite *s = suite_create("ssh");
+        TCase *tc = tcase_create("pure");
+        TCase *tf = tcase_create("fixtures");
+
+        tcase_add_test(tc, test_render_default);
+        tcase_add_test(tc, test_render_variants);
+        tcase_add_test(tc, test_algorithms_pick);
+        tcase_add_test(tc, test_sshd_dump);
+        tcase_add_loop_test(tc, test_include_detect, 0, ELEMENTSOF(include_cases));
+        tcase_add_test(tc, test_include_add);
+        tcase_add_test(tc, test_include_redirect);
+        tcase_add_test(tc, test_managed_lines);
+        tcase_add_test(tc, test_expand_path);
+        tcase_add_test(tc, test_passwd_groups);
+        suite_add_tcase(s, tc);
+
+        tcase_add_checked_fixture(tf, fixture_setup, fixture_teardown);
+        tcase_add_test(tf, test_keyfile_scan);
+        tcase_add_test(tf, test_lockout);
+        suite_add_tcase(s, tf);
+        return s;
+}
+
+int main(void) {
+        SRunner *sr = srunner_create(ssh_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_ENV);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
