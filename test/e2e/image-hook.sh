@@ -22,8 +22,9 @@ install -d -m 0700 "$root/root/.ssh"
 : >"$root/root/.ssh/authorized_keys"
 chmod 0600 "$root/root/.ssh/authorized_keys"
 
+# Stray daemons live where a package would put them (/usr/lib/systemd/system).
 # Stray daemon 1: socket-activated echo on tcp/7777.
-cat >"$root/etc/systemd/system/stray-echo.socket" <<'UNIT'
+cat >"$root/usr/lib/systemd/system/stray-echo.socket" <<'UNIT'
 [Unit]
 Description=stray socket-activated echo (e2e)
 
@@ -34,7 +35,7 @@ Accept=yes
 [Install]
 WantedBy=sockets.target
 UNIT
-cat >"$root/etc/systemd/system/stray-echo@.service" <<'UNIT'
+cat >"$root/usr/lib/systemd/system/stray-echo@.service" <<'UNIT'
 [Unit]
 Description=stray echo connection (e2e)
 
@@ -64,7 +65,7 @@ threading.Thread(target=udp, daemon=True).start()
 tcp()
 PY
 chmod 0755 "$root/usr/local/sbin/stray-listen"
-cat >"$root/etc/systemd/system/stray-listen.service" <<'UNIT'
+cat >"$root/usr/lib/systemd/system/stray-listen.service" <<'UNIT'
 [Unit]
 Description=stray listener on tcp/8080 and udp/8080 (e2e)
 

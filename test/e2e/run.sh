@@ -150,6 +150,10 @@ PY
 # boot DIR LOG [volatile] [extra init args...]
 boot_guest() {
         local dir=$1 log=$2 vol=$3; shift 3
+        # a fresh network namespace per boot: netfilter state lives in it, and a reboot or
+        # another machine must not inherit the previous boot's rules
+        ip netns del "$NS_C" 2>/dev/null; ip netns del "$NS_G" 2>/dev/null
+        setup_net || return 1
         local t=$(now) args=(--directory="$dir" --boot --register=no --keep-unit
                 --network-namespace-path=/run/netns/$NS_G --capability=CAP_NET_ADMIN
                 --bind="$WORK/etc-hardend:/etc/hardend"
@@ -258,12 +262,13 @@ ssh_password_refused() {
         [ "$methods" = publickey ] || return 1
         # and a real password login attempt fails (sshpass-free: SSH_ASKPASS feeds the password)
         printf '#!/bin/sh\necho tester-pass-e2e\n' >"$WORK/askpass" && chmod 0755 "$WORK/askpass"
-        if inc env SSH_ASKPASS="$WORK/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none timeout 15 \
+        local rc=0
+        inc env SSH_ASKPASS="$WORK/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none timeout 15 \
                 setsid -w ssh -o ConnectTimeout=5 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
                 -o BindAddress=$SSHSRC4 -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 \
-                -o PreferredAuthentications=password,keyboard-interactive tester@$GUEST4 true </dev/null >/dev/null 2>&1; then
-                echo "tester logged in with a password"; return 1
-        fi
+                -o PreferredAuthentications=password,keyboard-interactive tester@$GUEST4 true </dev/null >/dev/null 2>&1 || rc=$?
+        [ $rc != 0 ] || { echo "tester logged in with a password"; return 1; }
+        return 0
 }
 ssh_admin_sudo() {
         inc timeout 20 ssh "${SSH_OPTS[@]}" -i "$WORK/id_admin" admin@$GUEST4 'sudo -n true && echo sudo-ok' | grep -qx sudo-ok
@@ -388,7 +393,7 @@ say "package"
 build_deb || { echo "FAIL: building the .deb"; exit 1; }
 say "image"
 build_image || { echo "FAIL: building the image"; exit 1; }
-make_inputs && setup_net || { echo "FAIL: test inputs / network"; exit 1; }
+make_inputs || { echo "FAIL: test inputs / network"; exit 1; }
 
 say "boot (volatile: a first boot)"
 PHASE=main
