@@ -257,7 +257,7 @@ ssh_password_refused() {
         out=$(inc timeout 15 ssh "${SSH_OPTS[@]}" -o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive \
                 -v tester@$GUEST4 true 2>&1)
         local methods
-        methods=$(grep -o 'Authentications that can continue: .*' <<<"$out" | head -n1 | sed 's/.*: //')
+        methods=$(grep -o 'Authentications that can continue: .*' <<<"$out" | head -n1 | sed 's/.*: //' | tr -d '\r ')
         echo "offered: ${methods:-none}"
         [ "$methods" = publickey ] || return 1
         # and a real password login attempt fails (sshpass-free: SSH_ASKPASS feeds the password)
@@ -329,8 +329,16 @@ drift_logged_once() {
 }
 test_count_ge() { [ "$(drift_count "$1")" -ge 1 ]; }
 status_exits() { guest hardenctl status >/dev/null 2>&1; local rc=$?; echo "hardenctl status exit $rc"; [ $rc = "$1" ]; }
-rule_3306_gone() { ! guest iptables-legacy -C INPUT -p tcp --dport 3306 -j ACCEPT 2>/dev/null; }
-password_auth_off() { guest sshd -T 2>/dev/null | grep -qx 'passwordauthentication no'; }
+rule_3306_gone() {
+        guest iptables-legacy -C INPUT -p tcp --dport 3306 -j ACCEPT 2>/dev/null || return 0
+        echo "the ACCEPT for 3306 is still in INPUT"; return 1
+}
+password_auth_off() {
+        local v
+        v=$(guest sshd -T 2>&1 | grep -i '^passwordauthentication\|error\|bad\|missing')
+        echo "sshd -T: $v; sshd_config.d: $(guest ls /etc/ssh/sshd_config.d | tr '\n' ' ')"
+        [ "$v" = "passwordauthentication no" ]
+}
 repaired() { rule_3306_gone && password_auth_off; }
 password_auth_on() { ! password_auth_off; }
 journal_has() { local id=$1; shift; guest journalctl -b 0 -o cat MESSAGE_ID="$id" "$@" --no-pager | grep . || { echo "no MESSAGE_ID=$id entry $*"; return 1; }; }
