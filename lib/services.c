@@ -2,9 +2,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "services.h"
+#include "sys/fileio.h"
 #include "strv.h"
 #include "sys/unitfiles.h"
 
@@ -20,6 +22,17 @@ static int add(FindingList *out, const char *check, const char *subject, Finding
                                             .fixable = fixable,
                                             .expected = (char *) expected,
                                             .actual = (char *) actual });
+}
+
+/* A unit whose own file is in /etc/systemd/system cannot be masked without deleting that file,
+ * which is the administrator's; systemd refuses such a mask too ("UnitExists"). */
+static bool unit_maskable(const char *root, const char *unit) {
+        _cleanup_free_ char *path = NULL;
+        struct stat st;
+
+        if (!root || asprintf(&path, "/etc/systemd/system/%s", unit) < 0)
+                return true;
+        return !(lstat_at_root(root, path, &st) >= 0 && S_ISREG(st.st_mode));
 }
 
 static int probe_unit_known(const ServicesPolicy *p, const SvcBackend *b, const char *unit, const UnitState *s,
@@ -41,7 +54,12 @@ static int probe_unit_known(const ServicesPolicy *p, const SvcBackend *b, const 
                 if (r < 0)
                         return r;
         }
-        if (p->mask && !s->masked) {
+        if (p->mask && !s->masked && !unit_maskable(b->root, unit)) {
+                r = add(out, "unit-masked", unit, FINDING_DRIFT, SEVERITY_LOW, false, "masked",
+                        "cannot be masked: its unit file is in /etc/systemd/system (an administrator's own)");
+                if (r < 0)
+                        return r;
+        } else if (p->mask && !s->masked) {
                 r = add(out, "unit-masked", unit, FINDING_DRIFT, SEVERITY_LOW, true, "masked", strna(s->file_state));
                 if (r < 0)
                         return r;
@@ -178,7 +196,7 @@ int svc_apply_units(const ServicesPolicy *p, const SvcBackend *b, const FindingL
                         continue;
                 if (s.enabled && (r = b->ops->disable(b->userdata, *u, &o->changes, &why)) < 0)
                         ret = op_failed(o, r, "disable", *u, &why);
-                if (p->mask && !s.masked && (r = b->ops->mask(b->userdata, *u, &o->changes, &why)) < 0)
+                if (p->mask && !s.masked && unit_maskable(b->root, *u) && (r = b->ops->mask(b->userdata, *u, &o->changes, &why)) < 0)
                         ret = op_failed(o, r, "mask", *u, &why);
                 if (strv_length(o->changes) != before)
                         files_changed = true;
@@ -366,14 +384,14 @@ static void pick_backend(Context *c, SvcBackend *ret) {
         int r;
 
         if (!c->live) {
-                *ret = (SvcBackend){ .ops = &unit_ops_disk, .userdata = (void *) c->root };
+                *ret = (SvcBackend){ .ops = &unit_ops_disk, .userdata = (void *) c->root, .root = c->root };
                 return;
         }
         r = context_get_bus(c, &bus);
         if (r < 0)
-                *ret = (SvcBackend){ .error = r, .fallback_root = "/" };
+                *ret = (SvcBackend){ .error = r, .fallback_root = "/", .root = "/" };
         else
-                *ret = (SvcBackend){ .ops = &unit_ops_bus, .userdata = bus, .fallback_root = "/" };
+                *ret = (SvcBackend){ .ops = &unit_ops_bus, .userdata = bus, .fallback_root = "/", .root = "/" };
 }
 
 static int services_probe(Context *c, FindingList *out) {

@@ -19,6 +19,8 @@ typedef struct SvcBackend {
         /* Without ops: the on-disk view that tells whether there would be anything to change
          * (the live root "/"), or NULL. */
         const char *fallback_root;
+        /* Where the unit files are, to tell whether a unit can be masked at all. */
+        const char *root;
 } SvcBackend;
 
 /* One finding per listed unit that deviates ("unit-active", "unit-enabled", "unit-masked"), an
