@@ -36,6 +36,8 @@ typedef struct Context {
         bool live;                  /* root is "/" */
         unsigned only;              /* bit mask of ModuleId; 0: every module */
         bool force;                 /* --force: override the anti-lockout refusals */
+        bool repair;                /* the watcher in repair mode: also undo what is otherwise only
+                                     * reported (e.g. foreign ACCEPT rules in INPUT) */
         const char *ssh_connection; /* $SSH_CONNECTION of the caller, or NULL */
         /* the system bus, connected on first use by context_get_bus() */
         sd_bus *bus;

@@ -116,7 +116,10 @@ int manager_new(const ManagerOptions *o, Policy *policy, Manager **ret) {
         if (r < 0)
                 return r;
         m->policy = policy;
-        m->ctx = (Context){ .policy = policy, .root = m->root, .live = root_is_live(m->root) };
+        m->ctx = (Context){ .policy = policy,
+                            .root = m->root,
+                            .live = root_is_live(m->root),
+                            .repair = policy->watch.mode == WATCH_MODE_REPAIR };
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -528,6 +531,7 @@ int manager_reload(Manager *m) {
         policy_free(m->policy);
         m->policy = p;
         m->ctx.policy = p;
+        m->ctx.repair = p->watch.mode == WATCH_MODE_REPAIR;
         log_info("Reloaded the policy from %s (mode %s, every %u s).", p->source,
                  watch_mode_to_string(p->watch.mode), manager_interval(m));
         if (m->interval_source) {
