@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "firewall.h"
 #include "modules.h"
 
 const Module *const hardend_modules[] = {
+        &firewall_module,
         NULL,
 };
 
