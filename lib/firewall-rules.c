@@ -148,8 +148,9 @@ int fw_ruleset_build(const FirewallPolicy *fw, uint16_t ssh_port, int family, Fw
                 for (size_t j = 0; j < a->n_sources; j++) {
                         if (a->sources[j].family != family)
                                 continue;
-                        r.has_source = true;
-                        r.source = a->sources[j];
+                        /* 0.0.0.0/0 and ::/0 are "from anywhere": the same entry as no source */
+                        r.has_source = a->sources[j].prefixlen > 0;
+                        r.source = r.has_source ? a->sources[j] : (Cidr){};
                         if ((k = ruleset_add(&s, &r)) < 0)
                                 return k;
                 }
