@@ -92,6 +92,16 @@ expect_rc 0 HC check
 expect_rc 0 HC apply --json
 check_that "second apply changes nothing" last_out_has '"changed": false'
 
+# ---- the xtables lock: held by someone else, apply waits a bounded time and says so ----
+iptables-legacy -P INPUT ACCEPT
+flock /run/xtables.lock sleep 8 &
+sleep 0.2
+expect_rc 4 HC apply
+check_that "a held xtables lock is named" grep -qF "xtables lock /run/xtables.lock is held" "$SB/last.err"
+wait
+expect_rc 0 HC apply
+check_that "applied once the lock was free" rules_are_wanted
+
 # ---- drift, on both families: found by check (exit 1, named), repaired by apply ----
 # drift_case DESCRIPTION EXPECTED_TEXT_IN_CHECK COMMAND...
 drift_case() {
