@@ -100,7 +100,14 @@ size_t nf_entry_size(const NfOps *ops, const void *e) {
         return get_u16(e, ops->off_next_offset);
 }
 
-#define NF_ENTRY_MAX 2048
+/* the largest entry we build: ip6t_entry + tcp + conntrack + recent + a target, with room */
+#define NF_ENTRY_MAX 1024
+#define NF_MATCH_SIZE(t) XT_ALIGN(sizeof(struct xt_entry_match) + sizeof(t))
+_Static_assert(sizeof(struct ip6t_entry) + NF_MATCH_SIZE(struct xt_tcp) + NF_MATCH_SIZE(struct ipt_icmp) +
+                               NF_MATCH_SIZE(struct xt_conntrack_mtinfo3) + NF_MATCH_SIZE(struct xt_recent_mtinfo_v1) +
+                               XT_ALIGN(sizeof(struct xt_entry_target) + sizeof(struct ip6t_reject_info)) <=
+                       NF_ENTRY_MAX,
+               "NF_ENTRY_MAX too small for the largest entry");
 
 static size_t put_match(uint8_t *buf, size_t at, const char *name, uint8_t revision, const void *data, size_t len) {
         struct xt_entry_match *m = (struct xt_entry_match *) (buf + at);
@@ -162,14 +169,14 @@ static void fill_ip6(struct ip6t_entry *e, const FwRule *r) {
 }
 
 int nf_entry_build(const NfOps *ops, const FwRule *r, void **ret, size_t *ret_size) {
-        _cleanup_free_ uint8_t *buf = NULL;
+        /* built in place, then copied out at its size: an apply builds thousands of these */
+        _Alignas(max_align_t) uint8_t buf[NF_ENTRY_MAX];
         size_t at = ops->entry_size, target_at;
+        void *e;
 
         if (r->family != ops->family)
                 return -EAFNOSUPPORT;
-        buf = calloc(1, NF_ENTRY_MAX);
-        if (!buf)
-                return -ENOMEM;
+        memset(buf, 0, sizeof(buf));
         if (ops->family == AF_INET)
                 fill_ip4((struct ipt_entry *) buf, r);
         else
@@ -234,8 +241,12 @@ int nf_entry_build(const NfOps *ops, const FwRule *r, void **ret, size_t *ret_si
         set_u16(buf, ops->off_target_offset, target_at);
         set_u16(buf, ops->off_next_offset, at);
 
+        e = malloc(at);
+        if (!e)
+                return -ENOMEM;
+        memcpy(e, buf, at);
         *ret_size = at;
-        *ret = TAKE_PTR(buf);
+        *ret = e;
         return 0;
 }
 
