@@ -19,7 +19,8 @@ int main(int argc, char **argv) {
         struct ipt_get_entries *e;
 
         /* ipt_getinfo/ip6t_getinfo and the get_entries headers have the same layout */
-        if (fd < 0 || getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IP6T_SO_GET_INFO : IPT_SO_GET_INFO, &info, &len) < 0) {
+        if (fd < 0 ||
+            getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IP6T_SO_GET_INFO : IPT_SO_GET_INFO, &info, &len) < 0) {
                 perror("getsockopt(SO_GET_INFO)");
                 return 1;
         }
@@ -29,7 +30,8 @@ int main(int argc, char **argv) {
                 return 1;
         strcpy(e->name, "filter");
         e->size = info.size;
-        if (getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IP6T_SO_GET_ENTRIES : IPT_SO_GET_ENTRIES, e, &len) < 0) {
+        if (getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IP6T_SO_GET_ENTRIES : IPT_SO_GET_ENTRIES, e, &len) <
+            0) {
                 perror("getsockopt(SO_GET_ENTRIES)");
                 return 1;
         }

@@ -13,11 +13,8 @@ FwRule fw_rule_any(int family) {
 }
 
 static const char *const fw_target_table[_FW_TARGET_MAX] = {
-        [FW_TARGET_NONE] = "",
-        [FW_TARGET_ACCEPT] = "ACCEPT",
-        [FW_TARGET_DROP] = "DROP",
-        [FW_TARGET_REJECT] = "REJECT",
-        [FW_TARGET_JUMP] = FW_CHAIN,
+        [FW_TARGET_NONE] = "",         [FW_TARGET_ACCEPT] = "ACCEPT", [FW_TARGET_DROP] = "DROP",
+        [FW_TARGET_REJECT] = "REJECT", [FW_TARGET_JUMP] = FW_CHAIN,
 };
 
 const char *fw_target_to_string(FwTarget t) {
@@ -70,9 +67,9 @@ static const struct {
         int type;
         bool always;
 } icmp_allow[] = {
-        { AF_INET, 8, false },    { AF_INET, 3, false },    { AF_INET, 11, false },   { AF_INET6, 1, false },
-        { AF_INET6, 2, false },   { AF_INET6, 3, false },   { AF_INET6, 4, false },   { AF_INET6, 128, false },
-        { AF_INET6, 133, true },  { AF_INET6, 134, true },  { AF_INET6, 135, true },  { AF_INET6, 136, true },
+        { AF_INET, 8, false },   { AF_INET, 3, false },   { AF_INET, 11, false },  { AF_INET6, 1, false },
+        { AF_INET6, 2, false },  { AF_INET6, 3, false },  { AF_INET6, 4, false },  { AF_INET6, 128, false },
+        { AF_INET6, 133, true }, { AF_INET6, 134, true }, { AF_INET6, 135, true }, { AF_INET6, 136, true },
 };
 
 int fw_ruleset_build(const FirewallPolicy *fw, uint16_t ssh_port, int family, FwRuleset *ret) {

@@ -10,15 +10,15 @@
 
 #include "policy.h"
 
-#define FW_CHAIN "HARDEND-INPUT"
+#define FW_CHAIN       "HARDEND-INPUT"
 #define FW_RECENT_NAME "HARDEND-SSH"
 
 typedef enum FwTarget {
-        FW_TARGET_NONE,   /* no target: the packet goes on to the next rule (xt_recent --set) */
+        FW_TARGET_NONE, /* no target: the packet goes on to the next rule (xt_recent --set) */
         FW_TARGET_ACCEPT,
         FW_TARGET_DROP,
         FW_TARGET_REJECT,
-        FW_TARGET_JUMP,   /* to FW_CHAIN */
+        FW_TARGET_JUMP, /* to FW_CHAIN */
         _FW_TARGET_MAX,
         _FW_TARGET_INVALID = -EINVAL,
 } FwTarget;
@@ -39,21 +39,21 @@ typedef enum FwRecent {
 } FwRecent;
 
 /* conntrack states, as bits (the kernel's XT_CONNTRACK_STATE_* values) */
-#define FW_CT_INVALID (1u << 0)
+#define FW_CT_INVALID     (1u << 0)
 #define FW_CT_ESTABLISHED (1u << 1)
-#define FW_CT_RELATED (1u << 2)
-#define FW_CT_NEW (1u << 3)
+#define FW_CT_RELATED     (1u << 2)
+#define FW_CT_NEW         (1u << 3)
 
 /* One rule in a family-neutral form. Every field left 0 means "any". */
 typedef struct FwRule {
-        int family;           /* AF_INET or AF_INET6 */
-        bool in_loopback;     /* -i lo */
+        int family;       /* AF_INET or AF_INET6 */
+        bool in_loopback; /* -i lo */
         bool has_source;
         Cidr source;
-        int proto;            /* 0, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 */
-        uint16_t dport;       /* tcp/udp destination port, 0: any */
-        int icmp_type;        /* -1: no icmp match */
-        unsigned ct_state;    /* FW_CT_* bits, 0: no conntrack match */
+        int proto;         /* 0, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 */
+        uint16_t dport;    /* tcp/udp destination port, 0: any */
+        int icmp_type;     /* -1: no icmp match */
+        unsigned ct_state; /* FW_CT_* bits, 0: no conntrack match */
         FwRecent recent;
         unsigned recent_seconds;
         unsigned recent_hits;
@@ -65,8 +65,8 @@ typedef struct FwRuleset {
         int family;
         FwRule *rules; /* the rules of FW_CHAIN, in order */
         size_t n_rules;
-        bool input_drop;        /* INPUT policy DROP */
-        bool forward_drop;      /* FORWARD policy DROP */
+        bool input_drop;   /* INPUT policy DROP */
+        bool forward_drop; /* FORWARD policy DROP */
 } FwRuleset;
 
 /* A rule initialised to "any" for family. */

@@ -11,9 +11,9 @@
 #include "sys/netfilter.h"
 #include "sys/nftables.h"
 
-#define FW_TABLE "filter"
+#define FW_TABLE           "filter"
 #define FW_LOCK_TIMEOUT_MS 5000
-#define IPTABLES_PATH "/usr/sbin/iptables"
+#define IPTABLES_PATH      "/usr/sbin/iptables"
 
 /* What one family should look like: the rules and their entry bytes. */
 typedef struct FwWanted {
@@ -142,13 +142,13 @@ static int add_finding(FindingList *out, FindingKind kind, const char *check, Se
         if (r < 0)
                 return -ENOMEM;
         return finding_add(out, &(Finding){ .module = "firewall",
-                                             .check = (char *) check,
-                                             .subject = subject,
-                                             .kind = kind,
-                                             .severity = sev,
-                                             .fixable = fixable,
-                                             .expected = (char *) expected,
-                                             .actual = (char *) actual });
+                                            .check = (char *) check,
+                                            .subject = subject,
+                                            .kind = kind,
+                                            .severity = sev,
+                                            .fixable = fixable,
+                                            .expected = (char *) expected,
+                                            .actual = (char *) actual });
 }
 
 /* Each difference between our chain and the wanted rules, named by the rule in words. */
@@ -298,8 +298,8 @@ static int probe_family(const Policy *p, const NfOps *ops, FindingList *out) {
         }
 
         if (!ops->is_chain(FW_CHAIN, h))
-                r = add_finding(out, FINDING_DRIFT, "chain", SEVERITY_HIGH, true, "present", "missing",
-                                "%s " FW_CHAIN, ops->name);
+                r = add_finding(out, FINDING_DRIFT, "chain", SEVERITY_HIGH, true, "present", "missing", "%s " FW_CHAIN,
+                                ops->name);
         else {
                 r = read_chain(ops, h, FW_CHAIN, &mine);
                 if (r >= 0)
@@ -332,8 +332,8 @@ static int probe_nftables(FindingList *out) {
                              "tables, not the legacy tables hardend writes (use iptables-legacy to see them)",
                              IPTABLES_PATH, target) < 0)
                         return -ENOMEM;
-                r = add_finding(out, FINDING_INFO, "iptables-variant", SEVERITY_INFO, false, "iptables-legacy",
-                                actual, "%s", IPTABLES_PATH);
+                r = add_finding(out, FINDING_INFO, "iptables-variant", SEVERITY_INFO, false, "iptables-legacy", actual,
+                                "%s", IPTABLES_PATH);
                 if (r < 0)
                         return r;
         }
@@ -456,7 +456,8 @@ static int apply_family(const Policy *p, const NfOps *ops, Outcome *o) {
         if (!jump_first(&w, &input)) {
                 /* drop misplaced jumps (from the end, so numbers stay valid), then one at the top */
                 for (size_t j = input.n; j > 0; j--)
-                        if (streq_ptr(input.labels[j - 1], FW_CHAIN) && !ops->delete_num_entry("INPUT", (unsigned) (j - 1), h)) {
+                        if (streq_ptr(input.labels[j - 1], FW_CHAIN) &&
+                            !ops->delete_num_entry("INPUT", (unsigned) (j - 1), h)) {
                                 err = errno, call = "delete_num_entry";
                                 goto fail;
                         }
@@ -487,7 +488,7 @@ static int apply_family(const Policy *p, const NfOps *ops, Outcome *o) {
                         err = errno, call = "commit";
                         goto fail;
                 }
-                STRV_FOREACH(s, changes)
+                STRV_FOREACH (s, changes)
                         if ((r = outcome_change(o, "%s", *s)) < 0)
                                 goto finish;
         }

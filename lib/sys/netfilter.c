@@ -21,57 +21,54 @@
 
 /* ---- the ops tables: thin wrappers so that both families share one signature ---- */
 
-#define NF_WRAPPERS(p, ENTRY)                                                                           \
-        static const void *p##_first_rule_w(const char *chain, struct xtc_handle *h) {                 \
-                return p##_first_rule(chain, h);                                                       \
-        }                                                                                              \
-        static const void *p##_next_rule_w(const void *prev, struct xtc_handle *h) {                   \
-                return p##_next_rule(prev, h);                                                         \
-        }                                                                                              \
-        static const char *p##_get_target_w(const void *e, struct xtc_handle *h) {                     \
-                return p##_get_target(e, h);                                                           \
-        }                                                                                              \
-        static const char *p##_get_policy_w(const char *chain, struct xtc_handle *h) {                 \
-                struct xt_counters c;                                                                  \
-                return p##_get_policy(chain, &c, h);                                                   \
-        }                                                                                              \
-        static int p##_set_policy_w(const char *chain, const char *policy, struct xtc_handle *h) {     \
-                return p##_set_policy(chain, policy, NULL, h);                                         \
-        }                                                                                              \
-        static int p##_append_entry_w(const char *chain, const void *e, struct xtc_handle *h) {        \
-                return p##_append_entry(chain, e, h);                                                  \
-        }                                                                                              \
+#define NF_WRAPPERS(p)                                                                                      \
+        static const void *p##_first_rule_w(const char *chain, struct xtc_handle *h) {                      \
+                return p##_first_rule(chain, h);                                                            \
+        }                                                                                                   \
+        static const void *p##_next_rule_w(const void *prev, struct xtc_handle *h) {                        \
+                return p##_next_rule(prev, h);                                                              \
+        }                                                                                                   \
+        static const char *p##_get_target_w(const void *e, struct xtc_handle *h) {                          \
+                return p##_get_target(e, h);                                                                \
+        }                                                                                                   \
+        static const char *p##_get_policy_w(const char *chain, struct xtc_handle *h) {                      \
+                struct xt_counters c;                                                                       \
+                return p##_get_policy(chain, &c, h);                                                        \
+        }                                                                                                   \
+        static int p##_set_policy_w(const char *chain, const char *policy, struct xtc_handle *h) {          \
+                return p##_set_policy(chain, policy, NULL, h);                                              \
+        }                                                                                                   \
+        static int p##_append_entry_w(const char *chain, const void *e, struct xtc_handle *h) {             \
+                return p##_append_entry(chain, e, h);                                                       \
+        }                                                                                                   \
         static int p##_insert_entry_w(const char *chain, const void *e, unsigned n, struct xtc_handle *h) { \
-                return p##_insert_entry(chain, e, n, h);                                               \
-        }                                                                                              \
-        static int p##_is_chain_w(const char *chain, struct xtc_handle *h) {                           \
-                return p##_is_chain(chain, h);                                                         \
-        }                                                                                              \
-        static int p##_create_chain_w(const char *chain, struct xtc_handle *h) {                       \
-                return p##_create_chain(chain, h);                                                     \
-        }                                                                                              \
-        static int p##_flush_entries_w(const char *chain, struct xtc_handle *h) {                      \
-                return p##_flush_entries(chain, h);                                                    \
-        }                                                                                              \
-        static int p##_delete_num_entry_w(const char *chain, unsigned n, struct xtc_handle *h) {        \
-                return p##_delete_num_entry(chain, n, h);                                              \
+                return p##_insert_entry(chain, e, n, h);                                                    \
+        }                                                                                                   \
+        static int p##_is_chain_w(const char *chain, struct xtc_handle *h) {                                \
+                return p##_is_chain(chain, h);                                                              \
+        }                                                                                                   \
+        static int p##_create_chain_w(const char *chain, struct xtc_handle *h) {                            \
+                return p##_create_chain(chain, h);                                                          \
+        }                                                                                                   \
+        static int p##_flush_entries_w(const char *chain, struct xtc_handle *h) {                           \
+                return p##_flush_entries(chain, h);                                                         \
+        }                                                                                                   \
+        static int p##_delete_num_entry_w(const char *chain, unsigned n, struct xtc_handle *h) {            \
+                return p##_delete_num_entry(chain, n, h);                                                   \
         }
 
-NF_WRAPPERS(iptc, struct ipt_entry)
-NF_WRAPPERS(ip6tc, struct ip6t_entry)
+NF_WRAPPERS(iptc)
+NF_WRAPPERS(ip6tc)
 
-#define NF_OPS(p, fam, nm, ENTRY, IPFIELD)                                                              \
-        {                                                                                              \
-                .family = fam, .name = nm, .lib = #p, .init = p##_init, .free = p##_free,              \
-                .commit = p##_commit, .is_chain = p##_is_chain_w, .create_chain = p##_create_chain_w,  \
-                .flush_entries = p##_flush_entries_w, .first_rule = p##_first_rule_w,                  \
-                .next_rule = p##_next_rule_w, .get_target = p##_get_target_w,                          \
-                .get_policy = p##_get_policy_w, .set_policy = p##_set_policy_w,                        \
-                .append_entry = p##_append_entry_w, .insert_entry = p##_insert_entry_w,                \
-                .delete_num_entry = p##_delete_num_entry_w, .strerror = p##_strerror,                  \
-                .entry_size = sizeof(ENTRY), .ip_size = sizeof(((ENTRY *) NULL)->IPFIELD),             \
-                .off_target_offset = offsetof(ENTRY, target_offset),                                   \
-                .off_next_offset = offsetof(ENTRY, next_offset),                                       \
+#define NF_OPS(p, fam, nm, ENTRY, IPFIELD)                                                                            \
+        {                                                                                                             \
+                .family = fam, .name = nm, .lib = #p, .init = p##_init, .free = p##_free, .commit = p##_commit,       \
+                .is_chain = p##_is_chain_w, .create_chain = p##_create_chain_w, .flush_entries = p##_flush_entries_w, \
+                .first_rule = p##_first_rule_w, .next_rule = p##_next_rule_w, .get_target = p##_get_target_w,         \
+                .get_policy = p##_get_policy_w, .set_policy = p##_set_policy_w, .append_entry = p##_append_entry_w,   \
+                .insert_entry = p##_insert_entry_w, .delete_num_entry = p##_delete_num_entry_w,                       \
+                .strerror = p##_strerror, .entry_size = sizeof(ENTRY), .ip_size = sizeof(((ENTRY *) NULL)->IPFIELD),  \
+                .off_target_offset = offsetof(ENTRY, target_offset), .off_next_offset = offsetof(ENTRY, next_offset), \
         }
 
 const NfOps nf_ops_ipv4 = NF_OPS(iptc, AF_INET, "ipv4", struct ipt_entry, ip);
@@ -101,7 +98,7 @@ size_t nf_entry_size(const NfOps *ops, const void *e) {
 }
 
 /* the largest entry we build: ip6t_entry + tcp + conntrack + recent + a target, with room */
-#define NF_ENTRY_MAX 1024
+#define NF_ENTRY_MAX     1024
 #define NF_MATCH_SIZE(t) XT_ALIGN(sizeof(struct xt_entry_match) + sizeof(t))
 _Static_assert(sizeof(struct ip6t_entry) + NF_MATCH_SIZE(struct xt_tcp) + NF_MATCH_SIZE(struct ipt_icmp) +
                                NF_MATCH_SIZE(struct xt_conntrack_mtinfo3) + NF_MATCH_SIZE(struct xt_recent_mtinfo_v1) +
@@ -270,8 +267,7 @@ bool nf_entry_equal(const NfOps *ops, const void *actual, const char *actual_lab
                 if (sz != mb->u.match_size || sz < sizeof(*ma) || i + sz > at)
                         return false;
                 if (strncmp(ma->u.user.name, mb->u.user.name, sizeof(ma->u.user.name)) != 0 ||
-                    ma->u.user.revision != mb->u.user.revision ||
-                    memcmp(ma->data, mb->data, sz - sizeof(*ma)) != 0)
+                    ma->u.user.revision != mb->u.user.revision || memcmp(ma->data, mb->data, sz - sizeof(*ma)) != 0)
                         return false;
                 i += sz;
         }
@@ -375,8 +371,8 @@ int nf_entry_describe(const NfOps *ops, const void *e, const char *label, char *
 
                 if (m->u.match_size < sizeof(*m))
                         break;
-                if (!decode_match(m, &r) && strv_extendf(&extra, "-m %.*s", (int) sizeof(m->u.user.name),
-                                                         m->u.user.name) < 0)
+                if (!decode_match(m, &r) &&
+                    strv_extendf(&extra, "-m %.*s", (int) sizeof(m->u.user.name), m->u.user.name) < 0)
                         return -ENOMEM;
                 i += m->u.match_size;
         }

@@ -14,9 +14,9 @@ struct xtc_handle;
 #define NF_LOCK_PATH "/run/xtables.lock"
 
 typedef struct NfOps {
-        int family;         /* AF_INET, AF_INET6 */
-        const char *name;   /* "ipv4", "ipv6" */
-        const char *lib;    /* "iptc", "ip6tc": names the failing call in messages */
+        int family;       /* AF_INET, AF_INET6 */
+        const char *name; /* "ipv4", "ipv6" */
+        const char *lib;  /* "iptc", "ip6tc": names the failing call in messages */
         struct xtc_handle *(*init)(const char *table);
         void (*free)(struct xtc_handle *h);
         int (*commit)(struct xtc_handle *h);
@@ -34,9 +34,9 @@ typedef struct NfOps {
         int (*delete_num_entry)(const char *chain, unsigned rulenum, struct xtc_handle *h);
         const char *(*strerror)(int err);
         /* the layout of the family's entry */
-        size_t entry_size;         /* sizeof(struct ipt_entry) */
-        size_t ip_size;            /* sizeof(struct ipt_ip): the part that is compared byte by byte */
-        size_t off_target_offset;  /* offsetof(struct ipt_entry, target_offset) */
+        size_t entry_size;        /* sizeof(struct ipt_entry) */
+        size_t ip_size;           /* sizeof(struct ipt_ip): the part that is compared byte by byte */
+        size_t off_target_offset; /* offsetof(struct ipt_entry, target_offset) */
         size_t off_next_offset;
 } NfOps;
 

@@ -66,20 +66,25 @@ static const struct {
         { "sources v4",
           "version = 1; firewall = { allow_icmp = false; forward_policy = \"accept\"; "
           "ssh_rate_limit = { enable = false; }; allow = ( { port = 22; sources = [ \"192.0.2.0/24\", "
-          "\"2001:db8::/32\" ]; }, { port = 53; proto = \"udp\"; }, { port = 2222; sources = [ \"2001:db8:1::/48\" ]; } ); };",
-          AF_INET, "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|src 192.0.2.0/24 tcp dpt:22 ACCEPT|udp dpt:53 ACCEPT",
+          "\"2001:db8::/32\" ]; }, { port = 53; proto = \"udp\"; }, { port = 2222; sources = [ \"2001:db8:1::/48\" ]; "
+          "} ); };",
+          AF_INET,
+          "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|src 192.0.2.0/24 tcp dpt:22 "
+          "ACCEPT|udp dpt:53 ACCEPT",
           false },
         { "sources v6",
           "version = 1; firewall = { allow_icmp = false; forward_policy = \"accept\"; "
           "ssh_rate_limit = { enable = false; }; allow = ( { port = 22; sources = [ \"192.0.2.0/24\", "
-          "\"2001:db8::/32\" ]; }, { port = 53; proto = \"udp\"; }, { port = 2222; sources = [ \"2001:db8:1::/48\" ]; } ); };",
+          "\"2001:db8::/32\" ]; }, { port = 53; proto = \"udp\"; }, { port = 2222; sources = [ \"2001:db8:1::/48\" ]; "
+          "} ); };",
           AF_INET6,
           "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|"
           "icmpv6 type router-solicitation ACCEPT|icmpv6 type router-advertisement ACCEPT|"
           "icmpv6 type neighbour-solicitation ACCEPT|icmpv6 type neighbour-advertisement ACCEPT|"
           "src 2001:db8::/32 tcp dpt:22 ACCEPT|udp dpt:53 ACCEPT|src 2001:db8:1::/48 tcp dpt:2222 ACCEPT",
           false },
-        { "reject tail, ssh port 2222", "version = 1; firewall = { allow_icmp = false; reject_tail = true; "
+        { "reject tail, ssh port 2222",
+          "version = 1; firewall = { allow_icmp = false; reject_tail = true; "
           "ssh_rate_limit = { hits = 3; seconds = 10; }; allow = ( { port = 2222; } ); }; ssh = { port = 2222; };",
           AF_INET,
           "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|"
@@ -137,8 +142,8 @@ START_TEST(test_entries_round_trip) {
                 if (s.rules[i].target != FW_TARGET_REJECT)
                         continue; /* a built standard target carries the label, not the kernel's "" */
                 ck_assert(nf_entry_equal(ops, e, label, e, s.rules[i].target));
-                other.reject_with = other.reject_with == FW_REJECT_TCP_RESET ? FW_REJECT_PORT_UNREACHABLE
-                                                                             : FW_REJECT_TCP_RESET;
+                other.reject_with =
+                        other.reject_with == FW_REJECT_TCP_RESET ? FW_REJECT_PORT_UNREACHABLE : FW_REJECT_TCP_RESET;
                 ck_assert_int_eq(nf_entry_build(ops, &other, &e2, &size2), 0);
                 ck_assert(!nf_entry_equal(ops, e2, label, e, s.rules[i].target));
         }
@@ -185,9 +190,9 @@ START_TEST(test_entry_equal) {
         free(back2);
         r2 = r;
         r2.has_source = true;
-        ck_assert_int_eq(cidr_parse(family == AF_INET ? "192.0.2.0/24" : "2001:db8::/32", &r2.source,
-                                    &(const char *){ NULL }),
-                         0);
+        ck_assert_int_eq(
+                cidr_parse(family == AF_INET ? "192.0.2.0/24" : "2001:db8::/32", &r2.source, &(const char *){ NULL }),
+                0);
         back2 = as_kernel_returns(ops, &r2);
         ck_assert(!nf_entry_equal(ops, back2, "ACCEPT", built, FW_TARGET_ACCEPT));
 }
@@ -261,19 +266,19 @@ START_TEST(test_ssh_connection) {
 END_TEST
 
 START_TEST(test_admits) {
-        _cleanup_policy_free_ Policy *p = load(
-                "version = 1; firewall = { allow = ( { port = 22; sources = [ \"192.0.2.0/24\", \"2001:db8:1::/48\" ]; }, "
-                "{ port = 80; } ); };");
+        _cleanup_policy_free_ Policy *p = load("version = 1; firewall = { allow = ( { port = 22; sources = [ "
+                                               "\"192.0.2.0/24\", \"2001:db8:1::/48\" ]; }, "
+                                               "{ port = 80; } ); };");
         static const struct {
                 int family;
                 const char *addr;
                 uint16_t port;
                 bool want;
         } t[] = {
-                { AF_INET, "192.0.2.77", 22, true },    { AF_INET, "198.51.100.9", 22, false },
-                { AF_INET, "198.51.100.9", 80, true },  { AF_INET, "127.0.0.1", 22, true },
+                { AF_INET, "192.0.2.77", 22, true },     { AF_INET, "198.51.100.9", 22, false },
+                { AF_INET, "198.51.100.9", 80, true },   { AF_INET, "127.0.0.1", 22, true },
                 { AF_INET6, "2001:db8:1::5", 22, true }, { AF_INET6, "2001:db8:2::5", 22, false },
-                { AF_INET6, "::1", 22, true },          { AF_INET, "192.0.2.77", 2222, false },
+                { AF_INET6, "::1", 22, true },           { AF_INET, "192.0.2.77", 2222, false },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(t); i++) {
