@@ -227,7 +227,7 @@ static int chain_findings(const FwWanted *w, const FwActual *a, FindingList *out
         return 0;
 }
 
-static int input_findings(const FwWanted *w, struct xtc_handle *h, const FwActual *input, FindingList *out) {
+static int input_findings(const FwWanted *w, const FwActual *input, FindingList *out) {
         const char *fam = w->ops->name;
         int r;
 
@@ -310,7 +310,7 @@ static int probe_family(const Policy *p, const NfOps *ops, FindingList *out) {
 
         r = read_chain(ops, h, "INPUT", &input);
         if (r >= 0)
-                r = input_findings(&w, h, &input, out);
+                r = input_findings(&w, &input, out);
 finish:
         fw_actual_done(&mine);
         fw_actual_done(&input);
