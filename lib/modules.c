@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "accounts.h"
+#include "firewall.h"
 #include "modules.h"
 #include "services.h"
 #include "ssh.h"
 
-/* Apply order: the admin and its keys exist before sshd is locked down. */
+/* Apply order: the firewall first (no packet in unhardened), the admin and its keys before sshd is
+ * locked down, the stray daemons last. */
 const Module *const hardend_modules[] = {
+        &firewall_module,
         &admin_module,
         &ssh_module,
         &services_module,

@@ -486,8 +486,13 @@ static int parse_allow(Parser *p, FirewallPolicy *fw, const config_setting_t *li
         static const char *const keys[] = { "port", "proto", "sources", NULL };
         int n = config_setting_length(list), r;
 
+        /* entries with the same proto/port, chained, so that finding duplicates stays linear:
+         * last[key] and prev[i] hold an index + 1, 0 ends the chain */
+        _cleanup_free_ uint32_t *last = calloc(2 * 65536, sizeof(uint32_t));
+        _cleanup_free_ uint32_t *prev = calloc((size_t) n + 1, sizeof(uint32_t));
+
         fw->allow = calloc((size_t) n + 1, sizeof(FwAllow));
-        if (!fw->allow)
+        if (!fw->allow || !last || !prev)
                 return -ENOMEM;
         for (int i = 0; i < n; i++) {
                 const config_setting_t *e = config_setting_get_elem(list, (unsigned) i);
@@ -528,10 +533,13 @@ static int parse_allow(Parser *p, FirewallPolicy *fw, const config_setting_t *li
                                     "%s.sources: empty; omit the key to allow from anywhere", path);
                 if (a->n_sources > 1)
                         qsort(a->sources, a->n_sources, sizeof(Cidr), cidr_cmp);
-                for (size_t j = 0; j + 1 < fw->n_allow; j++)
-                        if (allow_same(&fw->allow[j], a))
-                                return fail(p, e, "%s: duplicates firewall.allow[%zu] (%s/%u, line %u)", path, j,
-                                            proto_to_string(a->proto), a->port, fw->allow[j].line);
+                size_t key = (size_t) a->port * 2 + (a->proto == IPPROTO_UDP);
+                for (uint32_t j = last[key]; j > 0; j = prev[j - 1])
+                        if (allow_same(&fw->allow[j - 1], a))
+                                return fail(p, e, "%s: duplicates firewall.allow[%u] (%s/%u, line %u)", path, j - 1,
+                                            proto_to_string(a->proto), a->port, fw->allow[j - 1].line);
+                prev[i] = last[key];
+                last[key] = (uint32_t) i + 1;
         }
         return 0;
 }

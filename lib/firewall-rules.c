@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firewall-rules.h"
+#include "strv.h"
+
+FwRule fw_rule_any(int family) {
+        return (FwRule){ .family = family, .icmp_type = -1 };
+}
+
+static const char *const fw_target_table[_FW_TARGET_MAX] = {
+        [FW_TARGET_NONE] = "",         [FW_TARGET_ACCEPT] = "ACCEPT", [FW_TARGET_DROP] = "DROP",
+        [FW_TARGET_REJECT] = "REJECT", [FW_TARGET_JUMP] = FW_CHAIN,
+};
+
+const char *fw_target_to_string(FwTarget t) {
+        return t >= 0 && t < _FW_TARGET_MAX ? fw_target_table[t] : NULL;
+}
+
+const char *fw_family_to_string(int family) {
+        return family == AF_INET ? "ipv4" : family == AF_INET6 ? "ipv6" : "?";
+}
+
+static const struct {
+        int type;
+        const char *name;
+} icmp4_types[] = {
+        { 0, "echo-reply" },     { 3, "destination-unreachable" }, { 8, "echo-request" },
+        { 11, "time-exceeded" }, { 12, "parameter-problem" },
+}, icmp6_types[] = {
+        { 1, "destination-unreachable" }, { 2, "packet-too-big" },        { 3, "time-exceeded" },
+        { 4, "parameter-problem" },       { 128, "echo-request" },        { 129, "echo-reply" },
+        { 133, "router-solicitation" },   { 134, "router-advertisement" }, { 135, "neighbour-solicitation" },
+        { 136, "neighbour-advertisement" },
+};
+
+const char *fw_icmp_type_to_string(int family, int type) {
+        if (family == AF_INET) {
+                for (size_t i = 0; i < ELEMENTSOF(icmp4_types); i++)
+                        if (icmp4_types[i].type == type)
+                                return icmp4_types[i].name;
+        } else
+                for (size_t i = 0; i < ELEMENTSOF(icmp6_types); i++)
+                        if (icmp6_types[i].type == type)
+                                return icmp6_types[i].name;
+        return NULL;
+}
+
+static int ruleset_add(FwRuleset *s, const FwRule *r) {
+        FwRule *n = reallocarray(s->rules, s->n_rules + 1, sizeof(FwRule));
+
+        if (!n)
+                return -ENOMEM;
+        s->rules = n;
+        s->rules[s->n_rules++] = *r;
+        return 0;
+}
+
+/* The ICMP types each family needs. IPv6 cannot work at all without neighbour discovery and the
+ * router messages, so those are there even with allow_icmp = false. */
+static const struct {
+        int family;
+        int type;
+        bool always;
+} icmp_allow[] = {
+        { AF_INET, 8, false },   { AF_INET, 3, false },   { AF_INET, 11, false },  { AF_INET6, 1, false },
+        { AF_INET6, 2, false },  { AF_INET6, 3, false },  { AF_INET6, 4, false },  { AF_INET6, 128, false },
+        { AF_INET6, 133, true }, { AF_INET6, 134, true }, { AF_INET6, 135, true }, { AF_INET6, 136, true },
+};
+
+int fw_ruleset_build(const FirewallPolicy *fw, uint16_t ssh_port, int family, FwRuleset *ret) {
+        _cleanup_(fw_ruleset_done) FwRuleset s = { .family = family, .input_drop = true };
+        FwRule r;
+        int k;
+
+        if (family != AF_INET && family != AF_INET6)
+                return -EAFNOSUPPORT;
+        s.forward_drop = fw->forward_policy == FORWARD_POLICY_DROP;
+
+        r = fw_rule_any(family);
+        r.in_loopback = true;
+        r.target = FW_TARGET_ACCEPT;
+        if ((k = ruleset_add(&s, &r)) < 0)
+                return k;
+
+        r = fw_rule_any(family);
+        r.ct_state = FW_CT_ESTABLISHED | FW_CT_RELATED;
+        r.target = FW_TARGET_ACCEPT;
+        if ((k = ruleset_add(&s, &r)) < 0)
+                return k;
+
+        r = fw_rule_any(family);
+        r.ct_state = FW_CT_INVALID;
+        r.target = FW_TARGET_DROP;
+        if ((k = ruleset_add(&s, &r)) < 0)
+                return k;
+
+        for (size_t i = 0; i < ELEMENTSOF(icmp_allow); i++) {
+                if (icmp_allow[i].family != family || !(fw->allow_icmp || icmp_allow[i].always))
+                        continue;
+                r = fw_rule_any(family);
+                r.proto = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+                r.icmp_type = icmp_allow[i].type;
+                r.target = FW_TARGET_ACCEPT;
+                if ((k = ruleset_add(&s, &r)) < 0)
+                        return k;
+        }
+
+        if (fw->rate_limit && ssh_port > 0) {
+                /* update before set: a source that already opened `hits` new connections within
+                 * `seconds` is dropped; the first `hits` get through and are remembered. */
+                r = fw_rule_any(family);
+                r.proto = IPPROTO_TCP;
+                r.dport = ssh_port;
+                r.ct_state = FW_CT_NEW;
+                r.recent = FW_RECENT_UPDATE;
+                r.recent_seconds = fw->rate_seconds;
+                r.recent_hits = fw->rate_hits;
+                r.target = FW_TARGET_DROP;
+                if ((k = ruleset_add(&s, &r)) < 0)
+                        return k;
+                r.recent = FW_RECENT_SET;
+                r.recent_seconds = r.recent_hits = 0;
+                r.target = FW_TARGET_NONE;
+                if ((k = ruleset_add(&s, &r)) < 0)
+                        return k;
+        }
+
+        for (size_t i = 0; i < fw->n_allow; i++) {
+                const FwAllow *a = &fw->allow[i];
+
+                r = fw_rule_any(family);
+                r.proto = a->proto;
+                r.dport = a->port;
+                r.target = FW_TARGET_ACCEPT;
+                if (a->n_sources == 0) {
+                        if ((k = ruleset_add(&s, &r)) < 0)
+                                return k;
+                        continue;
+                }
+                for (size_t j = 0; j < a->n_sources; j++) {
+                        if (a->sources[j].family != family)
+                                continue;
+                        /* 0.0.0.0/0 and ::/0 are "from anywhere": the same entry as no source */
+                        r.has_source = a->sources[j].prefixlen > 0;
+                        r.source = r.has_source ? a->sources[j] : (Cidr){};
+                        if ((k = ruleset_add(&s, &r)) < 0)
+                                return k;
+                }
+        }
+
+        if (fw->reject_tail) {
+                r = fw_rule_any(family);
+                r.proto = IPPROTO_TCP;
+                r.target = FW_TARGET_REJECT;
+                r.reject_with = FW_REJECT_TCP_RESET;
+                if ((k = ruleset_add(&s, &r)) < 0)
+                        return k;
+                r = fw_rule_any(family);
+                r.target = FW_TARGET_REJECT;
+                r.reject_with = FW_REJECT_PORT_UNREACHABLE;
+                if ((k = ruleset_add(&s, &r)) < 0)
+                        return k;
+        }
+
+        *ret = s;
+        s = (FwRuleset){};
+        return 0;
+}
+
+void fw_ruleset_done(FwRuleset *s) {
+        free(s->rules);
+        *s = (FwRuleset){};
+}
+
+static const char *proto_name(int family, int proto) {
+        switch (proto) {
+        case IPPROTO_TCP:
+                return "tcp";
+        case IPPROTO_UDP:
+                return "udp";
+        case IPPROTO_ICMP:
+                return "icmp";
+        case IPPROTO_ICMPV6:
+                return "icmpv6";
+        }
+        return NULL;
+}
+
+int fw_rule_describe(const FwRule *r, char **ret) {
+        _cleanup_strv_free_ char **w = NULL;
+        char *s;
+        int k = 0;
+
+        if (r->in_loopback)
+                k = strv_extend(&w, "in lo");
+        if (k >= 0 && r->has_source) {
+                _cleanup_free_ char *c = NULL;
+
+                k = cidr_format(&r->source, &c);
+                if (k >= 0)
+                        k = strv_extendf(&w, "src %s", c);
+        }
+        if (k >= 0 && r->proto != 0) {
+                const char *p = proto_name(r->family, r->proto);
+
+                k = p ? strv_extend(&w, p) : strv_extendf(&w, "proto %d", r->proto);
+        }
+        if (k >= 0 && r->dport != 0)
+                k = strv_extendf(&w, "dpt:%u", r->dport);
+        if (k >= 0 && r->icmp_type >= 0) {
+                const char *t = fw_icmp_type_to_string(r->family, r->icmp_type);
+
+                k = t ? strv_extendf(&w, "type %s", t) : strv_extendf(&w, "type %d", r->icmp_type);
+        }
+        if (k >= 0 && r->ct_state != 0) {
+                static const struct {
+                        unsigned bit;
+                        const char *name;
+                } st[] = { { FW_CT_INVALID, "INVALID" },
+                           { FW_CT_NEW, "NEW" },
+                           { FW_CT_RELATED, "RELATED" },
+                           { FW_CT_ESTABLISHED, "ESTABLISHED" } };
+                _cleanup_strv_free_ char **names = NULL;
+                _cleanup_free_ char *j = NULL;
+
+                for (size_t i = 0; k >= 0 && i < ELEMENTSOF(st); i++)
+                        if (r->ct_state & st[i].bit)
+                                k = strv_extend(&names, st[i].name);
+                if (k >= 0)
+                        k = strv_join(names, ",", &j);
+                if (k >= 0)
+                        k = strv_extendf(&w, "ctstate %s", j);
+        }
+        if (k >= 0 && r->recent == FW_RECENT_SET)
+                k = strv_extend(&w, "recent: set");
+        else if (k >= 0 && r->recent == FW_RECENT_UPDATE)
+                k = strv_extendf(&w, "recent: update seconds:%u hit_count:%u", r->recent_seconds, r->recent_hits);
+        if (k >= 0 && r->target != FW_TARGET_NONE) {
+                if (r->target == FW_TARGET_REJECT)
+                        k = strv_extendf(&w, "REJECT %s",
+                                         r->reject_with == FW_REJECT_TCP_RESET ? "tcp-reset" : "port-unreachable");
+                else
+                        k = strv_extend(&w, fw_target_to_string(r->target));
+        }
+        if (k < 0)
+                return k;
+        if (strv_isempty(w))
+                return (*ret = strdup("(any)")) ? 0 : -ENOMEM;
+        k = strv_join(w, " ", &s);
+        if (k < 0)
+                return k;
+        *ret = s;
+        return 0;
+}
+
+bool fw_policy_admits(const FirewallPolicy *fw, int family, const void *addr, uint16_t port) {
+        static const struct in6_addr loop6 = IN6ADDR_LOOPBACK_INIT;
+
+        if (family == AF_INET && (ntohl(((const struct in_addr *) addr)->s_addr) >> 24) == 127)
+                return true;
+        if (family == AF_INET6 && memcmp(addr, &loop6, sizeof(loop6)) == 0)
+                return true;
+        return policy_firewall_allows(fw, IPPROTO_TCP, port, family, addr);
+}
+
+int fw_parse_ssh_connection(const char *s, int *ret_family, FwAddr *ret_addr, uint16_t *ret_port) {
+        _cleanup_strv_free_ char **w = NULL;
+        FwAddr a = {};
+        unsigned long port;
+        char *end;
+        int family, k;
+
+        if (!s)
+                return -EINVAL;
+        k = strv_split(s, " ", &w);
+        if (k < 0)
+                return k;
+        if (strv_length(w) != 4)
+                return -EINVAL;
+        if (inet_pton(AF_INET, w[0], &a.in) == 1)
+                family = AF_INET;
+        else if (inet_pton(AF_INET6, w[0], &a.in6) == 1) {
+                family = AF_INET6;
+                if (IN6_IS_ADDR_V4MAPPED(&a.in6)) {
+                        struct in_addr v4;
+
+                        memcpy(&v4, &a.in6.s6_addr[12], sizeof(v4));
+                        a = (FwAddr){ .in = v4 };
+                        family = AF_INET;
+                }
+        } else
+                return -EINVAL;
+        errno = 0;
+        port = strtoul(w[3], &end, 10);
+        if (errno != 0 || *end || end == w[3] || port == 0 || port > 65535)
+                return -EINVAL;
+        *ret_family = family;
+        *ret_addr = a;
+        *ret_port = (uint16_t) port;
+        return 0;
+}

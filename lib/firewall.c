@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firewall-rules.h"
+#include "firewall.h"
+#include "strv.h"
+#include "sys/netfilter.h"
+#include "sys/nftables.h"
+
+#define FW_TABLE           "filter"
+#define FW_LOCK_TIMEOUT_MS 5000
+#define IPTABLES_PATH      "/usr/sbin/iptables"
+
+/* What one family should look like: the rules and their entry bytes. */
+typedef struct FwWanted {
+        const NfOps *ops;
+        FwRuleset set;
+        void **entries; /* one per set.rules[] */
+        void *jump;     /* the INPUT rule: jump to FW_CHAIN */
+} FwWanted;
+
+/* A chain as read back; the pointers live as long as the handle. */
+typedef struct FwActual {
+        const void **entries;
+        const char **labels;
+        size_t n;
+} FwActual;
+
+static void fw_wanted_done(FwWanted *w) {
+        for (size_t i = 0; w->entries && i < w->set.n_rules; i++)
+                free(w->entries[i]);
+        free(w->entries);
+        free(w->jump);
+        fw_ruleset_done(&w->set);
+        *w = (FwWanted){};
+}
+
+static void fw_actual_done(FwActual *a) {
+        free(a->entries);
+        free(a->labels);
+        *a = (FwActual){};
+}
+
+static int fw_wanted_build(const Policy *p, const NfOps *ops, FwWanted *ret) {
+        _cleanup_(fw_wanted_done) FwWanted w = { .ops = ops };
+        FwRule jump = fw_rule_any(ops->family);
+        size_t size;
+        int r;
+
+        r = fw_ruleset_build(&p->firewall, p->ssh.port, ops->family, &w.set);
+        if (r < 0)
+                return r;
+        w.entries = calloc(w.set.n_rules ?: 1, sizeof(void *));
+        if (!w.entries)
+                return -ENOMEM;
+        for (size_t i = 0; i < w.set.n_rules; i++) {
+                r = nf_entry_build(ops, &w.set.rules[i], &w.entries[i], &size);
+                if (r < 0)
+                        return r;
+        }
+        jump.target = FW_TARGET_JUMP;
+        r = nf_entry_build(ops, &jump, &w.jump, &size);
+        if (r < 0)
+                return r;
+        *ret = w;
+        w = (FwWanted){};
+        return 0;
+}
+
+static int read_chain(const NfOps *ops, struct xtc_handle *h, const char *chain, FwActual *ret) {
+        _cleanup_(fw_actual_done) FwActual a = {};
+        size_t allocated = 0;
+
+        for (const void *e = ops->first_rule(chain, h); e; e = ops->next_rule(e, h)) {
+                if (a.n >= allocated) {
+                        size_t na = allocated ? allocated * 2 : 64;
+                        const void **ne = reallocarray(a.entries, na, sizeof(void *));
+                        const char **nl;
+
+                        if (!ne)
+                                return -ENOMEM;
+                        a.entries = ne;
+                        nl = reallocarray(a.labels, na, sizeof(char *));
+                        if (!nl)
+                                return -ENOMEM;
+                        a.labels = nl;
+                        allocated = na;
+                }
+                a.entries[a.n] = e;
+                a.labels[a.n++] = ops->get_target(e, h);
+        }
+        *ret = a;
+        a = (FwActual){};
+        return 0;
+}
+
+static bool rule_equal(const FwWanted *w, const FwActual *a, size_t wi, size_t ai) {
+        return nf_entry_equal(w->ops, a->entries[ai], a->labels[ai], w->entries[wi], w->set.rules[wi].target);
+}
+
+static bool chain_equal(const FwWanted *w, const FwActual *a) {
+        if (a->n != w->set.n_rules)
+                return false;
+        for (size_t i = 0; i < a->n; i++)
+                if (!rule_equal(w, a, i, i))
+                        return false;
+        return true;
+}
+
+static bool jump_first(const FwWanted *w, const FwActual *input) {
+        return input->n > 0 && nf_entry_equal(w->ops, input->entries[0], input->labels[0], w->jump, FW_TARGET_JUMP);
+}
+
+static const char *want_policy(const FwWanted *w, const char *chain) {
+        if (streq(chain, "INPUT"))
+                return w->set.input_drop ? "DROP" : "ACCEPT";
+        if (streq(chain, "FORWARD"))
+                return w->set.forward_drop ? "DROP" : "ACCEPT";
+        return "ACCEPT";
+}
+
+static const char *const builtin_chains[] = { "INPUT", "FORWARD", "OUTPUT" };
+
+/* ---- probe ---- */
+
+static int add_finding(FindingList *out, FindingKind kind, const char *check, Severity sev, bool fixable,
+                       const char *expected, const char *actual, const char *subject_fmt, ...) _printf_(8, 9);
+
+static int add_finding(FindingList *out, FindingKind kind, const char *check, Severity sev, bool fixable,
+                       const char *expected, const char *actual, const char *subject_fmt, ...) {
+        _cleanup_free_ char *subject = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, subject_fmt);
+        r = vasprintf(&subject, subject_fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        return finding_add(out, &(Finding){ .module = "firewall",
+                                            .check = (char *) check,
+                                            .subject = subject,
+                                            .kind = kind,
+                                            .severity = sev,
+                                            .fixable = fixable,
+                                            .expected = (char *) expected,
+                                            .actual = (char *) actual });
+}
+
+/* Each difference between our chain and the wanted rules, named by the rule in words. */
+static int chain_findings(const FwWanted *w, const FwActual *a, FindingList *out) {
+        const char *fam = w->ops->name;
+        _cleanup_free_ ssize_t *match = NULL; /* wanted index -> actual index, -1: none */
+        _cleanup_free_ bool *used = NULL;
+        bool order = true;
+        int r;
+
+        match = calloc(w->set.n_rules ?: 1, sizeof(ssize_t));
+        used = calloc(a->n ?: 1, sizeof(bool));
+        if (!match || !used)
+                return -ENOMEM;
+        for (size_t i = 0; i < w->set.n_rules; i++) {
+                match[i] = -1;
+                if (i < a->n && rule_equal(w, a, i, i)) {
+                        match[i] = (ssize_t) i;
+                        used[i] = true;
+                }
+        }
+        for (size_t i = 0; i < w->set.n_rules; i++)
+                for (size_t j = 0; match[i] < 0 && j < a->n; j++)
+                        if (!used[j] && rule_equal(w, a, i, j)) {
+                                match[i] = (ssize_t) j;
+                                used[j] = true;
+                                order = false;
+                        }
+
+        for (size_t i = 0; i < w->set.n_rules; i++) {
+                _cleanup_free_ char *want = NULL, *have = NULL;
+
+                if (match[i] >= 0)
+                        continue;
+                r = fw_rule_describe(&w->set.rules[i], &want);
+                if (r < 0)
+                        return r;
+                if (i < a->n && !used[i]) {
+                        /* the rule at this place is something else: changed */
+                        used[i] = true;
+                        r = nf_entry_describe(w->ops, a->entries[i], a->labels[i], &have);
+                        if (r < 0)
+                                return r;
+                        r = add_finding(out, FINDING_DRIFT, "rule-changed", SEVERITY_HIGH, true, want, have,
+                                        "%s " FW_CHAIN " rule %zu", fam, i + 1);
+                } else
+                        r = add_finding(out, FINDING_DRIFT, "rule-missing", SEVERITY_HIGH, true, want, "missing",
+                                        "%s " FW_CHAIN " %s", fam, want);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t j = 0; j < a->n; j++) {
+                _cleanup_free_ char *have = NULL, *pos = NULL;
+
+                if (used[j])
+                        continue;
+                r = nf_entry_describe(w->ops, a->entries[j], a->labels[j], &have);
+                if (r < 0)
+                        return r;
+                if (asprintf(&pos, "rule %zu", j + 1) < 0)
+                        return -ENOMEM;
+                r = add_finding(out, FINDING_DRIFT, "rule-extra", SEVERITY_HIGH, true, "absent", pos,
+                                "%s " FW_CHAIN " %s", fam, have);
+                if (r < 0)
+                        return r;
+        }
+        if (!order && a->n == w->set.n_rules) {
+                bool all = true;
+
+                for (size_t i = 0; i < w->set.n_rules; i++)
+                        all = all && match[i] >= 0;
+                if (all)
+                        return add_finding(out, FINDING_DRIFT, "rule-order", SEVERITY_MEDIUM, true,
+                                           "the policy's order", "rules out of order", "%s " FW_CHAIN, fam);
+        }
+        return 0;
+}
+
+static int input_findings(const FwWanted *w, const FwActual *input, FindingList *out) {
+        const char *fam = w->ops->name;
+        int r;
+
+        if (!jump_first(w, input)) {
+                _cleanup_free_ char *have = NULL;
+                ssize_t pos = -1;
+
+                for (size_t j = 0; pos < 0 && j < input->n; j++)
+                        if (streq_ptr(input->labels[j], FW_CHAIN))
+                                pos = (ssize_t) j;
+                if (pos >= 0 && asprintf(&have, "jump is rule %zd", pos + 1) < 0)
+                        return -ENOMEM;
+                r = add_finding(out, FINDING_DRIFT, "jump", SEVERITY_HIGH, true, "first rule: jump to " FW_CHAIN,
+                                have ?: "missing", "%s INPUT", fam);
+                if (r < 0)
+                        return r;
+        }
+        /* ACCEPT rules that others put in INPUT: reported, left in place */
+        for (size_t j = 0; j < input->n; j++) {
+                _cleanup_free_ char *have = NULL, *pos = NULL;
+
+                if (!streq_ptr(input->labels[j], "ACCEPT"))
+                        continue;
+                r = nf_entry_describe(w->ops, input->entries[j], input->labels[j], &have);
+                if (r < 0)
+                        return r;
+                if (asprintf(&pos, "rule %zu: %s", j + 1, have) < 0)
+                        return -ENOMEM;
+                r = add_finding(out, FINDING_DRIFT, "foreign-accept", SEVERITY_MEDIUM, false,
+                                "no ACCEPT in INPUT outside " FW_CHAIN, pos, "%s INPUT %s", fam, have);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int probe_family(const Policy *p, const NfOps *ops, FindingList *out) {
+        _cleanup_(fw_wanted_done) FwWanted w = {};
+        _cleanup_(fw_actual_done) FwActual mine = {}, input = {};
+        struct xtc_handle *h = NULL;
+        int r;
+
+        r = fw_wanted_build(p, ops, &w);
+        if (r < 0)
+                return r;
+        h = ops->init(FW_TABLE);
+        if (!h) {
+                _cleanup_free_ char *why = NULL;
+
+                r = nf_error(ops, "init", errno, &why);
+                if (r < 0)
+                        return r;
+                return add_finding(out, FINDING_UNKNOWN, "table", SEVERITY_HIGH, false, NULL, why, "%s " FW_TABLE,
+                                   ops->name);
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(builtin_chains); i++) {
+                const char *want = want_policy(&w, builtin_chains[i]);
+                const char *have = ops->get_policy(builtin_chains[i], h);
+
+                if (streq_ptr(have, want))
+                        continue;
+                r = add_finding(out, FINDING_DRIFT, "chain-policy",
+                                streq(builtin_chains[i], "INPUT") ? SEVERITY_HIGH : SEVERITY_MEDIUM, true, want,
+                                have ?: "unknown", "%s %s", ops->name, builtin_chains[i]);
+                if (r < 0)
+                        goto finish;
+        }
+
+        if (!ops->is_chain(FW_CHAIN, h))
+                r = add_finding(out, FINDING_DRIFT, "chain", SEVERITY_HIGH, true, "present", "missing", "%s " FW_CHAIN,
+                                ops->name);
+        else {
+                r = read_chain(ops, h, FW_CHAIN, &mine);
+                if (r >= 0)
+                        r = chain_findings(&w, &mine, out);
+        }
+        if (r < 0)
+                goto finish;
+
+        r = read_chain(ops, h, "INPUT", &input);
+        if (r >= 0)
+                r = input_findings(&w, &input, out);
+finish:
+        fw_actual_done(&mine);
+        fw_actual_done(&input);
+        nf_handle_free(ops, &h);
+        return r;
+}
+
+static int probe_nftables(FindingList *out) {
+        _cleanup_strv_free_ char **tables = NULL;
+        _cleanup_free_ char *target = NULL;
+        int r;
+
+        r = iptables_is_nft(IPTABLES_PATH, &target);
+        if (r > 0) {
+                _cleanup_free_ char *actual = NULL;
+
+                if (asprintf(&actual,
+                             "%s is %s, the nftables-based variant: it shows and changes the nftables "
+                             "tables, not the legacy tables hardend writes (use iptables-legacy to see them)",
+                             IPTABLES_PATH, target) < 0)
+                        return -ENOMEM;
+                r = add_finding(out, FINDING_INFO, "iptables-variant", SEVERITY_INFO, false, "iptables-legacy", actual,
+                                "%s", IPTABLES_PATH);
+                if (r < 0)
+                        return r;
+        }
+
+        r = nft_list_tables(&tables);
+        if (r >= 0 && !strv_isempty(tables)) {
+                _cleanup_free_ char *list = NULL, *actual = NULL;
+
+                r = strv_join(tables, ", ", &list);
+                if (r < 0)
+                        return r;
+                if (asprintf(&actual,
+                             "%zu nftables table(s): %s; their rules filter packets too, beside hardend's "
+                             "legacy tables",
+                             strv_length(tables), list) < 0)
+                        return -ENOMEM;
+                return add_finding(out, FINDING_INFO, "nftables", SEVERITY_INFO, false, "none", actual,
+                                   "nftables ruleset");
+        }
+        return 0; /* no nf_tables in this kernel, or nothing there */
+}
+
+static int firewall_probe(Context *c, FindingList *out) {
+        const FirewallPolicy *fw = &c->policy->firewall;
+        int r;
+
+        if (!c->live)
+                return add_finding(out, FINDING_INFO, "live", SEVERITY_INFO, false, NULL,
+                                   "left to the image's first boot (--root: the kernel firewall is not touched)",
+                                   "kernel firewall");
+
+        r = probe_family(c->policy, &nf_ops_ipv4, out);
+        if (r >= 0 && fw->ipv6)
+                r = probe_family(c->policy, &nf_ops_ipv6, out);
+        if (r >= 0)
+                r = probe_nftables(out);
+        return r;
+}
+
+/* ---- preflight: anti-lockout ---- */
+
+static int firewall_preflight(Context *c, const FindingList *all, Outcome *o) {
+        const FirewallPolicy *fw = &c->policy->firewall;
+        char buf[INET6_ADDRSTRLEN] = "?";
+        uint16_t port;
+        FwAddr addr;
+        int family, r;
+
+        if (!c->live || isempty(c->ssh_connection))
+                return 0;
+        r = fw_parse_ssh_connection(c->ssh_connection, &family, &addr, &port);
+        if (r < 0) {
+                if (c->force)
+                        return 0;
+                return outcome_fail(o, -EPERM,
+                                    "cannot tell from SSH_CONNECTION=\"%s\" whether this session could reconnect "
+                                    "through the new firewall (--force overrides)",
+                                    c->ssh_connection);
+        }
+        if (fw_policy_admits(fw, family, &addr, port) || c->force)
+                return 0;
+        (void) inet_ntop(family, &addr, buf, sizeof(buf));
+        return outcome_fail(o, -EPERM,
+                            "the new firewall would not let %s (this SSH session's client, from SSH_CONNECTION) "
+                            "reach tcp/%u: you could not reconnect. Add it to firewall.allow, or use --force",
+                            buf, port);
+}
+
+/* ---- apply ---- */
+
+static int apply_family(const Policy *p, const NfOps *ops, Outcome *o) {
+        _cleanup_(fw_wanted_done) FwWanted w = {};
+        _cleanup_(fw_actual_done) FwActual mine = {}, input = {};
+        _cleanup_strv_free_ char **changes = NULL;
+        _cleanup_free_ char *why = NULL;
+        struct xtc_handle *h = NULL;
+        const char *call = NULL;
+        bool exists;
+        int r, err = 0;
+
+        r = fw_wanted_build(p, ops, &w);
+        if (r < 0)
+                return outcome_fail(o, r, "%s: cannot build the ruleset: %s", ops->name, strerror(-r));
+        h = ops->init(FW_TABLE);
+        if (!h) {
+                err = errno;
+                call = "init";
+                goto fail;
+        }
+
+        exists = ops->is_chain(FW_CHAIN, h);
+        if (exists) {
+                r = read_chain(ops, h, FW_CHAIN, &mine);
+                if (r < 0)
+                        goto finish;
+        }
+        if (!exists || !chain_equal(&w, &mine)) {
+                fw_actual_done(&mine); /* its pointers die with the flush */
+                if (!exists && !ops->create_chain(FW_CHAIN, h)) {
+                        err = errno, call = "create_chain";
+                        goto fail;
+                }
+                if (exists && !ops->flush_entries(FW_CHAIN, h)) {
+                        err = errno, call = "flush_entries";
+                        goto fail;
+                }
+                for (size_t i = 0; i < w.set.n_rules; i++)
+                        if (!ops->append_entry(FW_CHAIN, w.entries[i], h)) {
+                                err = errno, call = "append_entry";
+                                goto fail;
+                        }
+                if ((r = strv_extendf(&changes, "%s: %s " FW_CHAIN " with %zu rules", ops->name,
+                                      exists ? "rebuilt" : "created", w.set.n_rules)) < 0)
+                        goto finish;
+        }
+
+        r = read_chain(ops, h, "INPUT", &input);
+        if (r < 0)
+                goto finish;
+        if (!jump_first(&w, &input)) {
+                /* drop misplaced jumps (from the end, so numbers stay valid), then one at the top */
+                for (size_t j = input.n; j > 0; j--)
+                        if (streq_ptr(input.labels[j - 1], FW_CHAIN) &&
+                            !ops->delete_num_entry("INPUT", (unsigned) (j - 1), h)) {
+                                err = errno, call = "delete_num_entry";
+                                goto fail;
+                        }
+                fw_actual_done(&input);
+                if (!ops->insert_entry("INPUT", w.jump, 0, h)) {
+                        err = errno, call = "insert_entry";
+                        goto fail;
+                }
+                if ((r = strv_extendf(&changes, "%s: jump to " FW_CHAIN " at the top of INPUT", ops->name)) < 0)
+                        goto finish;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(builtin_chains); i++) {
+                const char *want = want_policy(&w, builtin_chains[i]);
+
+                if (streq_ptr(ops->get_policy(builtin_chains[i], h), want))
+                        continue;
+                if (!ops->set_policy(builtin_chains[i], want, h)) {
+                        err = errno, call = "set_policy";
+                        goto fail;
+                }
+                if ((r = strv_extendf(&changes, "%s: %s policy %s", ops->name, builtin_chains[i], want)) < 0)
+                        goto finish;
+        }
+
+        if (!strv_isempty(changes)) {
+                if (!ops->commit(h)) {
+                        err = errno, call = "commit";
+                        goto fail;
+                }
+                STRV_FOREACH (s, changes)
+                        if ((r = outcome_change(o, "%s", *s)) < 0)
+                                goto finish;
+        }
+        r = 0;
+        goto finish;
+
+fail:
+        r = err > 0 ? -err : -EIO;
+        if (nf_error(ops, call, err, &why) < 0)
+                r = -ENOMEM;
+        else
+                (void) outcome_fail(o, r, "%s (nothing in the %s table was changed)", why, ops->name);
+finish:
+        fw_actual_done(&mine);
+        fw_actual_done(&input);
+        nf_handle_free(ops, &h);
+        return r;
+}
+
+static int firewall_apply(Context *c, const FindingList *mine, Outcome *o) {
+        _cleanup_close_ int lock = -EBADF;
+        int r;
+
+        if (!c->live)
+                return 0; /* the image's first boot does it */
+
+        lock = nf_lock(FW_LOCK_TIMEOUT_MS);
+        if (lock == -EBUSY)
+                return outcome_fail(o, lock, "the xtables lock %s is held by another program (waited %u s)",
+                                    NF_LOCK_PATH, FW_LOCK_TIMEOUT_MS / 1000);
+        if (lock < 0)
+                return outcome_fail(o, lock, "cannot take the xtables lock %s: %s", NF_LOCK_PATH, strerror(-lock));
+
+        r = apply_family(c->policy, &nf_ops_ipv4, o);
+        if (r >= 0 && c->policy->firewall.ipv6)
+                r = apply_family(c->policy, &nf_ops_ipv6, o);
+        return r;
+}
+
+static bool firewall_enabled(const Policy *p) {
+        return p->firewall.enable;
+}
+
+const Module firewall_module = {
+        .id = MODULE_FIREWALL,
+        .name = "firewall",
+        .enabled = firewall_enabled,
+        .probe = firewall_probe,
+        .preflight = firewall_preflight,
+        .apply = firewall_apply,
+};

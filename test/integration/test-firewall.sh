@@ -1,0 +1,244 @@
+#!/bin/bash
+# The firewall module against the real kernel, inside a fresh network namespace: exact rules read
+# back with iptables-legacy-save/ip6tables-legacy-save, idempotence, drift found and repaired on both
+# families, --root, nftables detection, traffic through a veth pair, the SSH rate limit, anti-lockout.
+. "$(dirname "$0")/sandbox.sh"
+sandbox_enter "$@"
+sandbox_live_root
+
+for t in iptables-legacy-save ip6tables-legacy-save socat ping flock; do
+        if ! command -v $t >/dev/null; then
+                echo "SKIP: $t is not installed"
+                exit 77
+        fi
+done
+
+CONF=$SB/hardend.conf
+cat >"$CONF" <<'EOF'
+version = 1;
+firewall = {
+  allow = ( { port = 22; }, { port = 80; }, { port = 443; } );
+  ssh_rate_limit = { enable = true; hits = 3; seconds = 60; };
+};
+EOF
+HC() { "$HARDENCTL" --config "$CONF" --only firewall "$@"; }
+
+save4() { iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'; }
+save6() { ip6tables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'; }
+
+COMMON_HEAD=':INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:HARDEND-INPUT - [0:0]
+-A INPUT -j HARDEND-INPUT
+-A HARDEND-INPUT -i lo -j ACCEPT
+-A HARDEND-INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A HARDEND-INPUT -m conntrack --ctstate INVALID -j DROP'
+ALLOW='-A HARDEND-INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+-A HARDEND-INPUT -p tcp -m tcp --dport 80 -j ACCEPT
+-A HARDEND-INPUT -p tcp -m tcp --dport 443 -j ACCEPT
+COMMIT'
+WANT4="*filter
+$COMMON_HEAD
+-A HARDEND-INPUT -p icmp -m icmp --icmp-type 8 -j ACCEPT
+-A HARDEND-INPUT -p icmp -m icmp --icmp-type 3 -j ACCEPT
+-A HARDEND-INPUT -p icmp -m icmp --icmp-type 11 -j ACCEPT
+-A HARDEND-INPUT -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m recent --update --seconds 60 --hitcount 3 --name HARDEND-SSH --mask 255.255.255.255 --rsource -j DROP
+-A HARDEND-INPUT -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m recent --set --name HARDEND-SSH --mask 255.255.255.255 --rsource
+$ALLOW"
+M6=ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff
+WANT6="*filter
+$COMMON_HEAD
+-A HARDEND-INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 1 -j ACCEPT
+-A HARDEND-INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 2 -j ACCEPT
+-A HARDEND-INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 3 -j ACCEPT
+-A HARDEND-INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 4 -j ACCEPT
+-A HARDEND-INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 128 -j ACCEPT
+-A HARDEND-INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 133 -j ACCEPT
+-A HARDEND-INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 134 -j ACCEPT
+-A HARDEND-INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135 -j ACCEPT
+-A HARDEND-INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 136 -j ACCEPT
+-A HARDEND-INPUT -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m recent --update --seconds 60 --hitcount 3 --name HARDEND-SSH --mask $M6 --rsource -j DROP
+-A HARDEND-INPUT -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m recent --set --name HARDEND-SSH --mask $M6 --rsource
+$ALLOW"
+
+rules_are_wanted() {
+        local rc=0
+        if [ "$(save4)" != "$WANT4" ]; then
+                echo "    iptables-legacy-save differs:"; diff <(echo "$WANT4") <(save4) | sed 's/^/    /'; rc=1
+        fi
+        if [ "$(save6)" != "$WANT6" ]; then
+                echo "    ip6tables-legacy-save differs:"; diff <(echo "$WANT6") <(save6) | sed 's/^/    /'; rc=1
+        fi
+        return $rc
+}
+
+# last_out_has TEXT: the last expect_rc's stdout mentions TEXT
+last_out_has() { grep -qF -- "$1" "$SB/last.out"; }
+
+# ---- --root: the kernel is not touched ----
+sandbox_image_root "$SB/img"
+expect_rc 0 "$HARDENCTL" --config "$CONF" --root "$SB/img" check --only firewall
+check_that "--root: left to the image's first boot" last_out_has "left to the image's first boot"
+expect_rc 0 "$HARDENCTL" --config "$CONF" --root "$SB/img" apply --only firewall
+check_that "--root: the kernel's tables untouched" bash -c '! iptables-legacy-save | grep -q -e HARDEND -e "INPUT DROP"'
+
+# ---- apply, read back, idempotence ----
+expect_rc 1 HC check
+check_that "check names the missing chain" last_out_has "firewall/chain ipv4 HARDEND-INPUT"
+expect_rc 0 HC apply
+check_that "rules read back exactly (both families)" rules_are_wanted
+expect_rc 0 HC check
+expect_rc 0 HC apply --json
+check_that "second apply changes nothing" last_out_has '"changed": false'
+
+# ---- the xtables lock: held by someone else, apply waits a bounded time and says so ----
+iptables-legacy -P INPUT ACCEPT
+flock /run/xtables.lock sleep 8 &
+sleep 0.2
+expect_rc 4 HC apply
+check_that "a held xtables lock is named" grep -qF "xtables lock /run/xtables.lock is held" "$SB/last.err"
+wait
+expect_rc 0 HC apply
+check_that "applied once the lock was free" rules_are_wanted
+
+# ---- drift, on both families: found by check (exit 1, named), repaired by apply ----
+# drift_case DESCRIPTION EXPECTED_TEXT_IN_CHECK COMMAND...
+drift_case() {
+        local what=$1 text=$2; shift 2
+        "$@"
+        expect_rc 1 HC check
+        check_that "$what: check names \"$text\"" last_out_has "$text"
+        expect_rc 0 HC apply
+        check_that "$what: apply restored the rules" rules_are_wanted
+        expect_rc 0 HC check
+}
+for fam in 4 6; do
+        if [ $fam = 4 ]; then IPT=iptables-legacy; P=ipv4; else IPT=ip6tables-legacy; P=ipv6; fi
+        drift_case "$P rule deleted" "rule-missing $P HARDEND-INPUT tcp dpt:80 ACCEPT" \
+                $IPT -D HARDEND-INPUT -p tcp --dport 80 -j ACCEPT
+        n=$($IPT -S HARDEND-INPUT | grep -n -- '--dport 443 -j ACCEPT' | cut -d: -f1)
+        drift_case "$P rule changed" "expected tcp dpt:443 ACCEPT, actual tcp dpt:444 ACCEPT" \
+                $IPT -R HARDEND-INPUT $((n - 1)) -p tcp --dport 444 -j ACCEPT
+        drift_case "$P rule added to our chain" "rule-extra $P HARDEND-INPUT udp dpt:1900 ACCEPT" \
+                $IPT -A HARDEND-INPUT -p udp --dport 1900 -j ACCEPT
+        drift_case "$P policy ACCEPT" "chain-policy $P INPUT: expected DROP, actual ACCEPT" \
+                $IPT -P INPUT ACCEPT
+        drift_case "$P jump deleted" "jump $P INPUT" $IPT -D INPUT -j HARDEND-INPUT
+        drift_case "$P chain deleted" "chain $P HARDEND-INPUT: expected present, actual missing" \
+                bash -c "$IPT -D INPUT -j HARDEND-INPUT && $IPT -F HARDEND-INPUT && $IPT -X HARDEND-INPUT"
+
+        # a foreign ACCEPT in INPUT: reported, never removed (report only)
+        $IPT -I INPUT 2 -p tcp --dport 8080 -j ACCEPT
+        expect_rc 1 HC check
+        check_that "$P foreign ACCEPT in INPUT named" last_out_has "foreign-accept $P INPUT tcp dpt:8080 ACCEPT"
+        check_that "$P foreign ACCEPT is report only" last_out_has "[report only]"
+        expect_rc 0 HC apply
+        check_that "$P foreign ACCEPT left in place" bash -c "$IPT -S INPUT | grep -q -- '--dport 8080'"
+        $IPT -D INPUT -p tcp --dport 8080 -j ACCEPT
+        expect_rc 0 HC check
+done
+
+# ---- nftables beside us ----
+if command -v nft >/dev/null; then
+        nft add table inet hardendtest
+        expect_rc 0 HC check
+        check_that "check tells of the nftables table" last_out_has "inet hardendtest"
+        nft delete table inet hardendtest
+        expect_rc 0 HC check
+        check_that "no nftables table, nothing told" bash -c "! grep -q 'firewall/nftables ' '$SB/last.out'"
+else
+        echo "# nft is not installed: the nftables detection is not tested"
+fi
+
+# ---- anti-lockout: SSH_CONNECTION from an address the new rules would not let in ----
+LOCKED=$SB/locked.conf
+cat >"$LOCKED" <<'EOF'
+version = 1;
+firewall = {
+  allow = ( { port = 22; sources = [ "192.0.2.0/24", "2001:db8::/64" ]; }, { port = 80; }, { port = 443; } );
+  ssh_rate_limit = { enable = true; hits = 3; seconds = 60; };
+};
+EOF
+before=$(save4; save6)
+expect_rc 3 env SSH_CONNECTION="198.51.100.9 40000 192.0.2.1 22" "$HARDENCTL" --config "$LOCKED" --only firewall apply
+check_that "refusal names the client's address" grep -qF "198.51.100.9" "$SB/last.err"
+check_that "refused: nothing changed" test "$before" = "$(save4; save6)"
+expect_rc 3 env SSH_CONNECTION="2001:db8:1::9 40000 2001:db8::1 22" "$HARDENCTL" --config "$LOCKED" --only firewall apply
+expect_rc 0 env SSH_CONNECTION="198.51.100.9 40000 192.0.2.1 22" "$HARDENCTL" --config "$LOCKED" --only firewall --force apply
+check_that "--force applied the restricted rules" bash -c 'iptables-legacy-save | grep -q -- "-s 192.0.2.0/24 -p tcp -m tcp --dport 22 -j ACCEPT"'
+expect_rc 0 env SSH_CONNECTION="192.0.2.2 40000 192.0.2.1 22" "$HARDENCTL" --config "$CONF" --only firewall apply
+check_that "back to the test policy" rules_are_wanted
+expect_rc 0 env SSH_CONNECTION="192.0.2.2 40000 192.0.2.1 22" "$HARDENCTL" --config "$LOCKED" --only firewall apply
+check_that "an allowed client is not refused" last_out_has "applied"
+expect_rc 0 HC apply
+
+# ---- traffic through a veth pair ----
+for t in iptables-legacy ip6tables-legacy; do
+        $t -P INPUT ACCEPT; $t -P FORWARD ACCEPT; $t -F; $t -X
+done
+ip netns add peer
+traffic_cleanup() {
+        ip netns pids peer 2>/dev/null | xargs -r kill 2>/dev/null
+        ip netns del peer 2>/dev/null
+        jobs -p | xargs -r kill 2>/dev/null
+}
+trap 'rc=$?; traffic_cleanup; (exit $rc); sandbox_leave' EXIT
+ip link add veth0 type veth peer name veth1 netns peer
+ip addr add 192.0.2.1/24 dev veth0
+ip addr add 2001:db8::1/64 dev veth0 nodad
+ip link set veth0 up
+ip -n peer link set lo up
+ip -n peer addr add 192.0.2.2/24 dev veth1
+ip -n peer addr add 2001:db8::2/64 dev veth1 nodad
+ip -n peer link set veth1 up
+
+for p in 22 80 443 8080 3306; do
+        socat TCP6-LISTEN:$p,ipv6only=0,reuseaddr,fork SYSTEM:"echo tcp$p" 2>/dev/null &
+done
+for p in 1900 53; do
+        socat UDP6-RECVFROM:$p,ipv6only=0,reuseaddr,fork SYSTEM:"echo udp$p" 2>/dev/null &
+done
+sleep 0.5
+
+tcp_from_peer() { # HOST PORT
+        [ "$(ip netns exec peer socat -T2 - "TCP:$1:$2,connect-timeout=1" </dev/null 2>/dev/null)" = "tcp$2" ]
+}
+udp_from_peer() { # HOST PORT
+        # -t: after its stdin ends, socat still waits that long for the answer
+        [ "$(echo x | ip netns exec peer socat -t2 -T2 - "UDP:$1:$2" 2>/dev/null)" = "udp$2" ]
+}
+udp_from_peer_retry() { # HOST PORT: a listener that is busy with the last datagram may miss one
+        udp_from_peer "$1" "$2" || udp_from_peer "$1" "$2" || udp_from_peer "$1" "$2"
+}
+host_of() { [ "$1" = 4 ] && echo 192.0.2.1 || echo "[2001:db8::1]"; }
+export -f tcp_from_peer udp_from_peer
+
+# without the firewall every listener answers: the blocked results below mean something
+for fam in 4 6; do
+        h=$(host_of $fam)
+        for p in 80 443 8080 3306; do check_that "no firewall: tcp/$p over ipv$fam" tcp_from_peer "$h" $p; done
+        for p in 1900 53; do check_that "no firewall: udp/$p over ipv$fam" udp_from_peer_retry "$h" $p; done
+done
+
+expect_rc 0 HC apply
+ip -6 neigh flush all; ip -n peer -6 neigh flush all; ip neigh flush all; ip -n peer neigh flush all
+check_that "ping over ipv4" ip netns exec peer ping -c1 -W2 192.0.2.1
+check_that "ping over ipv6 (with neighbour discovery)" ip netns exec peer ping -6 -c1 -W2 2001:db8::1
+for fam in 4 6; do
+        h=$(host_of $fam)
+        for p in 22 80 443; do check_that "allowed: tcp/$p over ipv$fam" tcp_from_peer "$h" $p; done
+        for p in 8080 3306; do check_that "dropped: tcp/$p over ipv$fam" bash -c "! tcp_from_peer '$h' $p"; done
+        for p in 1900 53; do check_that "dropped: udp/$p over ipv$fam" bash -c "! udp_from_peer '$h' $p"; done
+done 2>/dev/null
+
+# the SSH rate limit: 3 new connections per source within 60 s; the first was made above
+for fam in 4 6; do
+        h=$(host_of $fam)
+        check_that "ssh rate limit: 2nd connection over ipv$fam" tcp_from_peer "$h" 22
+        check_that "ssh rate limit: 3rd connection over ipv$fam" tcp_from_peer "$h" 22
+        check_that "ssh rate limit: 4th connection over ipv$fam dropped" bash -c "! tcp_from_peer '$h' 22"
+        check_that "ssh rate limit: other ports still open over ipv$fam" tcp_from_peer "$h" 80
+done
+
+finish

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The firewall's pure part: the ruleset from the policy, the entry bytes, their description and
+ * comparison, and the anti-lockout decision. No root, no kernel. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_recent.h>
+#include <linux/netfilter/xt_tcpudp.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
+#include <stdlib.h>
+
+#include "firewall-rules.h"
+#include "strv.h"
+#include "sys/netfilter.h"
+
+static Policy *load(const char *text) {
+        PolicyError e = {};
+        Policy *p = NULL;
+        int r = policy_load_string(text, "test.conf", &p, &e);
+
+        if (r < 0)
+                ck_abort_msg("policy: %s:%u: %s", e.file, e.line, e.message);
+        policy_error_done(&e);
+        return p;
+}
+
+/* The rules of the ruleset, described, joined with "|" */
+static char *describe_all(const FwRuleset *s) {
+        _cleanup_strv_free_ char **l = NULL;
+        char *j = NULL;
+
+        for (size_t i = 0; i < s->n_rules; i++) {
+                char *d = NULL;
+
+                ck_assert_int_eq(fw_rule_describe(&s->rules[i], &d), 0);
+                ck_assert_int_eq(strv_consume(&l, d), 0);
+        }
+        ck_assert_int_eq(strv_join(l, "|", &j), 0);
+        return j;
+}
+
+static const struct {
+        const char *name;
+        const char *conf;
+        int family;
+        const char *want;
+        bool forward_drop;
+} ruleset_cases[] = {
+        { "default v4", "version = 1;", AF_INET,
+          "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|"
+          "icmp type echo-request ACCEPT|icmp type destination-unreachable ACCEPT|icmp type time-exceeded ACCEPT|"
+          "tcp dpt:22 ctstate NEW recent: update seconds:60 hit_count:6 DROP|tcp dpt:22 ctstate NEW recent: set|"
+          "tcp dpt:22 ACCEPT|tcp dpt:80 ACCEPT|tcp dpt:443 ACCEPT",
+          true },
+        { "default v6", "version = 1;", AF_INET6,
+          "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|"
+          "icmpv6 type destination-unreachable ACCEPT|icmpv6 type packet-too-big ACCEPT|"
+          "icmpv6 type time-exceeded ACCEPT|icmpv6 type parameter-problem ACCEPT|icmpv6 type echo-request ACCEPT|"
+          "icmpv6 type router-solicitation ACCEPT|icmpv6 type router-advertisement ACCEPT|"
+          "icmpv6 type neighbour-solicitation ACCEPT|icmpv6 type neighbour-advertisement ACCEPT|"
+          "tcp dpt:22 ctstate NEW recent: update seconds:60 hit_count:6 DROP|tcp dpt:22 ctstate NEW recent: set|"
+          "tcp dpt:22 ACCEPT|tcp dpt:80 ACCEPT|tcp dpt:443 ACCEPT",
+          true },
+        /* without allow_icmp, IPv6 keeps neighbour discovery; no rate limit; sources split by family */
+        { "sources v4",
+          "version = 1; firewall = { allow_icmp = false; forward_policy = \"accept\"; "
+          "ssh_rate_limit = { enable = false; }; allow = ( { port = 22; sources = [ \"192.0.2.0/24\", "
+          "\"2001:db8::/32\" ]; }, { port = 53; proto = \"udp\"; }, { port = 2222; sources = [ \"2001:db8:1::/48\" ]; "
+          "} ); };",
+          AF_INET,
+          "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|src 192.0.2.0/24 tcp dpt:22 "
+          "ACCEPT|udp dpt:53 ACCEPT",
+          false },
+        { "sources v6",
+          "version = 1; firewall = { allow_icmp = false; forward_policy = \"accept\"; "
+          "ssh_rate_limit = { enable = false; }; allow = ( { port = 22; sources = [ \"192.0.2.0/24\", "
+          "\"2001:db8::/32\" ]; }, { port = 53; proto = \"udp\"; }, { port = 2222; sources = [ \"2001:db8:1::/48\" ]; "
+          "} ); };",
+          AF_INET6,
+          "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|"
+          "icmpv6 type router-solicitation ACCEPT|icmpv6 type router-advertisement ACCEPT|"
+          "icmpv6 type neighbour-solicitation ACCEPT|icmpv6 type neighbour-advertisement ACCEPT|"
+          "src 2001:db8::/32 tcp dpt:22 ACCEPT|udp dpt:53 ACCEPT|src 2001:db8:1::/48 tcp dpt:2222 ACCEPT",
+          false },
+        { "reject tail, ssh port 2222",
+          "version = 1; firewall = { allow_icmp = false; reject_tail = true; "
+          "ssh_rate_limit = { hits = 3; seconds = 10; }; allow = ( { port = 2222; } ); }; ssh = { port = 2222; };",
+          AF_INET,
+          "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|"
+          "tcp dpt:2222 ctstate NEW recent: update seconds:10 hit_count:3 DROP|tcp dpt:2222 ctstate NEW recent: set|"
+          "tcp dpt:2222 ACCEPT|tcp REJECT tcp-reset|REJECT port-unreachable",
+          true },
+};
+
+START_TEST(test_ruleset) {
+        _cleanup_policy_free_ Policy *p = load(ruleset_cases[_i].conf);
+        _cleanup_(fw_ruleset_done) FwRuleset s = {};
+        _cleanup_free_ char *got = NULL;
+
+        ck_assert_int_eq(fw_ruleset_build(&p->firewall, p->ssh.port, ruleset_cases[_i].family, &s), 0);
+        got = describe_all(&s);
+        ck_assert_msg(streq(got, ruleset_cases[_i].want), "%s:\n got  %s\n want %s", ruleset_cases[_i].name, got,
+                      ruleset_cases[_i].want);
+        ck_assert(s.input_drop);
+        ck_assert_int_eq(s.forward_drop, ruleset_cases[_i].forward_drop);
+        for (size_t i = 0; i < s.n_rules; i++)
+                ck_assert_int_eq(s.rules[i].family, ruleset_cases[_i].family);
+}
+END_TEST
+
+START_TEST(test_bad_family) {
+        _cleanup_policy_free_ Policy *p = load("version = 1;");
+        FwRuleset s = {};
+
+        ck_assert_int_eq(fw_ruleset_build(&p->firewall, 22, AF_UNIX, &s), -EAFNOSUPPORT);
+        ck_assert_ptr_null(s.rules);
+}
+END_TEST
+
+/* Every rule of every case: the entry's layout, its description read back from the bytes, and
+ * its comparison with itself and with a changed copy. */
+START_TEST(test_entries_round_trip) {
+        _cleanup_policy_free_ Policy *p = load(ruleset_cases[_i].conf);
+        _cleanup_(fw_ruleset_done) FwRuleset s = {};
+        const NfOps *ops = nf_ops_for(ruleset_cases[_i].family);
+
+        ck_assert_int_eq(fw_ruleset_build(&p->firewall, p->ssh.port, ruleset_cases[_i].family, &s), 0);
+        for (size_t i = 0; i < s.n_rules; i++) {
+                _cleanup_free_ void *e = NULL, *e2 = NULL;
+                _cleanup_free_ char *want = NULL, *got = NULL;
+                const char *label = fw_target_to_string(s.rules[i].target);
+                FwRule other = s.rules[i];
+                size_t size, size2;
+
+                ck_assert_int_eq(nf_entry_build(ops, &s.rules[i], &e, &size), 0);
+                ck_assert_uint_eq(size, nf_entry_size(ops, e));
+                ck_assert_uint_eq(size % XT_ALIGN(1), 0);
+                ck_assert_int_eq(fw_rule_describe(&s.rules[i], &want), 0);
+                ck_assert_int_eq(nf_entry_describe(ops, e, label, &got), 0);
+                ck_assert_str_eq(got, want);
+                if (s.rules[i].target != FW_TARGET_REJECT)
+                        continue; /* a built standard target carries the label, not the kernel's "" */
+                ck_assert(nf_entry_equal(ops, e, label, e, s.rules[i].target));
+                other.reject_with =
+                        other.reject_with == FW_REJECT_TCP_RESET ? FW_REJECT_PORT_UNREACHABLE : FW_REJECT_TCP_RESET;
+                ck_assert_int_eq(nf_entry_build(ops, &other, &e2, &size2), 0);
+                ck_assert(!nf_entry_equal(ops, e2, label, e, s.rules[i].target));
+        }
+}
+END_TEST
+
+/* The kernel gives standard targets back as name "" plus a verdict; libiptc gives the label. */
+static void *as_kernel_returns(const NfOps *ops, const FwRule *r) {
+        void *e = NULL;
+        size_t size;
+        struct xt_entry_target *t;
+
+        ck_assert_int_eq(nf_entry_build(ops, r, &e, &size), 0);
+        t = (struct xt_entry_target *) ((uint8_t *) e + size - XT_ALIGN(sizeof(struct xt_standard_target)));
+        memset(t->u.user.name, 0, sizeof(t->u.user.name));
+        return e;
+}
+
+START_TEST(test_entry_equal) {
+        const NfOps *ops = _i == 0 ? &nf_ops_ipv4 : &nf_ops_ipv6;
+        int family = ops->family;
+        FwRule r = fw_rule_any(family), r2;
+        _cleanup_free_ void *built = NULL, *back = NULL, *back2 = NULL;
+        size_t size;
+
+        r.proto = IPPROTO_TCP;
+        r.dport = 80;
+        r.target = FW_TARGET_ACCEPT;
+        ck_assert_int_eq(nf_entry_build(ops, &r, &built, &size), 0);
+        /* header + tcp match + standard target, each at its aligned size */
+        ck_assert_uint_eq(size, ops->entry_size + XT_ALIGN(sizeof(struct xt_entry_match) + sizeof(struct xt_tcp)) +
+                                        XT_ALIGN(sizeof(struct xt_standard_target)));
+        back = as_kernel_returns(ops, &r);
+        ck_assert(nf_entry_equal(ops, back, "ACCEPT", built, FW_TARGET_ACCEPT));
+        ck_assert(!nf_entry_equal(ops, back, "DROP", built, FW_TARGET_ACCEPT));
+        /* the kernel's bookkeeping is not compared: counters, comefrom */
+        memset((uint8_t *) back + ops->off_next_offset + 2, 0x5a, 4 + 16);
+        ck_assert(nf_entry_equal(ops, back, "ACCEPT", built, FW_TARGET_ACCEPT));
+
+        r2 = r;
+        r2.dport = 81;
+        back2 = as_kernel_returns(ops, &r2);
+        ck_assert(!nf_entry_equal(ops, back2, "ACCEPT", built, FW_TARGET_ACCEPT));
+        free(back2);
+        r2 = r;
+        r2.has_source = true;
+        ck_assert_int_eq(
+                cidr_parse(family == AF_INET ? "192.0.2.0/24" : "2001:db8::/32", &r2.source, &(const char *){ NULL }),
+                0);
+        back2 = as_kernel_returns(ops, &r2);
+        ck_assert(!nf_entry_equal(ops, back2, "ACCEPT", built, FW_TARGET_ACCEPT));
+}
+END_TEST
+
+START_TEST(test_entry_layout) {
+        FwRule r = fw_rule_any(AF_INET6);
+        _cleanup_free_ void *e = NULL;
+        const struct ip6t_entry *x;
+        const struct xt_entry_match *m;
+        size_t size;
+
+        r.proto = IPPROTO_TCP;
+        r.dport = 22;
+        r.ct_state = FW_CT_NEW;
+        r.recent = FW_RECENT_UPDATE;
+        r.recent_hits = 6;
+        r.recent_seconds = 60;
+        r.target = FW_TARGET_DROP;
+        ck_assert_int_eq(nf_entry_build(&nf_ops_ipv6, &r, &e, &size), 0);
+        x = e;
+        ck_assert_uint_eq(x->ipv6.proto, IPPROTO_TCP);
+        ck_assert(x->ipv6.flags & IP6T_F_PROTO);
+        m = (const void *) x->elems;
+        ck_assert_str_eq(m->u.user.name, "tcp");
+        m = (const void *) ((const uint8_t *) m + m->u.match_size);
+        ck_assert_str_eq(m->u.user.name, "conntrack");
+        ck_assert_uint_eq(m->u.user.revision, 3);
+        m = (const void *) ((const uint8_t *) m + m->u.match_size);
+        ck_assert_str_eq(m->u.user.name, "recent");
+        ck_assert_uint_eq(m->u.user.revision, 1);
+        ck_assert_uint_eq(m->u.match_size, XT_ALIGN(sizeof(*m) + sizeof(struct xt_recent_mtinfo_v1)));
+        ck_assert_uint_eq(((const struct xt_recent_mtinfo_v1 *) m->data)->hit_count, 6);
+        ck_assert_uint_eq(x->target_offset, (const uint8_t *) m + m->u.match_size - (const uint8_t *) e);
+        ck_assert_uint_eq(x->next_offset, size);
+}
+END_TEST
+
+START_TEST(test_ssh_connection) {
+        static const struct {
+                const char *s;
+                int r, family;
+                const char *addr;
+                uint16_t port;
+        } t[] = {
+                { "192.0.2.9 50000 192.0.2.1 22", 0, AF_INET, "192.0.2.9", 22 },
+                { "2001:db8::9 50000 2001:db8::1 2222", 0, AF_INET6, "2001:db8::9", 2222 },
+                { "::ffff:198.51.100.4 1 ::ffff:192.0.2.1 22", 0, AF_INET, "198.51.100.4", 22 },
+                { "192.0.2.9 50000 192.0.2.1", -EINVAL, 0, NULL, 0 },
+                { "example.org 1 192.0.2.1 22", -EINVAL, 0, NULL, 0 },
+                { "192.0.2.9 1 192.0.2.1 70000", -EINVAL, 0, NULL, 0 },
+                { "", -EINVAL, 0, NULL, 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                FwAddr a = {}, want = {};
+                uint16_t port = 0;
+                int family = 0;
+
+                ck_assert_int_eq(fw_parse_ssh_connection(t[i].s, &family, &a, &port), t[i].r);
+                if (t[i].r < 0) {
+                        ck_assert_int_eq(family, 0); /* untouched */
+                        continue;
+                }
+                ck_assert_int_eq(family, t[i].family);
+                ck_assert_int_eq(inet_pton(family, t[i].addr, &want), 1);
+                ck_assert_mem_eq(&a, &want, family == AF_INET ? 4 : 16);
+                ck_assert_uint_eq(port, t[i].port);
+        }
+}
+END_TEST
+
+START_TEST(test_admits) {
+        _cleanup_policy_free_ Policy *p = load("version = 1; firewall = { allow = ( { port = 22; sources = [ "
+                                               "\"192.0.2.0/24\", \"2001:db8:1::/48\" ]; }, "
+                                               "{ port = 80; } ); };");
+        static const struct {
+                int family;
+                const char *addr;
+                uint16_t port;
+                bool want;
+        } t[] = {
+                { AF_INET, "192.0.2.77", 22, true },     { AF_INET, "198.51.100.9", 22, false },
+                { AF_INET, "198.51.100.9", 80, true },   { AF_INET, "127.0.0.1", 22, true },
+                { AF_INET6, "2001:db8:1::5", 22, true }, { AF_INET6, "2001:db8:2::5", 22, false },
+                { AF_INET6, "::1", 22, true },           { AF_INET, "192.0.2.77", 2222, false },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                FwAddr a;
+
+                ck_assert_int_eq(inet_pton(t[i].family, t[i].addr, &a), 1);
+                ck_assert_msg(fw_policy_admits(&p->firewall, t[i].family, &a, t[i].port) == t[i].want, "%s port %u",
+                              t[i].addr, t[i].port);
+        }
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("firewall");
+        TCase *tc = tcase_create("core");
+        SRunner *sr;
+        int failed;
+
+        tcase_add_loop_test(tc, test_ruleset, 0, ELEMENTSOF(ruleset_cases));
+        tcase_add_test(tc, test_bad_family);
+        tcase_add_loop_test(tc, test_entries_round_trip, 0, ELEMENTSOF(ruleset_cases));
+        tcase_add_loop_test(tc, test_entry_equal, 0, 2);
+        tcase_add_test(tc, test_entry_layout);
+        tcase_add_test(tc, test_ssh_connection);
+        tcase_add_test(tc, test_admits);
+        suite_add_tcase(s, tc);
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
