@@ -227,7 +227,7 @@ static int chain_findings(const FwWanted *w, const FwActual *a, FindingList *out
         return 0;
 }
 
-static int input_findings(const FwWanted *w, const FwActual *input, FindingList *out) {
+static int input_findings(const FwWanted *w, const FwActual *input, bool repair, FindingList *out) {
         const char *fam = w->ops->name;
         int r;
 
@@ -245,7 +245,8 @@ static int input_findings(const FwWanted *w, const FwActual *input, FindingList 
                 if (r < 0)
                         return r;
         }
-        /* ACCEPT rules that others put in INPUT: reported, left in place */
+        /* ACCEPT rules that others put in INPUT: reported and left in place, removed only by the
+         * watcher in repair mode */
         for (size_t j = 0; j < input->n; j++) {
                 _cleanup_free_ char *have = NULL, *pos = NULL;
 
@@ -256,7 +257,7 @@ static int input_findings(const FwWanted *w, const FwActual *input, FindingList 
                         return r;
                 if (asprintf(&pos, "rule %zu: %s", j + 1, have) < 0)
                         return -ENOMEM;
-                r = add_finding(out, FINDING_DRIFT, "foreign-accept", SEVERITY_MEDIUM, false,
+                r = add_finding(out, FINDING_DRIFT, "foreign-accept", SEVERITY_MEDIUM, repair,
                                 "no ACCEPT in INPUT outside " FW_CHAIN, pos, "%s INPUT %s", fam, have);
                 if (r < 0)
                         return r;
@@ -264,7 +265,7 @@ static int input_findings(const FwWanted *w, const FwActual *input, FindingList 
         return 0;
 }
 
-static int probe_family(const Policy *p, const NfOps *ops, FindingList *out) {
+static int probe_family(const Policy *p, const NfOps *ops, bool repair, FindingList *out) {
         _cleanup_(fw_wanted_done) FwWanted w = {};
         _cleanup_(fw_actual_done) FwActual mine = {}, input = {};
         struct xtc_handle *h = NULL;
@@ -310,7 +311,7 @@ static int probe_family(const Policy *p, const NfOps *ops, FindingList *out) {
 
         r = read_chain(ops, h, "INPUT", &input);
         if (r >= 0)
-                r = input_findings(&w, &input, out);
+                r = input_findings(&w, &input, repair, out);
 finish:
         fw_actual_done(&mine);
         fw_actual_done(&input);
@@ -365,9 +366,9 @@ static int firewall_probe(Context *c, FindingList *out) {
                                    "left to the image's first boot (--root: the kernel firewall is not touched)",
                                    "kernel firewall");
 
-        r = probe_family(c->policy, &nf_ops_ipv4, out);
+        r = probe_family(c->policy, &nf_ops_ipv4, c->repair, out);
         if (r >= 0 && fw->ipv6)
-                r = probe_family(c->policy, &nf_ops_ipv6, out);
+                r = probe_family(c->policy, &nf_ops_ipv6, c->repair, out);
         if (r >= 0)
                 r = probe_nftables(out);
         return r;
@@ -404,7 +405,7 @@ static int firewall_preflight(Context *c, const FindingList *all, Outcome *o) {
 
 /* ---- apply ---- */
 
-static int apply_family(const Policy *p, const NfOps *ops, Outcome *o) {
+static int apply_family(const Policy *p, const NfOps *ops, bool repair, Outcome *o) {
         _cleanup_(fw_wanted_done) FwWanted w = {};
         _cleanup_(fw_actual_done) FwActual mine = {}, input = {};
         _cleanup_strv_free_ char **changes = NULL;
@@ -470,6 +471,33 @@ static int apply_family(const Policy *p, const NfOps *ops, Outcome *o) {
                         goto finish;
         }
 
+        if (repair) {
+                /* read INPUT as it is now, then delete foreign ACCEPTs from the end so numbers hold */
+                fw_actual_done(&input);
+                r = read_chain(ops, h, "INPUT", &input);
+                if (r < 0)
+                        goto finish;
+                for (size_t j = input.n; j > 0; j--) {
+                        _cleanup_free_ char *have = NULL;
+
+                        if (!streq_ptr(input.labels[j - 1], "ACCEPT"))
+                                continue;
+                        r = nf_entry_describe(ops, input.entries[j - 1], input.labels[j - 1], &have);
+                        if (r < 0)
+                                goto finish;
+                        if ((r = strv_extendf(&changes, "%s: removed a foreign rule from INPUT: %s", ops->name,
+                                              have)) < 0)
+                                goto finish;
+                }
+                for (size_t j = input.n; j > 0; j--)
+                        if (streq_ptr(input.labels[j - 1], "ACCEPT") &&
+                            !ops->delete_num_entry("INPUT", (unsigned) (j - 1), h)) {
+                                err = errno, call = "delete_num_entry";
+                                goto fail;
+                        }
+                fw_actual_done(&input);
+        }
+
         for (size_t i = 0; i < ELEMENTSOF(builtin_chains); i++) {
                 const char *want = want_policy(&w, builtin_chains[i]);
 
@@ -522,9 +550,9 @@ static int firewall_apply(Context *c, const FindingList *mine, Outcome *o) {
         if (lock < 0)
                 return outcome_fail(o, lock, "cannot take the xtables lock %s: %s", NF_LOCK_PATH, strerror(-lock));
 
-        r = apply_family(c->policy, &nf_ops_ipv4, o);
+        r = apply_family(c->policy, &nf_ops_ipv4, c->repair, o);
         if (r >= 0 && c->policy->firewall.ipv6)
-                r = apply_family(c->policy, &nf_ops_ipv6, o);
+                r = apply_family(c->policy, &nf_ops_ipv6, c->repair, o);
         return r;
 }
 

@@ -142,6 +142,8 @@ FW_RULE=(-p tcp --dport 2323 -j ACCEPT)
 fw_chain() { "$IPT" -n -L HARDEND-INPUT >/dev/null 2>&1 && echo HARDEND-INPUT || echo INPUT; }
 fw_do() { "$IPT" -I "$(fw_chain)" 1 "${FW_RULE[@]}"; }
 fw_undo() { "$IPT" -D "$(fw_chain)" "${FW_RULE[@]}" 2>/dev/null || true; }
+# someone else's ACCEPT in INPUT itself, behind our jump: reported always, removed only in repair mode
+fw_foreign_do() { "$IPT" -I INPUT 2 -p tcp --dport 3306 -j ACCEPT; ip6tables-legacy -I INPUT 2 -p tcp --dport 3306 -j ACCEPT; }
 
 ssh_do() { printf 'PasswordAuthentication yes\nPermitRootLogin yes\n' >/etc/ssh/sshd_config.d/0.conf; }
 ssh_undo() { rm -f /etc/ssh/sshd_config.d/0.conf; }
@@ -231,6 +233,9 @@ if stop_watch; then pass "SIGTERM: the watcher exits 0"; else fail "SIGTERM: the
 write_policy repair
 start_watch || { fail "the watcher did not start in repair mode"; cat "$LOG"; }
 repair_case firewall "an iptables rule inserted" fw_do
+repair_case firewall "a foreign ACCEPT in INPUT (IPv4 and IPv6)" fw_foreign_do
+check_that "repair mode removed the foreign ACCEPT from INPUT on both families" \
+        bash -c "! $IPT -S INPUT | grep -q 'dport 3306' && ! ip6tables-legacy -S INPUT | grep -q 'dport 3306'"
 fw_undo
 repair_case ssh "hardend's sshd drop-in edited" ssh_tamper
 repair_case admin "chmod 0644 authorized_keys" admin_do
