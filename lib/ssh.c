@@ -462,7 +462,9 @@ static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
         return 0;
 }
 
-static int probe_earlier_dropins(Context *c, const SshPlan *p, FindingList *out) {
+/* Drop-ins read before ours that set a managed keyword; with ret_conflicting, the names of those
+ * whose values disagree with ours. */
+static int probe_earlier_dropins(Context *c, const SshPlan *p, FindingList *out, char ***ret_conflicting) {
         STRV_FOREACH (name, p->dropins) {
                 _cleanup_free_ char *path = NULL, *text = NULL, *joined = NULL;
                 _cleanup_strv_free_ char **lines = NULL;
@@ -485,14 +487,21 @@ static int probe_earlier_dropins(Context *c, const SshPlan *p, FindingList *out)
                                 return r;
                         continue;
                 }
+                if (ret_conflicting) {
+                        if (conflicts && (r = strv_extend(ret_conflicting, *name)) < 0)
+                                return r;
+                        continue;
+                }
                 if (strv_join(lines, "; ", &joined) < 0)
                         return -ENOMEM;
+                /* Reported; moved aside only by the watcher in repair mode (someone else's file). */
                 r = finding_add(out,
                                 &(Finding){ .module = "ssh",
                                             .check = "dropin-order",
                                             .subject = path,
                                             .kind = conflicts ? FINDING_DRIFT : FINDING_INFO,
                                             .severity = conflicts ? SEVERITY_HIGH : SEVERITY_LOW,
+                                            .fixable = conflicts && c->repair,
                                             .expected = "no managed keyword in files read before " SSH_DROPIN_NAME,
                                             .actual = joined });
                 if (r < 0)
@@ -536,7 +545,7 @@ static int ssh_probe(Context *c, FindingList *out) {
                                               .actual = p.main_text ? "missing or after managed keywords"
                                                                     : "the file is missing" })) < 0)
                 return r;
-        r = probe_earlier_dropins(c, &p, out);
+        r = probe_earlier_dropins(c, &p, out, NULL);
         if (r < 0)
                 return r;
         return probe_effective(c, &p, out);
@@ -710,6 +719,28 @@ static int ssh_apply(Context *c, const FindingList *mine, Outcome *o) {
                 if ((r = outcome_change(o, "added \"%s\" at the top of %s", SSH_INCLUDE_LINE, SSH_MAIN_CONFIG)) < 0)
                         return r;
                 changed = true;
+        }
+        if (c->repair) {
+                _cleanup_strv_free_ char **conflicting = NULL;
+
+                r = probe_earlier_dropins(c, &p, NULL, &conflicting);
+                if (r < 0)
+                        return outcome_fail(o, r, "cannot read %s: %s", SSH_DROPIN_DIR, strerror(-r));
+                STRV_FOREACH (name, conflicting) {
+                        _cleanup_free_ char *path = NULL, *aside = NULL;
+
+                        /* sshd reads "*.conf" only: the renamed file stays for the admin to look at */
+                        if (asprintf(&path, SSH_DROPIN_DIR "/%s", *name) < 0 ||
+                            asprintf(&aside, "%s.disabled-by-hardend", *name) < 0)
+                                return -ENOMEM;
+                        r = rename_in_dir_at_root(c->root, path, aside);
+                        if (r < 0)
+                                return outcome_fail(o, r, "cannot move %s aside: %s", path, strerror(-r));
+                        if ((r = outcome_change(o, "moved %s aside to %s (it set managed keywords before %s)", path,
+                                                aside, SSH_DROPIN_NAME)) < 0)
+                                return r;
+                        changed = true;
+                }
         }
         if (changed && !p.have_sshd &&
             (r = outcome_change(o, "not checked with sshd -t: %s",

@@ -374,3 +374,18 @@ int unlink_at_root(const char *root, const char *path) {
         (void) fsync(dfd);
         return 1;
 }
+
+int rename_in_dir_at_root(const char *root, const char *path, const char *to) {
+        _cleanup_free_ char *base = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+
+        if (isempty(to) || strchr(to, '/') || streq(to, ".") || streq(to, ".."))
+                return -EINVAL;
+        dfd = open_parent_at_root(root, path, &base);
+        if (dfd < 0)
+                return dfd;
+        if (renameat(dfd, base, dfd, to) < 0)
+                return -errno;
+        (void) fsync(dfd);
+        return 0;
+}

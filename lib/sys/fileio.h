@@ -57,6 +57,8 @@ int lstat_at_root(const char *root, const char *path, struct stat *ret);
 /* Atomically points path at target (a new symlink renamed over whatever is there). */
 int symlink_atomic_at_root(const char *root, const char *target, const char *path);
 int readlink_at_root(const char *root, const char *path, char **ret);
+/* Renames a file within its directory (to is a plain name), never following symlinks. */
+int rename_in_dir_at_root(const char *root, const char *path, const char *to);
 /* Removes a file or symlink; 0 when it was not there. */
 int unlink_at_root(const char *root, const char *path);
 

@@ -148,7 +148,7 @@ fw_foreign_do() { "$IPT" -I INPUT 2 -p tcp --dport 3306 -j ACCEPT; ip6tables-leg
 ssh_do() { printf 'PasswordAuthentication yes\nPermitRootLogin yes\n' >/etc/ssh/sshd_config.d/0.conf; }
 ssh_undo() { rm -f /etc/ssh/sshd_config.d/0.conf; }
 # for repair: a foreign drop-in is reported, not removed; hardend's own drop-in edited is repaired
-ssh_own_dropin() { ls /etc/ssh/sshd_config.d/*hardend* 2>/dev/null | head -1; }
+ssh_own_dropin() { echo /etc/ssh/sshd_config.d/00-hardend.conf; }
 ssh_tamper() { echo 'MaxAuthTries 10' >>"$(ssh_own_dropin)"; }
 
 admin_keys() { echo "$(getent passwd admin | cut -d: -f6)/.ssh/authorized_keys"; }
@@ -238,6 +238,10 @@ check_that "repair mode removed the foreign ACCEPT from INPUT on both families" 
         bash -c "! $IPT -S INPUT | grep -q 'dport 3306' && ! ip6tables-legacy -S INPUT | grep -q 'dport 3306'"
 fw_undo
 repair_case ssh "hardend's sshd drop-in edited" ssh_tamper
+repair_case ssh "a foreign drop-in read before hardend's" ssh_do
+check_that "repair mode moved the foreign drop-in aside, content kept" \
+        grep -q '^PasswordAuthentication yes' /etc/ssh/sshd_config.d/0.conf.disabled-by-hardend
+check_that "the moved drop-in is no longer read by sshd" test ! -e /etc/ssh/sshd_config.d/0.conf
 repair_case admin "chmod 0644 authorized_keys" admin_do
 repair_case admin "a sudoers line appended" sudo_do
 stop_watch || true
