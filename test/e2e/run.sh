@@ -174,7 +174,8 @@ boot_guest() {
         for i in $(seq 300); do  # until PID 1's private bus is up, then until startup is done
                 state=$(timeout 90 nsenter -t "$LEADER" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
                         systemctl is-system-running --wait 2>&1)
-                [[ $state == *"Failed to connect"* ]] || break
+                # "offline": the leader was found before it exec'ed systemd; keep waiting
+                [[ $state == *"Failed to connect"* || $state == offline ]] || break
                 sleep 0.1
         done
         BOOT_TIME=$(elapsed "$t")
@@ -328,7 +329,16 @@ drift_logged_once() {
         n=$(drift_count "$pat"); echo "entries matching '$pat': $n"; [ "$n" = 1 ]
 }
 test_count_ge() { [ "$(drift_count "$1")" -ge 1 ]; }
-status_exits() { guest hardenctl status >/dev/null 2>&1; local rc=$?; echo "hardenctl status exit $rc"; [ $rc = "$1" ]; }
+status_exits() {
+        local out rc=0
+        out=$(guest hardenctl status 2>&1) || rc=$?
+        echo "hardenctl status exit $rc"
+        [ $rc = "$1" ] || {
+                echo "$out" | grep -v '^ *$' | head -n 30
+                guest journalctl -b 0 -u hardend.service -o cat --no-pager | tail -n 15
+                return 1
+        }
+}
 rule_3306_gone() {
         guest iptables-legacy -C INPUT -p tcp --dport 3306 -j ACCEPT 2>/dev/null || return 0
         echo "the ACCEPT for 3306 is still in INPUT"; return 1
