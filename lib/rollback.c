@@ -89,9 +89,10 @@ static int add_one(Snapshot *s, const char *root, const char *path, bool *ret_di
         if (!e.path)
                 return -ENOMEM;
         r = lstat_at_root(root, path, &st);
-        if (r == -ENOENT)
+        if (r == -ENOENT) {
                 e.kind = SNAP_ABSENT;
-        else if (r < 0) {
+                r = 0;
+        } else if (r < 0) {
                 snap_entry_done(&e);
                 return r;
         } else if (S_ISREG(st.st_mode)) {
