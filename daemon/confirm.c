@@ -87,6 +87,7 @@ int cli_recover_rollback(void) {
                 return 0; /* that apply still waits (or we cannot tell): its business */
         log_warning("The \"apply --confirm\" of process %d ended without a confirmation and without rolling back "
                     "(it was killed); restoring the state before it.", (int) s.pid);
+        (void) unlink(CONFIRM_SOCKET); /* its socket, if it had one yet */
         r = rollback_now(&c, &s, "the waiting apply died");
         return r < 0 ? r : 1;
 }
@@ -189,7 +190,7 @@ int confirm_end(Context *c, ConfirmSession *cs, const ApplyResult *a, unsigned s
                 if (ev == CONFIRM_TIMEOUT)
                         r = asprintf(&reason, "no confirmation within %u s", seconds);
                 else
-                        r = asprintf(&reason, "%s while waiting for the confirmation", sigabbrev_np(signo) ?: "a signal");
+                        r = asprintf(&reason, "SIG%s while waiting for the confirmation", sigabbrev_np(signo) ?: "?");
                 if (r < 0)
                         return log_oom(), confirm_abort(c, cs, "out of memory");
                 break;

@@ -35,7 +35,7 @@ int confirm_listen(const char *dir, int *ret_fd) {
         struct sockaddr_un sa;
         int r;
 
-        r = ensure_dir_at_root("/", dir, 0700, 0, 0);
+        r = ensure_dir_at_root("/", dir, 0700, geteuid(), getegid()); /* root: 0, 0 */
         if (r < 0)
                 return r;
         r = socket_address(dir, &sa);
