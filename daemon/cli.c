@@ -247,19 +247,22 @@ static void log_apply_result(const ApplyResult *a) {
         }
 }
 
-int verb_apply(void) {
+int verb_apply(unsigned confirm_sec) {
         _cleanup_policy_free_ Policy *p = NULL;
         _cleanup_(apply_result_done) ApplyResult a = {};
         _cleanup_(context_done) Context c = {};
+        _cleanup_(confirm_session_done) ConfirmSession cs = CONFIRM_SESSION_INIT;
         int r;
 
         if (cli_load_policy(&p) < 0)
                 return EXIT_USAGE;
         cli_context_init(&c, p);
+        if (confirm_sec > 0 && (r = confirm_begin(&c, &cs)) != 0)
+                return r;
         r = engine_apply(&c, hardend_modules, hardend_n_modules, &a);
         if (r < 0) {
                 (void) log_event(LOG_ERR, HARDEND_MESSAGE_APPLY_FAILED, NULL, 0, "Apply failed: %s", strerror(-r));
-                return EXIT_FAILED;
+                return confirm_sec > 0 ? confirm_abort(&c, &cs, "the apply failed") : EXIT_FAILED;
         }
         if (arg_json) {
                 json_object *o = json_apply_result(&a);
@@ -278,6 +281,8 @@ int verb_apply(void) {
         r = c.live ? state_record_apply(c.root, p, c.only, &a, now_realtime_usec()) : 0;
         if (r < 0)
                 log_warning_errno(r, "Cannot record the apply in %s: %m", STATE_PATH);
+        if (confirm_sec > 0)
+                return confirm_end(&c, &cs, &a, confirm_sec);
         return a.status;
 }
 

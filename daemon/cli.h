@@ -5,6 +5,9 @@
 
 #include "engine.h"
 #include "policy.h"
+#include "rollback.h"
+
+#include <signal.h>
 
 /* Options common to hardend and hardenctl, set by cli_parse_common(). */
 extern char *arg_config;
@@ -47,5 +50,31 @@ void cli_context_init(Context *c, const Policy *p);
 int verb_validate(const char *file);
 int verb_check(void);
 int verb_plan(void);
-int verb_apply(void);
+/* confirm_sec > 0: "apply --confirm SECONDS" (confirm.c) */
+int verb_apply(unsigned confirm_sec);
+int verb_confirm(int recovered);
+
+/* What an "apply --confirm" holds while it runs (daemon/confirm.c). */
+typedef struct ConfirmSession {
+        Snapshot snapshot;
+        bool saved;
+        bool blocked;
+        sigset_t old_mask;
+        int signal_fd;
+        int listen_fd;
+} ConfirmSession;
+
+#define CONFIRM_SESSION_INIT { .signal_fd = -EBADF, .listen_fd = -EBADF }
+
+void confirm_session_done(ConfirmSession *cs);
+/* Before apply: refuses --root and a second waiting apply, blocks the ending signals, takes and
+ * saves the snapshot. 0, or the exit status to end with (nothing changed). */
+int confirm_begin(Context *c, ConfirmSession *cs);
+/* After apply: waits for the confirmation, or rolls back. Returns the exit status. */
+int confirm_end(Context *c, ConfirmSession *cs, const ApplyResult *a, unsigned seconds);
+/* Rolls back now (the apply failed); EXIT_FAILED. */
+int confirm_abort(Context *c, ConfirmSession *cs, const char *reason);
+/* Restores the snapshot of an "apply --confirm" that died. 1 restored, 0 none (or its apply still
+ * runs), -errno failed (logged). */
+int cli_recover_rollback(void);
 int verb_status(void);

@@ -7,6 +7,10 @@
 #include "log.h"
 #include "policy.h"
 
+#define CONFIRM_MAX_SEC 3600
+
+static unsigned arg_confirm = 0;
+
 static void help(void) {
         printf("hardenctl [OPTIONS...] COMMAND\n\n"
                "Check and apply the hardend policy.\n\n"
@@ -15,6 +19,8 @@ static void help(void) {
                "  check             Probe the system against the policy (exit 1 on drift)\n"
                "  plan              Show what apply would change (exit 1 if anything)\n"
                "  apply             Make the system match the policy\n"
+               "  confirm           Keep the changes of a waiting \"apply --confirm\" (run it\n"
+               "                    from a NEW ssh login)\n"
                "  validate [FILE]   Check a policy file (exit 2 with FILE:LINE: on errors)\n\n"
                "Options:\n"
                "  -h --help             Show this help\n"
@@ -23,15 +29,20 @@ static void help(void) {
                "     --root=DIR         Operate on an image tree: files, users and unit links only\n"
                "     --only=MODULE,...  Limit to firewall, ssh, admin, services\n"
                "     --json             Machine-readable output\n"
-               "     --force            Apply even where the anti-lockout checks refuse\n\n"
+               "     --force            Apply even where the anti-lockout checks refuse\n"
+               "     --confirm=SECONDS  apply: snapshot first, apply, then wait for \"hardenctl\n"
+               "                        confirm\"; roll everything back without it, or if\n"
+               "                        this session ends (exit 4)\n\n"
                "Exit status: 0 compliant/applied, 1 drift, 2 usage or config error,\n"
-               "3 refused for safety, 4 a system operation failed.\n",
+               "3 refused for safety, 4 a system operation failed or apply --confirm\n"
+               "rolled back.\n",
                POLICY_DEFAULT_PATH);
 }
 
 static int parse_argv(int argc, char *argv[]) {
         static const struct option options[] = {
                 CLI_COMMON_OPTIONS,
+                { "confirm", required_argument, NULL, ARG_CONFIRM },
                 {},
         };
         int c, r;
@@ -46,6 +57,20 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'h':
                         help();
                         return 0;
+                case ARG_CONFIRM: {
+                        char *end = NULL;
+                        unsigned long v;
+
+                        errno = 0;
+                        v = strtoul(optarg, &end, 10);
+                        if (errno != 0 || !end || *end || optarg[0] == '-' || v < 1 || v > CONFIRM_MAX_SEC) {
+                                log_error("--confirm: \"%s\" is not a number of seconds from 1 to %d.", optarg,
+                                          CONFIRM_MAX_SEC);
+                                return -EINVAL;
+                        }
+                        arg_confirm = (unsigned) v;
+                        break;
+                }
                 case ARG_VERSION:
                         printf("hardenctl %s\n", HARDEND_VERSION);
                         return 0;
@@ -58,7 +83,7 @@ static int parse_argv(int argc, char *argv[]) {
 
 static int run(int argc, char *argv[]) {
         const char *verb;
-        int r;
+        int r, recovered;
 
         r = parse_argv(argc, argv);
         if (r <= 0)
@@ -79,12 +104,22 @@ static int run(int argc, char *argv[]) {
                 log_error("%s takes no arguments.", verb);
                 return EXIT_USAGE;
         }
+        if (arg_confirm > 0 && !streq(verb, "apply")) {
+                log_error("--confirm is an option of apply.");
+                return EXIT_USAGE;
+        }
+        /* an "apply --confirm" that was killed left its snapshot: put it back before anything else */
+        recovered = cli_recover_rollback();
+        if (recovered < 0)
+                return EXIT_FAILED;
+        if (streq(verb, "confirm"))
+                return verb_confirm(recovered);
         if (streq(verb, "check"))
                 return verb_check();
         if (streq(verb, "plan"))
                 return verb_plan();
         if (streq(verb, "apply"))
-                return verb_apply();
+                return verb_apply(arg_confirm);
         if (streq(verb, "status"))
                 return verb_status();
         log_error("Unknown command \"%s\"; see hardenctl --help.", verb);

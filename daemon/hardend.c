@@ -118,7 +118,7 @@ static int run(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
         if (streq(argv[optind], "apply"))
-                return verb_apply();
+                return verb_apply(0);
         if (streq(argv[optind], "watch"))
                 return verb_watch();
         if (streq(argv[optind], "firstboot-needed"))

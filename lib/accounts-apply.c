@@ -9,6 +9,7 @@
 #include "accounts-apply.h"
 #include "accounts.h"
 #include "acctdb.h"
+#include "strv.h"
 #include "sys/fileio.h"
 #include "sys/spawn.h"
 
@@ -372,4 +373,37 @@ int acct_apply(Context *c, const FindingList *mine, Outcome *o) {
         if (r < 0)
                 return r;
         return apply_passwords(c, &now, o);
+}
+
+/* Module.snapshot_paths: the account files the shadow tools rewrite (with their "-" backups and
+ * lock file), sudoers and our drop-in, the admin's home, ~/.ssh and authorized_keys, and the
+ * login records useradd resets. */
+int acct_snapshot_paths(Context *c, char ***ret) {
+        static const char *const fixed[] = {
+                "/etc/passwd",  "/etc/passwd-",  "/etc/group",   "/etc/group-",      "/etc/shadow",
+                "/etc/shadow-", "/etc/gshadow",  "/etc/gshadow-", "/etc/subuid",     "/etc/subuid-",
+                "/etc/subgid",  "/etc/subgid-",  "/etc/.pwd.lock", ACCT_SUDOERS,     ACCT_SUDOERS_DIR,
+                ACCT_SUDOERS_DROPIN, "/var/log/lastlog", "/var/log/faillog",
+        };
+        const AdminPolicy *a = &c->policy->admin;
+        _cleanup_(acct_db_done) AcctDb db = {};
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_free_ char *home = NULL, *what = NULL;
+        const AcctUser *u = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
+                if (strv_extend(&l, fixed[i]) < 0)
+                        return -ENOMEM;
+        if (strv_extendf(&l, "/var/mail/%s", a->user) < 0)
+                return -ENOMEM;
+        if (acct_db_load(c->root, &db, &what) >= 0)
+                u = acct_db_user(&db, a->user);
+        if (u ? !(home = strdup(strempty(u->home))) : asprintf(&home, "/home/%s", a->user) < 0)
+                return -ENOMEM;
+        /* a home we would not create or chown is not ours to save (nor to remove on a rollback) */
+        if (acct_home_path_sane(home) && (strv_extend(&l, home) < 0 || strv_extendf(&l, "%s/.ssh", home) < 0 ||
+                                          strv_extendf(&l, "%s/.ssh/authorized_keys", home) < 0))
+                return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
 }

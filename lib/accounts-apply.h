@@ -16,3 +16,6 @@ int acct_apply(Context *c, const FindingList *mine, Outcome *o);
 /* Whether a home directory may be created or chowned for the user: absolute, at least two
  * components deep, and not inside a system directory (/etc, /usr, ...). */
 bool acct_home_path_sane(const char *home);
+
+/* Module.snapshot_paths */
+int acct_snapshot_paths(Context *c, char ***ret);

@@ -478,4 +478,5 @@ const Module admin_module = {
         .probe = acct_probe,
         .preflight = acct_preflight,
         .apply = acct_apply,
+        .snapshot_paths = acct_snapshot_paths,
 };

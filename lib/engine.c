@@ -115,7 +115,7 @@ void apply_result_done(ApplyResult *a) {
         *a = (ApplyResult){};
 }
 
-static bool module_active(const Context *c, const Module *m) {
+bool context_module_active(const Context *c, const Module *m) {
         return context_module_selected(c, m->id) && m->enabled(c->policy);
 }
 
@@ -141,7 +141,7 @@ int engine_probe(Context *c, const Module *const *modules, size_t n, FindingList
         for (size_t i = 0; i < n; i++) {
                 int r;
 
-                if (!module_active(c, modules[i]))
+                if (!context_module_active(c, modules[i]))
                         continue;
                 r = probe_one(c, modules[i], out);
                 if (r < 0)
@@ -165,7 +165,7 @@ int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult
                 ModuleResult *mr = &a.modules[a.n_modules++];
 
                 mr->module = modules[i];
-                mr->ran = module_active(c, modules[i]) &&
+                mr->ran = context_module_active(c, modules[i]) &&
                           finding_list_count_fixable(&a.before, modules[i]->name) > 0;
         }
 

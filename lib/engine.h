@@ -30,6 +30,8 @@ ModuleId module_id_from_string(const char *s);
 /* "firewall,ssh" -> bit mask of ModuleId; -EINVAL names the bad word in *ret_bad */
 int module_mask_from_string(const char *s, unsigned *ret, char **ret_bad);
 
+struct Module;
+
 typedef struct Context {
         const Policy *policy;
         const char *root;           /* "/" for the live system, else an image tree */
@@ -49,6 +51,8 @@ void context_done(Context *c);
 /* The system bus; -errno (cached) when it cannot be reached or the root is not live. */
 int context_get_bus(Context *c, sd_bus **ret);
 bool context_module_selected(const Context *c, ModuleId id);
+/* Selected (--only) and enabled in the policy. */
+bool context_module_active(const Context *c, const struct Module *m);
 
 /* The result of one module's preflight or apply, for the face to report. */
 typedef struct Outcome {
@@ -74,6 +78,9 @@ typedef struct Module {
         int (*preflight)(Context *c, const FindingList *all, Outcome *o);
         /* Fixes this module's fixable findings (mine); records each change in o. */
         int (*apply)(Context *c, const FindingList *mine, Outcome *o);
+        /* The paths (below c->root) that apply may create, change or remove, for the snapshot of
+         * "apply --confirm" (rollback.h); a path ending in "/" is a whole tree. May be NULL. */
+        int (*snapshot_paths)(Context *c, char ***ret);
 } Module;
 
 /* Per-module report of engine_apply(). */

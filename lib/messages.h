@@ -18,3 +18,8 @@
 #define HARDEND_MESSAGE_REPAIRED "dc56eb757ce343cf9a12c4c770a3108f"
 /* a policy could not be loaded (FILE:LINE in the message); the previous one stays in force */
 #define HARDEND_MESSAGE_POLICY_ERROR "a7b39600209744d4a34646ef53cd65b6"
+/* "apply --confirm": no confirmation came in time, or the waiting apply was ended (its session
+ * dropped), or it died: everything it changed was put back as it was before (HARDEND_REASON) */
+#define HARDEND_MESSAGE_ROLLED_BACK "8c1f4e3a9b2d4d6e8a7c5b0e9f1d2c3b"
+/* "apply --confirm": "hardenctl confirm" came from a new login; the changes stay */
+#define HARDEND_MESSAGE_CONFIRMED "5d2a7b9c4e1f4a8bb6c3d0e2f7a9b1c4"

@@ -417,6 +417,17 @@ static int services_apply(Context *c, const FindingList *mine, Outcome *o) {
         return svc_apply_units(&c->policy->services, &b, mine, o);
 }
 
+/* Module.snapshot_paths: the mask and enablement links, all in /etc/systemd/system. */
+static int services_snapshot_paths(Context *c, char ***ret) {
+        char **l = strv_copy((char *const[]){ (char *) UNIT_CONFIG_DIR "/", NULL });
+
+        (void) c;
+        if (!l)
+                return -ENOMEM;
+        *ret = l;
+        return 0;
+}
+
 const Module services_module = {
         .id = MODULE_SERVICES,
         .name = MODULE_NAME,
@@ -424,4 +435,5 @@ const Module services_module = {
         .probe = services_probe,
         .preflight = NULL,
         .apply = services_apply,
+        .snapshot_paths = services_snapshot_paths,
 };

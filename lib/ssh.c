@@ -751,6 +751,18 @@ static int ssh_apply(Context *c, const FindingList *mine, Outcome *o) {
         return 0;
 }
 
+/* Module.snapshot_paths: the drop-in (and its directory), and sshd_config for the Include line. */
+static int ssh_snapshot_paths(Context *c, char ***ret) {
+        char **l = strv_copy((char *const[]){ (char *) SSH_MAIN_CONFIG, (char *) SSH_DROPIN_DIR,
+                                              (char *) SSH_DROPIN_PATH, NULL });
+
+        (void) c;
+        if (!l)
+                return -ENOMEM;
+        *ret = l;
+        return 0;
+}
+
 const Module ssh_module = {
         .id = MODULE_SSH,
         .name = "ssh",
@@ -758,4 +770,5 @@ const Module ssh_module = {
         .probe = ssh_probe,
         .preflight = ssh_preflight,
         .apply = ssh_apply,
+        .snapshot_paths = ssh_snapshot_paths,
 };

@@ -18,6 +18,7 @@ void hardend_state_done(HardendState *s) {
         free(s->policy_digest);
         free(s->instance_id);
         free(s->firstboot_instance_id);
+        free(s->rollback_reason);
         *s = (HardendState){};
 }
 
@@ -70,7 +71,17 @@ int state_read(const char *root, HardendState *ret) {
                         u = strtoull(v, &end, 10);
                         if (errno == 0 && end && *end == 0)
                                 s.apply_usec = u;
-                } else if (streq(k, "LAST_APPLY_RESULT"))
+                } else if (streq(k, "ROLLBACK_USEC")) {
+                        char *end = NULL;
+                        unsigned long long u;
+
+                        errno = 0;
+                        u = strtoull(v, &end, 10);
+                        if (errno == 0 && end && *end == 0)
+                                s.rollback_usec = u;
+                } else if (streq(k, "ROLLBACK_REASON"))
+                        r = set_string(&s.rollback_reason, v);
+                else if (streq(k, "LAST_APPLY_RESULT"))
                         r = set_string(&s.apply_result, v);
                 else if (streq(k, "LAST_APPLY_MODULES"))
                         r = set_string(&s.apply_modules, v);
@@ -99,12 +110,16 @@ static const char *const state_parents[] = { "/var", "/var/lib", STATE_DIR };
 #define FOREACH_STATE_PARENT(d) for (const char *const *d = state_parents; d < state_parents + ELEMENTSOF(state_parents); d++)
 
 int state_write(const char *root, const HardendState *s) {
-        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *text = NULL, *rollback = NULL;
         int r;
 
         if (!value_ok(s->apply_result) || !value_ok(s->apply_modules) || !value_ok(s->policy_source) ||
-            !value_ok(s->policy_digest) || !value_ok(s->instance_id) || !value_ok(s->firstboot_instance_id))
+            !value_ok(s->policy_digest) || !value_ok(s->instance_id) || !value_ok(s->firstboot_instance_id) ||
+            !value_ok(s->rollback_reason))
                 return -EINVAL;
+        if (s->rollback_usec && asprintf(&rollback, "ROLLBACK_USEC=%" PRIu64 "\nROLLBACK_REASON=%s\n",
+                                         s->rollback_usec, strempty(s->rollback_reason)) < 0)
+                return -ENOMEM;
         if (asprintf(&text,
                      "# Written by hardend after each apply; do not edit.\n"
                      "LAST_APPLY_USEC=%" PRIu64 "\n"
@@ -113,10 +128,11 @@ int state_write(const char *root, const HardendState *s) {
                      "POLICY_SOURCE=%s\n"
                      "POLICY_DIGEST=%s\n"
                      "INSTANCE_ID=%s\n"
-                     "FIRSTBOOT_INSTANCE_ID=%s\n",
+                     "FIRSTBOOT_INSTANCE_ID=%s\n"
+                     "%s",
                      s->apply_usec, strempty(s->apply_result), strempty(s->apply_modules),
                      strempty(s->policy_source), strempty(s->policy_digest), strempty(s->instance_id),
-                     strempty(s->firstboot_instance_id)) < 0)
+                     strempty(s->firstboot_instance_id), strempty(rollback)) < 0)
                 return -ENOMEM;
         /* owned by whoever applies: root, except in the unit tests */
         FOREACH_STATE_PARENT(dir) {
@@ -285,4 +301,22 @@ int state_firstboot_needed(const char *root, char **ret_instance_id) {
         if (ret_instance_id)
                 *ret_instance_id = TAKE_PTR(id);
         return needed;
+}
+
+int state_record_rollback(const char *root, const char *reason, uint64_t now_usec) {
+        _cleanup_(hardend_state_done) HardendState s = {};
+        int r;
+
+        r = state_read(root, &s);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = set_string(&s.apply_result, "rolled-back");
+        if (r >= 0)
+                r = set_string(&s.rollback_reason, reason);
+        if (r < 0)
+                return r;
+        s.rollback_usec = now_usec;
+        if (!s.apply_usec)
+                s.apply_usec = now_usec;
+        return state_write(root, &s);
 }

@@ -22,6 +22,8 @@ typedef struct HardendState {
         char *policy_digest;         /* "sha256:<hex>" of the policy text */
         char *instance_id;           /* the instance the last apply ran on */
         char *firstboot_instance_id; /* the instance a complete apply succeeded on */
+        uint64_t rollback_usec;      /* the last rollback of "apply --confirm"; 0: none */
+        char *rollback_reason;       /* why: "no confirmation within 60 s", "SIGHUP", ... */
 } HardendState;
 
 void hardend_state_done(HardendState *s);
@@ -43,6 +45,10 @@ const char *apply_result_to_string(const ApplyResult *a);
  * system also marks the current instance as done for the first-boot unit. */
 int state_record_apply(const char *root, const Policy *p, unsigned only, const ApplyResult *a,
                        uint64_t now_usec);
+
+/* Records a rollback of "apply --confirm" on top of the (restored) record: LAST_APPLY_RESULT
+ * becomes "rolled-back". */
+int state_record_rollback(const char *root, const char *reason, uint64_t now_usec);
 
 /* 1: the current instance has no first-boot record (the first-boot unit should run); 0: it has. */
 int state_firstboot_needed(const char *root, char **ret_instance_id);

@@ -57,7 +57,7 @@ static int fake_apply_id(ModuleId id, Outcome *o) {
                 return fake_apply_id(ID, o);                                                        \
         }                                                                                           \
         static const Module lower##_module = { ID, #lower, fake_enabled, lower##_probe,             \
-                                               lower##_preflight, lower##_apply };
+                                               lower##_preflight, lower##_apply, NULL };
 
 FAKE_MODULE(MODULE_FIREWALL, firewall)
 FAKE_MODULE(MODULE_SSH, ssh)

@@ -58,7 +58,7 @@ static int fake_probe_id(ModuleId id, FindingList *out) {
                 return outcome_change(o, "set x to %d", fake.want[ID]);                             \
         }                                                                                           \
         static const Module lower##_module = { ID, #lower, fake_enabled, lower##_probe, NULL,       \
-                                               lower##_apply };
+                                               lower##_apply, NULL };
 
 FAKE_MODULE(MODULE_FIREWALL, firewall)
 FAKE_MODULE(MODULE_SSH, ssh)

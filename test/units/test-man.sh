@@ -17,7 +17,7 @@ echo "ok - $(echo "$keys" | wc -w) keys of conf/hardend.conf checked against har
 for c in apply watch firstboot-needed; do
         grep -q "^\.B $c\$" "$src/man/hardend.8" || { echo "not ok - hardend(8) lacks $c"; failures=$((failures + 1)); }
 done
-for c in status check plan apply validate; do
+for c in status check plan apply confirm validate; do
         grep -qE "^\.BR? $c( |\$)" "$src/man/hardenctl.8" || { echo "not ok - hardenctl(8) lacks $c"; failures=$((failures + 1)); }
 done
 for p in hardend.8 hardenctl.8 hardend.conf.5; do
