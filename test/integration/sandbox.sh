@@ -19,7 +19,17 @@ sandbox_enter() {
                 exit 77
         fi
         if [ "${HARDEND_SANDBOX:-}" != 1 ]; then
-                exec env HARDEND_SANDBOX=1 unshare --net --mount --fork -- "$BASH" "$0" "$@"
+                exec env HARDEND_SANDBOX=1 HARDEND_HOST_NS="$(readlink /proc/self/ns/mnt /proc/self/ns/net | tr '\n' ' ')" \
+                        unshare --net --mount --fork -- "$BASH" "$0" "$@"
+        fi
+        # Refuse to go on in the host's own namespaces, whatever HARDEND_SANDBOX says: everything
+        # below mounts over /etc, /run, /var, /home and /root and changes the firewall.
+        local here host=${HARDEND_HOST_NS:-}
+        here=$(readlink /proc/self/ns/mnt /proc/self/ns/net | tr '\n' ' ')
+        [ -n "$host" ] || host=$(readlink /proc/1/ns/mnt /proc/1/ns/net 2>/dev/null | tr '\n' ' ' || true)
+        if [ -z "$host" ] || [ "${here%% *}" = "${host%% *}" ] || [ "${here#* }" = "${host#* }" ]; then
+                echo "sandbox.sh: refusing to run outside new mount and network namespaces" >&2
+                exit 2
         fi
         mount --make-rprivate /
         ip link set lo up

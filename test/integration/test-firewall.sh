@@ -199,7 +199,12 @@ done
 for p in 1900 53; do
         socat UDP6-RECVFROM:$p,ipv6only=0,reuseaddr,fork SYSTEM:"echo udp$p" 2>/dev/null &
 done
-sleep 0.5
+# every listener bound before the first probe (a loaded machine can take more than a moment)
+for i in $(seq 50); do
+        n=$(ss -Hlntu | grep -cE ':(22|80|443|8080|3306|1900|53) ' || true)
+        [ "$n" -ge 7 ] && break
+        sleep 0.1
+done
 
 tcp_from_peer() { # HOST PORT
         [ "$(ip netns exec peer socat -T2 - "TCP:$1:$2,connect-timeout=1" </dev/null 2>/dev/null)" = "tcp$2" ]
@@ -209,7 +214,9 @@ udp_from_peer() { # HOST PORT
         [ "$(echo x | ip netns exec peer socat -t2 -T2 - "UDP:$1:$2" 2>/dev/null)" = "udp$2" ]
 }
 udp_from_peer_retry() { # HOST PORT: a listener that is busy with the last datagram may miss one
-        udp_from_peer "$1" "$2" || udp_from_peer "$1" "$2" || udp_from_peer "$1" "$2"
+        local i
+        for i in 1 2 3 4 5; do udp_from_peer "$1" "$2" && return 0; sleep 0.2; done
+        return 1
 }
 host_of() { [ "$1" = 4 ] && echo 192.0.2.1 || echo "[2001:db8::1]"; }
 export -f tcp_from_peer udp_from_peer
