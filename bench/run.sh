@@ -86,7 +86,7 @@ T1=$(date +%s)
         echo "kernel=$(uname -r)"
         echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
         echo "duration_s=$((T1 - T0))"
-        echo "runs=$RUNS fw_runs=$FW_RUNS idle=$IDLE lynis_timeout=$LYNIS_TIMEOUT"
+        echo "runs=$RUNS"; echo "fw_runs=$FW_RUNS"; echo "idle=$IDLE"; echo "lynis_timeout=$LYNIS_TIMEOUT"
 } >"$W/out/env.txt"
 python3 "$HERE/report.py" "$W/out" "$HERE/RESULTS.md"
 echo "Wrote $HERE/RESULTS.md (raw data in $W/out)"

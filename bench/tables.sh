@@ -25,6 +25,8 @@ P=$SB/pristine
 seed_image() {
         sandbox_live_root
         touch /etc/.hardend-bench-sandbox
+        ln -sfn /run /var/run # as in every Debian system (fail2ban insists on it)
+        ln -sfn /run/lock /var/lock
         useradd -m -s /bin/bash debian
         install -d -m 0700 -o debian -g debian /home/debian/.ssh
         ssh-keygen -q -t ed25519 -N '' -C bench@sandbox -f "$SB/key"
@@ -176,6 +178,7 @@ footprint)
         fail2ban-server -xf start >"$SB/f2b.log" 2>&1 &
         fp=$!
         sleep 5
+        cp "$SB/f2b.log" "$OUT/footprint-f2b-log.txt"; cp "$SB/hardend.log" "$OUT/footprint-hardend-log.txt"
         sample hardend $hp start
         sample fail2ban $fp start
         sleep "$IDLE"
@@ -199,8 +202,7 @@ audit)
                 timeout "$LT" lynis audit system --quick --no-colors >"$SB/lynis.out" 2>&1 || rc=$?
                 e=$(date +%s.%N)
                 echo "$s $e $rc" >>"$OUT/audit-lynis.txt"
-                [ $rc = 124 ] && break
-                [ "$i" = 1 ] && [ "$(echo "$e - $s > 60" | bc)" = 1 ] && break
+                if [ $rc = 124 ] || [ "$(echo "$e - $s > 60" | bc)" = 1 ]; then break; fi
         done
         grep -E 'Tests performed|Hardening index' "$SB/lynis.out" >"$OUT/audit-lynis-summary.txt" || true
         ;;
