@@ -30,16 +30,16 @@ cc -O2 -g -I"$SRC/lib" -o "$PROBELOOP" "$HERE/probeloop.c" "$SRC/build/lib/libha
         $(pkg-config --libs libconfig libsystemd libip4tc libip6tc json-c libmd)
 
 # ---- the comparison tools, for the benchmark only ----
-dpkg-query -W -f='${Package}\n' | sort >"$W/pkgs-before"
 installed_here=""
 own_policy=0
 cleanup() {
         local rc=$?
         if [ -n "$installed_here" ]; then
                 echo "== purging what the benchmark installed"
-                dpkg-query -W -f='${Package}\n' | sort >"$W/pkgs-after"
                 local extra
-                extra=$(comm -13 "$W/pkgs-before" "$W/pkgs-after" | tr '\n' ' ')
+                # exactly what apt installed for us (not what others installed meanwhile on this machine)
+                extra=$(awk '/The following NEW packages will be installed:/ {f = 1; next} f && /^  / {print; next} f {exit}' \
+                        "$W/apt.log" | tr -s ' \n' ' ')
                 # in a throwaway network namespace: maintainer scripts never reach the host's tables
                 [ -n "$extra" ] && DEBIAN_FRONTEND=noninteractive unshare --net -- apt-get purge -y -q $extra >"$W/purge.log" 2>&1 ||
                         echo "purge failed, see $W/purge.log" >&2
