@@ -32,7 +32,7 @@ done
 # run.sh's functions (package, policy, the from-outside checks); its main is skipped
 HARDEND_E2E_SOURCED=1 source "$QHERE/run.sh" "${args[@]}" || exit 1
 
-for p in qemu-system-x86_64 mkfs.ext4 ssh-keyscan; do
+for p in qemu-system-x86_64 mkfs.ext4; do
         command -v "$p" >/dev/null || skip "$p is not installed (Debian packages qemu-system-x86, e2fsprogs)"
 done
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
@@ -41,6 +41,8 @@ BOOT_TIMEOUT=${HARDEND_QEMU_BOOT_TIMEOUT:-180}
 QCACHE=$CACHE/qemu
 QPACKAGES="$PACKAGES,linux-image-amd64"
 GUESTCTL4=192.0.2.4          # source of the multiplexed admin session for the in-guest checks
+PROBE4=192.0.2.5             # source of the boot probes (the firewall rate-limits new SSH
+                             # connections per source: the scans and logins get their own)
 GUEST_MAC=52:54:00:e2:e0:02
 QEMU_PID=""
 VMLINUZ="" INITRD="" KERNEL_PKG=""
@@ -112,12 +114,15 @@ setup_tap() {
         ip -n "$NS_C" link set lo up
         ip -n "$NS_C" tuntap add dev tap0 mode tap || return 1
         local a
-        for a in $CLIENT4 $SSHSRC4 $GUESTCTL4; do ip -n "$NS_C" addr add $a/24 dev tap0 || return 1; done
+        for a in $CLIENT4 $SSHSRC4 $GUESTCTL4 $PROBE4; do ip -n "$NS_C" addr add $a/24 dev tap0 || return 1; done
         ip -n "$NS_C" addr add $CLIENT6/64 dev tap0 nodad || return 1
         ip -n "$NS_C" link set tap0 up
 }
 
 # ---- boot and stop
+# one TCP connection from a given source address: exit 0 if it was accepted
+TCP_PROBE='import socket, sys
+s = socket.socket(); s.settimeout(2); s.bind((sys.argv[1], 0)); s.connect((sys.argv[2], int(sys.argv[3])))'
 # boot_qemu DISK LOG WAIT_ADMIN(yes|no) [extra kernel args...]
 boot_qemu() {
         local disk=$1 log=$2 want_admin=$3; shift 3
@@ -134,7 +139,7 @@ boot_qemu() {
         # (one probe a second from its own address: the firewall rate-limits new SSH connections)
         for i in $(seq "$BOOT_TIMEOUT"); do
                 kill -0 "$QEMU_PID" 2>/dev/null || { echo "qemu exited:"; tail -n 30 "$log"; return 1; }
-                if grep -aq 'login:' "$log" && inc timeout 3 ssh-keyscan -T 2 -p 22 $GUEST4 >/dev/null 2>&1; then
+                if grep -aq 'login:' "$log" && inc timeout 3 python3 -c "$TCP_PROBE" $PROBE4 $GUEST4 22; then
                         break
                 fi
                 sleep 1
@@ -197,6 +202,26 @@ firewall_unit_succeeded() {
         [ "$st" = "active success " ] && return 0
         guest journalctl -b 0 -u hardend-firewall.service -o cat --no-pager | grep -i 'error\|fail' | head -n 5
         return 1
+}
+# stricter than run.sh's: "compliant": true is not enough, every module must say compliant (the
+# engine counts a module whose state could not be read, "unknown", as compliant)
+status_compliant() {
+        local out
+        out=$(guest hardenctl status --json 2>/dev/null) ; local rc=$?
+        python3 - "$out" <<'PY' ||
+import json, sys
+d = json.loads(sys.argv[1])
+mods = {m.get("name"): m.get("state") for m in d.get("modules", [])}
+print("compliant:", d.get("compliant"), "modules:", mods)
+for m in d.get("modules", []):
+    for f in m.get("findings", []):
+        if f.get("kind") not in ("info",):
+            print("  finding:", f.get("module"), f.get("check"), f.get("subject"), f.get("kind"), f.get("actual"))
+ok = d.get("compliant") is True and {"firewall", "ssh", "admin", "services"} <= set(mods) \
+     and all(s == "compliant" for s in mods.values())
+sys.exit(0 if ok else 1)
+PY
+                { echo "rc=$rc $out" | head -c 1500; return 1; }
 }
 firewall_rules_present() {
         local out
