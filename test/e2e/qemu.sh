@@ -197,9 +197,9 @@ kernel_is_debian() {
 # the boot-time unit that loads the firewall finished without an error
 firewall_unit_succeeded() {
         local st
-        st=$(guest systemctl show -P ActiveState -P Result hardend-firewall.service | tr '\n' ' ')
+        st=$(guest systemctl show -p ActiveState -p Result hardend-firewall.service | sort | tr '\n' ' ')
         echo "hardend-firewall.service: $st"
-        [ "$st" = "active success " ] && return 0
+        [ "$st" = "ActiveState=active Result=success " ] && return 0
         guest journalctl -b 0 -u hardend-firewall.service -o cat --no-pager | grep -i 'error\|fail' | head -n 5
         return 1
 }
@@ -221,7 +221,7 @@ ok = d.get("compliant") is True and {"firewall", "ssh", "admin", "services"} <= 
      and all(s == "compliant" for s in mods.values())
 sys.exit(0 if ok else 1)
 PY
-                { echo "rc=$rc $out" | head -c 1500; return 1; }
+                { echo "hardenctl status --json: exit $rc"; return 1; }
 }
 firewall_rules_present() {
         local out
