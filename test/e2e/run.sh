@@ -408,6 +408,9 @@ firewall_before_network() {
         guest iptables-legacy -n -L HARDEND-INPUT >/dev/null && guest ip6tables-legacy -n -L HARDEND-INPUT >/dev/null
 }
 
+# test/e2e/qemu.sh sources this file for the functions above and runs its own main
+[ "${HARDEND_E2E_SOURCED:-0}" = 1 ] && return 0
+
 # ---- main
 say "package"
 build_deb || { echo "FAIL: building the .deb"; exit 1; }
