@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 char **lists[] = { i.wanted_by, i.required_by, i.upheld_by, i.alias, i.also };
 
                 for (size_t l = 0; l < ELEMENTSOF(lists); l++)
-                        STRV_FOREACH(s, lists[l])
+                        STRV_FOREACH (s, lists[l])
                                 if (strchr(*s, '/') || !**s)
                                         abort();
                 unit_install_done(&i);
