@@ -277,10 +277,16 @@ static int probe_family(const Policy *p, const NfOps *ops, bool repair, FindingL
         h = ops->init(FW_TABLE);
         if (!h) {
                 _cleanup_free_ char *why = NULL;
+                int err = errno;
 
-                r = nf_error(ops, "init", errno, &why);
+                r = nf_error(ops, "init", err, &why);
                 if (r < 0)
                         return r;
+                /* The kernel has no such table: then no rule of ours is in force, which is known
+                 * drift (apply must try, and fail clearly), not an unknown. */
+                if (err == ENOENT)
+                        return add_finding(out, FINDING_DRIFT, "table", SEVERITY_HIGH, true, "present", why,
+                                           "%s " FW_TABLE, ops->name);
                 return add_finding(out, FINDING_UNKNOWN, "table", SEVERITY_HIGH, false, NULL, why, "%s " FW_TABLE,
                                    ops->name);
         }

@@ -31,6 +31,11 @@ static bool stderr_is_journal(void) {
 }
 
 void log_setup(LogTarget target) {
+        const char *level = getenv("HARDEND_LOG_LEVEL");
+
+        /* $HARDEND_LOG_LEVEL=debug: the watcher's per-event and per-probe lines (tests, debugging) */
+        if (level && strcmp(level, "debug") == 0)
+                log_state.max_level = LOG_DEBUG;
         if (target == LOG_TARGET_AUTO)
                 target = stderr_is_journal() && access("/run/systemd/journal/socket", F_OK) >= 0
                                          ? LOG_TARGET_JOURNAL

@@ -402,6 +402,7 @@ static int manager_probe_once(Manager *m, unsigned mask, unsigned *ret_repair) {
         if (r < 0)
                 return log_error_errno(r, "Probe failed: %m");
         m->probes++;
+        log_debug("Probe %u (modules 0x%x).", m->probes, mask);
 
         for (size_t i = 0; i < m->last.n; i++) {
                 bool in = finding_in_mask(m, &m->last.items[i], mask);

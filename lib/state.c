@@ -43,15 +43,11 @@ static int set_string(char **field, const char *v) {
         return 0;
 }
 
-int state_read(const char *root, HardendState *ret) {
+int state_parse(char *text, HardendState *ret) {
         _cleanup_(hardend_state_done) HardendState s = {};
-        _cleanup_free_ char *text = NULL;
         char *save = NULL;
         int r;
 
-        r = read_file_at_root(root, STATE_PATH, true, 64 * 1024, &text, NULL);
-        if (r < 0)
-                return r;
         for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 char *eq = strchr(line, '='), *k = line, *v;
 
@@ -99,6 +95,16 @@ int state_read(const char *root, HardendState *ret) {
         *ret = s;
         s = (HardendState){};
         return 0;
+}
+
+int state_read(const char *root, HardendState *ret) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = read_file_at_root(root, STATE_PATH, true, 64 * 1024, &text, NULL);
+        if (r < 0)
+                return r;
+        return state_parse(text, ret);
 }
 
 /* Values are single words or paths; a newline would forge a key, so it is refused. */

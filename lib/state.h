@@ -28,6 +28,8 @@ typedef struct HardendState {
 
 void hardend_state_done(HardendState *s);
 
+/* Parses the state file's text (changed in place). Unknown keys are ignored. */
+int state_parse(char *text, HardendState *ret);
 /* -ENOENT when there is no record. Unknown keys are ignored (newer versions may add some). */
 int state_read(const char *root, HardendState *ret);
 int state_write(const char *root, const HardendState *s);

@@ -7,7 +7,8 @@ HARDEND_BUILD_DEPS="meson ninja-build pkg-config gcc libc6-dev python3 libconfig
 HARDEND_RUNTIME_DEPS="iptables openssh-server openssh-client sudo passwd login iproute2 util-linux"
 # What the test suite uses besides.
 HARDEND_TEST_DEPS="socat ncat ssh-audit systemd python3-jsonschema clang-format procps iputils-ping groff-base
-        clang libclang-rt-14-dev mmdebstrap systemd-container nmap debhelper dpkg-dev build-essential"
+        clang libclang-rt-14-dev mmdebstrap systemd-container nmap debhelper dpkg-dev build-essential
+        strace valgrind"
 # Only the full-kernel booted-system test (test/e2e/qemu.sh) needs these; it is not part of the
 # suite, so install_deps leaves them out: apt-get install qemu-system-x86 e2fsprogs
 HARDEND_QEMU_DEPS="qemu-system-x86 e2fsprogs"

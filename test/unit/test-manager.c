@@ -89,7 +89,7 @@ static char *dup_or_null(const char *s) {
 }
 
 static void sink(int level, const char *id, const LogField *f, size_t n, const char *message, void *userdata) {
-        if (n_events >= ELEMENTSOF(events))
+        if (n_events >= ELEMENTSOF(events) || level == LOG_DEBUG) /* the per-probe trace is not an event */
                 return;
         events[n_events++] = (Event){
                 .level = level,
