@@ -282,9 +282,10 @@ static int probe_family(const Policy *p, const NfOps *ops, bool repair, FindingL
                 r = nf_error(ops, "init", err, &why);
                 if (r < 0)
                         return r;
-                /* The kernel has no such table: then no rule of ours is in force, which is known
-                 * drift (apply must try, and fail clearly), not an unknown. */
-                if (err == ENOENT)
+                /* The kernel has no such table, or not even the family's x_tables core loaded: then
+                 * no rule of ours is in force, which is known drift (apply loads the module where
+                 * it must, or fails clearly), not an unknown. */
+                if (err == ENOENT || err == ENOPROTOOPT)
                         return add_finding(out, FINDING_DRIFT, "table", SEVERITY_HIGH, true, "present", why,
                                            "%s " FW_TABLE, ops->name);
                 return add_finding(out, FINDING_UNKNOWN, "table", SEVERITY_HIGH, false, NULL, why, "%s " FW_TABLE,
@@ -424,7 +425,7 @@ static int apply_family(const Policy *p, const NfOps *ops, bool repair, Outcome 
         r = fw_wanted_build(p, ops, &w);
         if (r < 0)
                 return outcome_fail(o, r, "%s: cannot build the ruleset: %s", ops->name, strerror(-r));
-        h = ops->init(FW_TABLE);
+        h = nf_init(ops, FW_TABLE);
         if (!h) {
                 err = errno;
                 call = "init";

@@ -4,7 +4,7 @@
 HARDEND_BUILD_DEPS="meson ninja-build pkg-config gcc libc6-dev python3 libconfig-dev libsystemd-dev
         libiptc-dev libip4tc-dev libip6tc-dev libjson-c-dev libmd-dev check"
 # What hardend drives at run time: the real programs, never reimplemented.
-HARDEND_RUNTIME_DEPS="iptables openssh-server openssh-client sudo passwd login iproute2 util-linux"
+HARDEND_RUNTIME_DEPS="iptables kmod openssh-server openssh-client sudo passwd login iproute2 util-linux"
 # What the test suite uses besides.
 HARDEND_TEST_DEPS="socat ncat ssh-audit systemd python3-jsonschema clang-format procps iputils-ping groff-base
         clang libclang-rt-14-dev mmdebstrap systemd-container nmap debhelper dpkg-dev build-essential

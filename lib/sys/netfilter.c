@@ -15,9 +15,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "strv.h"
 #include "sys/netfilter.h"
+#include "sys/spawn.h"
 
 /* ---- the ops tables: thin wrappers so that both families share one signature ---- */
 
@@ -73,6 +75,30 @@ NF_WRAPPERS(ip6tc)
 
 const NfOps nf_ops_ipv4 = NF_OPS(iptc, AF_INET, "ipv4", struct ipt_entry, ip);
 const NfOps nf_ops_ipv6 = NF_OPS(ip6tc, AF_INET6, "ipv6", struct ip6t_entry, ipv6);
+
+struct xtc_handle *nf_init(const NfOps *ops, const char *table) {
+        static const char *const modprobes[] = { "/usr/sbin/modprobe", "/sbin/modprobe" };
+        struct xtc_handle *h = ops->init(table);
+        int err = errno;
+
+        if (h || err != ENOPROTOOPT)
+                return h;
+        for (size_t i = 0; i < ELEMENTSOF(modprobes); i++) {
+                const char *argv[] = { modprobes[i], "-q", ops->family == AF_INET ? NF_KMOD_IPV4 : NF_KMOD_IPV6,
+                                       NULL };
+                SpawnResult res = {};
+
+                if (access(modprobes[i], X_OK) < 0)
+                        continue;
+                if (spawn_run(&(SpawnOptions){ .argv = argv, .timeout_ms = 10000 }, &res) >= 0)
+                        spawn_result_done(&res);
+                break;
+        }
+        h = ops->init(table);
+        if (!h && errno == 0)
+                errno = err;
+        return h;
+}
 
 const NfOps *nf_ops_for(int family) {
         return family == AF_INET ? &nf_ops_ipv4 : family == AF_INET6 ? &nf_ops_ipv6 : NULL;

@@ -40,6 +40,15 @@ typedef struct NfOps {
         size_t off_next_offset;
 } NfOps;
 
+/* The family's x_tables core module, which iptables itself loads when the kernel does not know
+ * the socket options yet ("iptables who?", ENOPROTOOPT). */
+#define NF_KMOD_IPV4 "ip_tables"
+#define NF_KMOD_IPV6 "ip6_tables"
+
+/* ops->init(table); when the kernel lacks the family's x_tables core (ENOPROTOOPT), loads it with
+ * modprobe, as iptables does, and tries once more. errno is that of the last failure. */
+struct xtc_handle *nf_init(const NfOps *ops, const char *table);
+
 extern const NfOps nf_ops_ipv4;
 extern const NfOps nf_ops_ipv6;
 const NfOps *nf_ops_for(int family);

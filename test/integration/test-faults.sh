@@ -116,6 +116,28 @@ if command -v strace >/dev/null; then
                 "$HARDENCTL" check --config "$CONF" --only firewall >"$SB/out" 2>&1 || rc=$?
         if [ $rc = 1 ]; then pass "missing kernel table: check reports drift (exit 1), not compliant"; else fail "missing kernel table: check exit $rc"; fi
         if [ "$(tables)" = "$old_tables" ]; then pass "missing kernel table: tables unchanged"; else fail "missing kernel table: tables changed"; fi
+
+        # A kernel that has not loaded ip_tables/ip6_tables yet answers ENOPROTOOPT ("iptables
+        # who?"): check calls that drift, apply loads the module with modprobe (as iptables does)
+        # and tries again. Calls 1 and 4 fail that way: the probe's IPv4 GET_INFO (then IPv6's
+        # two calls succeed) and apply's first IPv4 GET_INFO; the retry after modprobe succeeds.
+        rc=0
+        strace -f -o /dev/null -e inject=getsockopt:error=ENOPROTOOPT \
+                "$HARDENCTL" check --config "$CONF" --only firewall >"$SB/out" 2>&1 || rc=$?
+        if [ $rc = 1 ] && grep -q "iptables who" "$SB/out"; then pass "x_tables core not loaded: check reports drift (exit 1)"
+        else fail "x_tables core not loaded: check exit $rc"; sed 's/^/    /' "$SB/out"; fi
+        iptables-legacy -F; iptables-legacy -X; iptables-legacy -P INPUT ACCEPT
+        ip6tables-legacy -F; ip6tables-legacy -X; ip6tables-legacy -P INPUT ACCEPT
+        rc=0
+        strace -f -o "$SB/strace.out" -e trace=getsockopt,execve -e inject=getsockopt:error=ENOPROTOOPT:when=1..4+3 \
+                "$HARDENCTL" apply --config "$CONF" --only firewall >"$SB/out" 2>&1 || rc=$?
+        if [ $rc = 0 ]; then pass "x_tables core not loaded: apply retries after modprobe and succeeds"
+        else fail "x_tables core not loaded: apply exit $rc"; sed 's/^/    /' "$SB/out"; fi
+        if ! command -v modprobe >/dev/null || grep -q "modprobe\", \[\"[^\"]*\", \"-q\", \"ip_tables\"" "$SB/strace.out"; then
+                pass "x_tables core not loaded: modprobe -q ip_tables was run (or no modprobe here)"
+        else fail "x_tables core not loaded: no modprobe"; grep execve "$SB/strace.out" | head -5 | sed 's/^/    /'; fi
+        if "$HARDENCTL" check --config "$CONF" --only firewall >/dev/null 2>&1; then pass "x_tables core not loaded: converged"
+        else fail "x_tables core not loaded: not converged"; fi
 else
         echo "SKIP: missing kernel table (needs strace for the fault injection)"
 fi
