@@ -424,39 +424,6 @@ int snapshot_parse_manifest(const char *text, Snapshot *ret) {
 
 /* ---- the rollback directory ---- */
 
-int rm_rf_at(int dir_fd, const char *name) {
-        struct stat st;
-        int r = 0;
-
-        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return errno == ENOENT ? 0 : -errno;
-        if (S_ISDIR(st.st_mode)) {
-                int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                DIR *d;
-
-                if (fd < 0)
-                        return -errno;
-                d = fdopendir(fd);
-                if (!d) {
-                        r = -errno;
-                        safe_close(fd);
-                        return r;
-                }
-                for (struct dirent *de; (de = readdir(d));) {
-                        if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                                continue;
-                        r = rm_rf_at(dirfd(d), de->d_name);
-                        if (r < 0)
-                                break;
-                }
-                (void) closedir(d);
-                if (r < 0)
-                        return r;
-                return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
-        }
-        return unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
-}
-
 static int write_all_at(int dir_fd, const char *name, const void *data, size_t len) {
         _cleanup_close_ int fd = -EBADF;
         size_t done = 0;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include "sys/fileio.h"
+
 /* The snapshot behind "hardenctl apply --confirm": everything an apply may change, taken before it
  * changes anything, kept in ROOT/var/lib/hardend/rollback/ (a manifest and one data file per saved
  * file or table, the directory put in place by one rename), and put back exactly on a rollback.
@@ -82,7 +84,6 @@ int snapshot_update_manifest(const char *root, const Snapshot *s);
 int snapshot_discard(const char *root);
 
 /* Removes name in dir_fd and, for a directory, all below it; never follows a symlink. */
-int rm_rf_at(int dir_fd, const char *name);
 
 /* 1: the process that took s still runs, 0: it is gone. */
 int snapshot_owner_alive(const Snapshot *s);

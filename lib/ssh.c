@@ -284,14 +284,14 @@ static int candidate_build(Context *c, const SshPlan *p, bool proposed, Candidat
                 r = lstat_at_root(c->root, "/tmp", &st);
                 if (r < 0 || !S_ISDIR(st.st_mode))
                         return r < 0 ? r : -ENOTDIR;
-                r = asprintf(&tmpl, "%s/tmp/hardend-sshd.XXXXXX", c->root);
+                r = asprintf(&tmpl, "%s/tmp", c->root);
         } else
-                r = asprintf(&tmpl, "%s/hardend-sshd.XXXXXX", access("/run", W_OK) == 0 ? "/run" : "/tmp");
+                r = asprintf(&tmpl, "%s", access("/run", W_OK) == 0 ? "/run" : "/tmp");
         if (r < 0)
                 return -ENOMEM;
-        if (!mkdtemp(tmpl))
-                return -errno;
-        k->dir = TAKE_PTR(tmpl);
+        r = mkdtemp_owned(tmpl, "hardend-sshd", &k->dir);
+        if (r < 0)
+                return r;
         if (asprintf(&sub, "%s/sshd_config.d", k->dir) < 0)
                 return -ENOMEM;
         /* the image's sshd runs as nobody and must read the candidate */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,5 +388,75 @@ int rename_in_dir_at_root(const char *root, const char *path, const char *to) {
         if (renameat(dfd, base, dfd, to) < 0)
                 return -errno;
         (void) fsync(dfd);
+        return 0;
+}
+
+int rm_rf_at(int dir_fd, const char *name) {
+        struct stat st;
+        int r = 0;
+
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (S_ISDIR(st.st_mode)) {
+                int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                DIR *d;
+
+                if (fd < 0)
+                        return -errno;
+                d = fdopendir(fd);
+                if (!d) {
+                        r = -errno;
+                        safe_close(fd);
+                        return r;
+                }
+                for (struct dirent *de; (de = readdir(d));) {
+                        if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                                continue;
+                        r = rm_rf_at(dirfd(d), de->d_name);
+                        if (r < 0)
+                                break;
+                }
+                (void) closedir(d);
+                if (r < 0)
+                        return r;
+                return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+        }
+        return unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+int mkdtemp_owned(const char *dir, const char *prefix, char **ret) {
+        _cleanup_free_ char *tmpl = NULL, *mine = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        DIR *d;
+
+        /* leftovers of processes that were killed: "<prefix>.<pid>.XXXXXX" whose pid is gone */
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        if (asprintf(&mine, "%s.", prefix) < 0)
+                return -ENOMEM;
+        d = fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 3));
+        if (d) {
+                for (struct dirent *de; (de = readdir(d));) {
+                        const char *rest = startswith(de->d_name, mine);
+                        char *end = NULL;
+                        long pid;
+
+                        if (!rest)
+                                continue;
+                        errno = 0;
+                        pid = strtol(rest, &end, 10);
+                        if (errno || !end || *end != '.' || pid <= 0 || pid == (long) getpid())
+                                continue;
+                        if (kill((pid_t) pid, 0) < 0 && errno == ESRCH)
+                                (void) rm_rf_at(dfd, de->d_name);
+                }
+                closedir(d);
+        }
+        if (asprintf(&tmpl, "%s/%s.%ld.XXXXXX", dir, prefix, (long) getpid()) < 0)
+                return -ENOMEM;
+        if (!mkdtemp(tmpl))
+                return -errno;
+        *ret = TAKE_PTR(tmpl);
         return 0;
 }

@@ -62,5 +62,12 @@ int rename_in_dir_at_root(const char *root, const char *path, const char *to);
 /* Removes a file or symlink; 0 when it was not there. */
 int unlink_at_root(const char *root, const char *path);
 
+/* Removes name below dir_fd, recursively, never following symlinks; 0 when it was not there. */
+int rm_rf_at(int dir_fd, const char *name);
+
+/* Creates a private directory "DIR/PREFIX.<pid>.XXXXXX" (mkdtemp), after removing those that
+ * processes now gone left behind (killed before they could clean up). */
+int mkdtemp_owned(const char *dir, const char *prefix, char **ret);
+
 /* Removes leftover ".#hardend.*" temp files of file base in directory fd. */
 int cleanup_stale_temps(int dir_fd, const char *base);

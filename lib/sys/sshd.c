@@ -38,11 +38,11 @@ static int scratch_prepare(SshdExec *e) {
         r = lstat_at_root(e->root, "/tmp", &st);
         if (r < 0 || !S_ISDIR(st.st_mode) || access(SSH_KEYGEN_PATH, X_OK) < 0)
                 return -ENOENT;
-        if (asprintf(&tmpl, "%s/tmp/hardend-sshd.XXXXXX", e->root) < 0)
+        if (asprintf(&tmpl, "%s/tmp", e->root) < 0)
                 return -ENOMEM;
-        if (!mkdtemp(tmpl))
-                return -errno;
-        e->scratch = TAKE_PTR(tmpl);
+        r = mkdtemp_owned(tmpl, "hardend-sshd", &e->scratch);
+        if (r < 0)
+                return r;
         if (chmod(e->scratch, 0755) < 0 || asprintf(&key, "%s/hostkey", e->scratch) < 0)
                 goto fail;
         {

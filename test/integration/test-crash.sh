@@ -180,9 +180,11 @@ done
 [ $bad_runs = 0 ] && pass "$RUNS kills: every managed file and table was the old or the new version"
 [ $converge_fail = 0 ] && pass "$RUNS kills: the following apply exited 0, check 0, every file and table the new version"
 [ $temp_left = 0 ] && pass "$RUNS kills: no .#hardend.* temp file left after the following apply"
+if [ $stage_left = 0 ]; then pass "$RUNS kills: no staged sshd check directory left after the following apply"
+else fail "$RUNS kills: staged sshd check directories left after the following apply in $stage_left runs"; fi
 
 echo "# summary: $RUNS kills over ${max_us} us; runs with a temp file right after the kill: $temp_after_crash;"
-echo "#   runs leaving a staged sshd check directory in /run (tmpfs, gone at boot): $stage_left"
+echo "#   runs with a staged sshd check directory left in /run after the following apply: $stage_left"
 echo "# state found right after a kill, per file (old / new / intermediate / BAD):"
 for f in $OWN_FILES $ACCT_FILES ipv4 ipv6; do
         n=$(echo "$f" | tr / _)

@@ -216,6 +216,33 @@ START_TEST(test_dirs_and_links) {
 }
 END_TEST
 
+/* Private scratch directories: those of processes that are gone are removed, others kept. */
+START_TEST(test_mkdtemp_owned) {
+        char dead[300], alive[300], *mine = NULL;
+        struct stat st;
+
+        snprintf(dead, sizeof(dead), "%s/etc/hardend-x.2147483646.abcdef", root);
+        snprintf(alive, sizeof(alive), "%s/etc/hardend-x.%ld.abcdef", root, (long) getppid());
+        ck_assert_int_eq(mkdir(dead, 0700), 0);
+        ck_assert_int_eq(mkdir(alive, 0700), 0);
+        ck_assert(strlen(dead) < sizeof(dead) - 10);
+        strcat(dead, "/sub");
+        ck_assert_int_eq(mkdir(dead, 0700), 0);
+        dead[strlen(dead) - 4] = 0;
+        {
+                char p[300];
+
+                snprintf(p, sizeof(p), "%s/etc", root);
+                ck_assert_int_eq(mkdtemp_owned(p, "hardend-x", &mine), 0);
+        }
+        ck_assert_int_ne(stat(dead, &st), 0);
+        ck_assert_int_eq(stat(alive, &st), 0);
+        ck_assert_int_eq(stat(mine, &st), 0);
+        ck_assert(S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700);
+        free(mine);
+}
+END_TEST
+
 START_TEST(test_paths) {
         char *p = NULL;
 
@@ -238,4 +265,5 @@ TEST_MAIN("fileio",
           tcase_add_test(tc, test_symlink_in_path_refused);
           tcase_add_test(tc, test_stale_temps_cleaned);
           tcase_add_test(tc, test_dirs_and_links);
+          tcase_add_test(tc, test_mkdtemp_owned);
           tcase_add_test(tc, test_paths))
