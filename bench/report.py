@@ -266,4 +266,11 @@ if ah and ly:
 else:
     L.append("not produced in this run (see the log).\n")
 
+# The robustness figures (issue 10) come from their own commands (tools/fuzz, test-crash.sh,
+# tools/valgrind); they are kept in RESULTS-robustness.md and carried into RESULTS.md here.
+ROBUST = os.path.join(os.path.dirname(os.path.abspath(OUT)), "RESULTS-robustness.md")
+if os.path.exists(ROBUST):
+    text = open(ROBUST).read().split("\n", 1)[1]
+    text = re.sub(r"(?m)^## ", "### ", text)
+    L += ["", "## 6. Robustness (issue 10; from bench/RESULTS-robustness.md)", text.rstrip()]
 open(OUT, "w").write("\n".join(L) + "\n")
