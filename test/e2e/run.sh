@@ -408,6 +408,30 @@ firewall_before_network() {
         guest iptables-legacy -n -L HARDEND-INPUT >/dev/null && guest ip6tables-legacy -n -L HARDEND-INPUT >/dev/null
 }
 
+# an image hardened offline: `hardenctl apply --root` on the tree (the image builder's way), then
+# booted with hardend's own units masked, so that only what the offline apply did is in force
+offline_checks() {
+        local tree=$WORK/offline rc=0 masks=() u
+        mkdir -p "$tree/upper" "$tree/work" "$tree/merged"
+        mount -t overlay overlay -o lowerdir="$IMAGE",upperdir="$tree/upper",workdir="$tree/work" "$tree/merged" || {
+                check "overlay for the offline tree" false; return; }
+        "$tree/merged/usr/bin/hardenctl" --root "$tree/merged" --config "$WORK/etc-hardend/hardend.conf" \
+                --only admin,ssh,services apply >"$WORK/offline-apply.log" 2>&1 || rc=$?
+        check "offline: hardenctl apply --root on the image tree exits 0" test $rc = 0 ||
+                sed 's/^/        /' "$WORK/offline-apply.log" | tail -n 20
+        for u in $UNITS; do masks+=("systemd.mask=$u"); done
+        if boot_guest "$tree/merged" "$WORK/boot-offline.log" persistent "${masks[@]}"; then
+                check "offline: admin logs in with the key, sudo -n true" ssh_admin_sudo
+                check "offline: ssh root@guest with a valid key refused" ssh_root_refused
+                check "offline: password user refused, offered only publickey" ssh_password_refused
+                check "offline: stray units masked" strays_gone
+        else
+                check "offline boot" false
+        fi
+        stop_guest
+        umount "$tree/merged"
+}
+
 # test/e2e/qemu.sh sources this file for the functions above and runs its own main
 [ "${HARDEND_E2E_SOURCED:-0}" = 1 ] && return 0
 
@@ -433,6 +457,9 @@ stop_guest
 
 say "reboot (persistent tree)"
 reboot_checks
+
+say "an image hardened offline (hardenctl apply --root), booted without hardend's units"
+offline_checks
 
 say "negative control (hardend's units masked): every check must FAIL"
 PHASE=control
