@@ -7,7 +7,7 @@ HARDEND_BUILD_DEPS="meson ninja-build pkg-config gcc libc6-dev python3 libconfig
 HARDEND_RUNTIME_DEPS="iptables openssh-server openssh-client sudo passwd login iproute2 util-linux"
 # What the test suite uses besides.
 HARDEND_TEST_DEPS="socat ncat ssh-audit systemd python3-jsonschema clang-format procps iputils-ping groff-base
-        clang libclang-rt-14-dev mmdebstrap systemd-container nmap debhelper dpkg-dev build-essential"
+        clang libclang-rt-14-dev mmdebstrap systemd-container nmap debhelper dpkg-dev build-essential strace"
 
 # install_deps build|test: installs what is missing. Services that packages would start on
 # installation (sshd) are held back with policy-rc.d, as Debian's own image builders do.
