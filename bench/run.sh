@@ -3,6 +3,8 @@
 #
 #   bench/run.sh            # as root, after `ninja -C build`
 #   RUNS=10 FW_RUNS=20 IDLE=60 LYNIS_TIMEOUT=300 bench/run.sh
+#   TABLES="firstboot cloudinit probe" KEEP=/tmp/hardend-bench.X/out bench/run.sh
+#                           # re-run some tables only; the others' raw data is copied from KEEP
 #
 # Every table runs in its own network and mount namespaces with a private /etc and empty /run,
 # /var, /home, /root (bench/tables.sh, test/integration/sandbox.sh). ufw, cloud-init, fail2ban
@@ -15,7 +17,13 @@ SRC=$(dirname "$HERE")
 export HARDENCTL=${HARDENCTL:-$SRC/build/daemon/hardenctl} HARDEND=${HARDEND:-$SRC/build/daemon/hardend}
 export RUNS=${RUNS:-10} IDLE=${IDLE:-60} LYNIS_TIMEOUT=${LYNIS_TIMEOUT:-300}
 FW_RUNS=${FW_RUNS:-20}
-BENCH_PKGS="ufw cloud-init fail2ban lynis"
+TABLES=${TABLES:-firstboot cloudinit ufw probe footprint audit firewall}
+# the comparison tools the chosen tables need
+BENCH_PKGS=""
+for t in $TABLES; do
+        case $t in cloudinit) BENCH_PKGS="$BENCH_PKGS cloud-init" ;; ufw) BENCH_PKGS="$BENCH_PKGS ufw" ;;
+        footprint) BENCH_PKGS="$BENCH_PKGS fail2ban" ;; audit) BENCH_PKGS="$BENCH_PKGS lynis" ;; esac
+done
 
 [ "$(id -u)" = 0 ] || { echo "$0: needs root (namespaces)" >&2; exit 1; }
 [ -z "${HARDEND_SANDBOX:-}" ] || { echo "$0: HARDEND_SANDBOX must not be set" >&2; exit 1; }
@@ -66,19 +74,26 @@ fi
 
 # ---- the tables, each in fresh namespaces ----
 mkdir -p "$W/out"
+if [ -n "${KEEP:-}" ]; then
+        cp -a "$KEEP/." "$W/out/"
+        echo "kept=$KEEP (re-run: $TABLES)" >"$W/out/kept.txt"
+fi
 T0=$(date +%s)
-for t in firstboot cloudinit ufw probe footprint audit; do
+for t in $TABLES; do
+        [ "$t" = firewall ] && continue
         echo "== table: $t"
         bash "$HERE/tables.sh" "$t" "$W/out" >"$W/out/log-$t" 2>&1 || { echo "table $t failed:"; tail -20 "$W/out/log-$t"; }
 done
-echo "== table: firewall scaling (bench/firewall.sh)"
-RUNS=$FW_RUNS OUT=$W/out/firewall.md bash "$HERE/firewall.sh" >"$W/out/log-firewall" 2>&1 || tail -20 "$W/out/log-firewall"
+case " $TABLES " in *" firewall "*)
+        echo "== table: firewall scaling (bench/firewall.sh)"
+        RUNS=$FW_RUNS OUT=$W/out/firewall.md bash "$HERE/firewall.sh" >"$W/out/log-firewall" 2>&1 || tail -20 "$W/out/log-firewall"
+esac
 T1=$(date +%s)
 
 {
         echo "hardend=$("$HARDENCTL" --version 2>&1 | head -1)"
         echo "git=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)"
-        for p in $BENCH_PKGS openssh-server iptables nftables hyperfine valgrind strace sudo passwd python3; do
+        for p in ufw cloud-init fail2ban lynis openssh-server iptables nftables hyperfine valgrind strace sudo passwd python3; do
                 echo "$p=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null)"
         done
         echo "nproc=$(nproc)"

@@ -52,6 +52,11 @@ int module_mask_from_string(const char *s, unsigned *ret, char **ret_bad) {
 
 void context_done(Context *c) {
         c->bus = sd_bus_flush_close_unref(c->bus);
+        for (size_t i = 0; i < _MODULE_MAX; i++) {
+                if (c->cache[i].data && c->cache[i].free)
+                        c->cache[i].free(c->cache[i].data);
+                c->cache[i] = (ModuleCache){};
+        }
 }
 
 int context_get_bus(Context *c, sd_bus **ret) {

@@ -32,6 +32,14 @@ int module_mask_from_string(const char *s, unsigned *ret, char **ret_bad);
 
 struct Module;
 
+/* A module's own cache of what it learnt from the system (e.g. the ssh module's sshd -T answers),
+ * kept for as long as the Context lives: between the watcher's probes, within one CLI run. The
+ * module creates it on first use and checks it is still valid; context_done() frees it. */
+typedef struct ModuleCache {
+        void *data;
+        void (*free)(void *data);
+} ModuleCache;
+
 typedef struct Context {
         const Policy *policy;
         const char *root;           /* "/" for the live system, else an image tree */
@@ -45,6 +53,7 @@ typedef struct Context {
         sd_bus *bus;
         int bus_error;
         bool bus_tried;
+        ModuleCache cache[_MODULE_MAX];
 } Context;
 
 void context_done(Context *c);

@@ -31,6 +31,7 @@ typedef struct SshPlan {
         bool main_includes;
         char **dropins; /* the *.conf names in SSH_DROPIN_DIR, sorted */
         SshdExec exec;
+        SshdCache *cache; /* the Context's, or NULL */
         bool have_sshd;
         char *addr;
         char **users; /* whose Match view we check: root and the admin */
@@ -114,10 +115,21 @@ static int list_dropins(const char *root, char ***ret) {
         return 0;
 }
 
+/* ssh -Q and sshd -T answers, kept in the Context (NULL when out of memory: then nothing is kept). */
+static SshdCache *ssh_cache(Context *c) {
+        ModuleCache *m = &c->cache[MODULE_SSH];
+
+        if (!m->data) {
+                m->data = sshd_cache_new();
+                m->free = sshd_cache_free;
+        }
+        return m->data;
+}
+
 static int plan_algorithms(Context *c, SshPlan *p) {
         for (SshAlgoClass a = 0; a < _SSH_ALGO_MAX; a++) {
                 _cleanup_strv_free_ char **supported = NULL;
-                int r = ssh_query(c->root, c->live, ssh_algo_class_query(a), &supported);
+                int r = ssh_query(p->cache, c->root, c->live, ssh_algo_class_query(a), &supported);
 
                 if (r == -ENOMEM)
                         return r;
@@ -142,6 +154,7 @@ static int plan_load(Context *c, SshPlan *ret) {
         bool nofollow = !c->live;
         int r;
 
+        p.cache = ssh_cache(c);
         if (pol->ssh.strong_crypto && (r = plan_algorithms(c, &p)) < 0)
                 return r;
         r = ssh_settings_from_policy(&pol->ssh, &p.algos, &p.want);
@@ -194,7 +207,7 @@ static int effective_diffs(const SshPlan *p, const char *config, EffDiffs *diffs
                            char **ret_error) {
         STRV_FOREACH (user, p->users) {
                 _cleanup_(sshd_dump_done) SshdDump d = {};
-                int r = sshd_dump_config(&p->exec, config, *user, p->addr, &d, ret_error);
+                int r = sshd_dump_config(&p->exec, p->cache, config, *user, p->addr, &d, ret_error);
 
                 if (r < 0)
                         return r;
@@ -680,7 +693,10 @@ static int reload_sshd(Context *c, const SshPlan *p, Outcome *o) {
         sd_bus *bus = NULL;
         int r;
 
-        if (p->have_sshd && sshd_dump_config(&p->exec, SSH_MAIN_CONFIG, NULL, NULL, &d, &error) >= 0)
+        /* PidFile is global (not allowed in Match): the first checked user's view has it too, and
+         * asking with the same command line as the verifying probe lets that probe reuse the answer */
+        if (p->have_sshd &&
+            sshd_dump_config(&p->exec, p->cache, SSH_MAIN_CONFIG, p->users[0], p->addr, &d, &error) >= 0)
                 pidfile = sshd_dump_get(&d, "pidfile");
         if (context_get_bus(c, &bus) < 0)
                 bus = NULL;

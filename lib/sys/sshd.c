@@ -104,11 +104,8 @@ static char *chomp(char *s) {
         return s;
 }
 
-static int run_tool(const SshdExec *e, const char *tool, const char *const *args, SpawnResult *ret, char **ret_error) {
-        const char *argv[MAX_ARGS] = {};
+static size_t build_argv(const SshdExec *e, const char *tool, const char *const *args, const char **argv) {
         size_t n = 0;
-        SpawnOptions o = { .argv = argv, .timeout_ms = SSHD_TIMEOUT_MS };
-        int r;
 
         if (e && e->chroot) {
                 argv[n++] = CHROOT_PATH;
@@ -122,6 +119,14 @@ static int run_tool(const SshdExec *e, const char *tool, const char *const *args
         }
         for (; *args && n < MAX_ARGS - 1; args++)
                 argv[n++] = *args;
+        argv[n] = NULL;
+        return n;
+}
+
+static int run_argv(const char **argv, SpawnResult *ret, char **ret_error) {
+        SpawnOptions o = { .argv = argv, .timeout_ms = SSHD_TIMEOUT_MS };
+        int r;
+
         r = spawn_run(&o, ret);
         if (r < 0)
                 return r;
@@ -138,11 +143,21 @@ static int run_tool(const SshdExec *e, const char *tool, const char *const *args
         return -EINVAL;
 }
 
-int sshd_dump_config(const SshdExec *e, const char *config, const char *user, const char *addr, SshdDump *ret,
-                     char **ret_error) {
+static int run_tool(const SshdExec *e, const char *tool, const char *const *args, SpawnResult *ret, char **ret_error) {
+        const char *argv[MAX_ARGS] = {};
+
+        (void) build_argv(e, tool, args, argv);
+        return run_argv(argv, ret, ret_error);
+}
+
+int sshd_dump_config(const SshdExec *e, SshdCache *cache, const char *config, const char *user, const char *addr,
+                     SshdDump *ret, char **ret_error) {
         _cleanup_(spawn_result_done) SpawnResult res = {};
+        _cleanup_(ssh_signature_done) SshSignature sig = {};
+        _cleanup_(sshd_dump_done) SshdDump d = {};
         _cleanup_free_ char *spec = NULL;
         const char *args[8] = { "-T", "-f", config };
+        const char *argv[MAX_ARGS] = {};
         int r;
 
         if (user) {
@@ -151,10 +166,32 @@ int sshd_dump_config(const SshdExec *e, const char *config, const char *user, co
                 args[3] = "-C";
                 args[4] = spec;
         }
-        r = run_tool(e, SSHD_PATH, args, &res, ret_error);
+        (void) build_argv(e, SSHD_PATH, args, argv);
+        /* an image's sshd runs with a throwaway host key: nothing to reuse */
+        if (cache && !e->chroot) {
+                r = sshd_signature(e->root, SSHD_PATH, config, &sig);
+                if (r == -ENOMEM)
+                        return r;
+                if (r >= 0) {
+                        /* the signature is taken before sshd runs: a change meanwhile is seen next time */
+                        r = sshd_cache_lookup(cache, argv, &sig, NULL, ret);
+                        if (r != 0)
+                                return r;
+                } else
+                        cache = NULL;
+        } else
+                cache = NULL;
+        r = run_argv(argv, &res, ret_error);
         if (r < 0)
                 return r;
-        return sshd_dump_parse(res.out, ret);
+        r = sshd_dump_parse(res.out, &d);
+        if (r < 0)
+                return r;
+        if (cache && (r = sshd_cache_store(cache, argv, &sig, NULL, &d)) < 0)
+                return r;
+        *ret = d;
+        d = (SshdDump){};
+        return 0;
 }
 
 int sshd_test_config(const SshdExec *e, const char *config, char **ret_error) {
@@ -164,18 +201,39 @@ int sshd_test_config(const SshdExec *e, const char *config, char **ret_error) {
         return run_tool(e, SSHD_PATH, args, &res, ret_error);
 }
 
-int ssh_query(const char *root, bool live, const char *what, char ***ret) {
+int ssh_query(SshdCache *cache, const char *root, bool live, const char *what, char ***ret) {
         _cleanup_(spawn_result_done) SpawnResult res = {};
+        _cleanup_(ssh_signature_done) SshSignature sig = {};
+        _cleanup_strv_free_ char **l = NULL;
         const char *args[] = { "-Q", what, NULL };
+        const char *argv[MAX_ARGS] = {};
         SshdExec e = { .root = root, .chroot = !live && executable_at_root(root, SSH_PATH) };
         int r;
 
         if (!e.chroot && access(SSH_PATH, X_OK) < 0)
                 return -ENOENT;
-        r = run_tool(&e, SSH_PATH, args, &res, NULL);
+        (void) build_argv(&e, SSH_PATH, args, argv);
+        if (cache) {
+                r = ssh_tool_signature(e.chroot ? root : "/", SSH_PATH, &sig);
+                if (r == -ENOMEM)
+                        return r;
+                if (r >= 0) {
+                        r = sshd_cache_lookup(cache, argv, &sig, ret, NULL);
+                        if (r != 0)
+                                return r;
+                } else
+                        cache = NULL;
+        }
+        r = run_argv(argv, &res, NULL);
         if (r < 0)
                 return r;
-        return strv_split(res.out, " \t\r\n", ret);
+        r = strv_split(res.out, " \t\r\n", &l);
+        if (r < 0)
+                return r;
+        if (cache && (r = sshd_cache_store(cache, argv, &sig, l, NULL)) < 0)
+                return r;
+        *ret = TAKE_PTR(l);
+        return 0;
 }
 
 static int unit_active(sd_bus *bus, const char *unit) {

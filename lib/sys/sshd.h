@@ -4,6 +4,7 @@
 /* Running OpenSSH's own checkers (sshd -t, sshd -T, ssh -Q) and reloading a running sshd. */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 
 #include "../ssh-config.h"
@@ -24,15 +25,49 @@ typedef struct SshdExec {
 int sshd_exec_find(const char *root, bool live, SshdExec *ret);
 void sshd_exec_done(SshdExec *e);
 
+/* The answers of ssh -Q and sshd -T for as long as their inputs are unchanged on disk (NULL: no
+ * cache). Kept by the caller in its Context's module slot; sshd_cache_free() takes a void * for it. */
+typedef struct SshdCache SshdCache;
+SshdCache *sshd_cache_new(void);
+void sshd_cache_free(void *c);
+void sshd_cache_stats(const SshdCache *c, unsigned *ret_hits, unsigned *ret_misses);
+
+/* What an answer depends on: (dev, inode, mode, size, mtime_ns, ctime_ns) of each input file, plus
+ * a content hash (a change within one timestamp tick leaves
+ * the stat as it was; hashed always for files up to 64 KiB), plus the name of every entry of the
+ * signed directories. */
+typedef struct SshSignature {
+        uint64_t *v;
+        size_t n, allocated;
+} SshSignature;
+void ssh_signature_done(SshSignature *s);
+bool ssh_signature_equal(const SshSignature *a, const SshSignature *b);
+/* sshd -T: the binary, /etc/passwd, /etc/group, /etc/nsswitch.conf (Match User/Group), /etc/ssh
+ * (the main file and the host keys; other entries by name), /etc/ssh/sshd_config.d with every
+ * entry, and for a config outside /etc/ssh (a staged copy) its directory and its sshd_config.d.
+ * Paths below root. Not followed: Include lines naming files elsewhere.
+ * -EAGAIN when an input cannot be signed (then the answer is not cached). */
+int sshd_signature(const char *root, const char *binary, const char *config, SshSignature *ret);
+/* ssh -Q: the binary. */
+int ssh_tool_signature(const char *root, const char *binary, SshSignature *ret);
+/* 1 and a copy of the answer when argv was answered with the same signature; 0 when not. */
+int sshd_cache_lookup(SshdCache *c, const char *const *argv, const SshSignature *sig, char ***ret_list,
+                      SshdDump *ret_dump);
+/* Keeps a copy of the answer (list or dump) and takes over *sig. */
+int sshd_cache_store(SshdCache *c, const char *const *argv, SshSignature *sig, char *const *list,
+                     const SshdDump *dump);
+
 /* sshd -T -f config (a path as sshd sees it) with -C user=...,host=...,addr=... when user is set.
- * -EINVAL with sshd's message in *ret_error when sshd rejects the configuration. */
-int sshd_dump_config(const SshdExec *e, const char *config, const char *user, const char *addr, SshdDump *ret,
-                     char **ret_error);
+ * -EINVAL with sshd's message in *ret_error when sshd rejects the configuration. With a cache, the
+ * live sshd's answer is reused while sshd_signature() is unchanged (never for an image's chroot). */
+int sshd_dump_config(const SshdExec *e, SshdCache *cache, const char *config, const char *user, const char *addr,
+                     SshdDump *ret, char **ret_error);
 /* sshd -t -f config: 0 valid; -EINVAL with sshd's message in *ret_error. */
 int sshd_test_config(const SshdExec *e, const char *config, char **ret_error);
 
-/* ssh -Q what (of the image when it has ssh, else of this system). */
-int ssh_query(const char *root, bool live, const char *what, char ***ret);
+/* ssh -Q what (of the image when it has ssh, else of this system); with a cache, asked once while
+ * the ssh binary is unchanged. */
+int ssh_query(SshdCache *cache, const char *root, bool live, const char *what, char ***ret);
 
 /* Reloads a running sshd without restarting it: ReloadUnit on ssh.service or sshd.service over
  * bus (when not NULL), else SIGHUP to the pid in pidfile when that process is sshd. Returns 1 when

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The answers of ssh -Q and sshd -T, kept while nothing they depend on changed on disk, so that a
+ * probe of an unchanged system (the watcher's interval probe, the re-probes of one apply) spawns
+ * nothing. The cache lives in the caller's Context (one slot per module), never in a global. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../macro.h"
+#include "../strv.h"
+#include "fileio.h"
+#include "sshd.h"
+
+/* A file whose mtime or ctime is this close to now may still change within the same timestamp
+ * tick without its stat changing ("racily clean", as git calls it). Files up to HASH_MAX (every
+ * configuration file) are hashed always, so that the signature does not depend on the time. */
+#define RACY_NS     (2 * 1000000000LL)
+#define HASH_MAX    (64 * 1024)
+#define MAX_ENTRIES 64
+
+typedef struct CacheEntry {
+        char **argv;        /* the exact command line */
+        SshSignature sig;   /* the inputs it read, when it ran */
+        char **list;        /* ssh -Q */
+        SshdDump dump;      /* sshd -T */
+} CacheEntry;
+
+struct SshdCache {
+        CacheEntry *entries;
+        size_t n;
+        unsigned hits, misses;
+};
+
+void ssh_signature_done(SshSignature *s) {
+        free(s->v);
+        *s = (SshSignature){};
+}
+
+bool ssh_signature_equal(const SshSignature *a, const SshSignature *b) {
+        return a->n == b->n && (a->n == 0 || memcmp(a->v, b->v, a->n * sizeof(uint64_t)) == 0);
+}
+
+static int sig_push(SshSignature *s, uint64_t x) {
+        if (s->n == s->allocated) {
+                size_t na = s->allocated ? s->allocated * 2 : 64;
+                uint64_t *nv = reallocarray(s->v, na, sizeof(uint64_t));
+
+                if (!nv)
+                        return -ENOMEM;
+                s->v = nv;
+                s->allocated = na;
+        }
+        s->v[s->n++] = x;
+        return 0;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len) {
+        const unsigned char *p = data;
+
+        for (size_t i = 0; i < len; i++) {
+                h ^= p[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+#define FNV_INIT 0xcbf29ce484222325ULL
+
+static int64_t ts_ns(struct timespec t) {
+        return (int64_t) t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Content hash of a recently changed regular file (dirfd/name as opened by the caller). */
+static int hash_file(int dirfd, const char *name, uint64_t *ret) {
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        char buf[8192];
+        uint64_t h = FNV_INIT;
+        size_t total = 0;
+
+        if (fd < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                total += (size_t) n;
+                if (total > HASH_MAX)
+                        return -EFBIG;
+                h = fnv1a(h, buf, (size_t) n);
+        }
+        *ret = h;
+        return 0;
+}
+
+/* Appends (dev, inode, mode, uid, gid, size, mtime_ns, ctime_ns) of name (symlinks followed, as sshd
+ * does) and, for a small regular file, a hash of its content: a change within one timestamp tick
+ * can leave the stat as it was. A larger file changed within RACY_NS of now cannot be signed
+ * (-EAGAIN: the answer is not kept). A missing file is a marker. */
+static int sig_add_at(SshSignature *s, int dirfd, const char *name, int64_t now) {
+        struct stat st;
+        uint64_t h = 0;
+        int r;
+
+        if (fstatat(dirfd, name, &st, 0) < 0)
+                return sig_push(s, (uint64_t) 0xdead0000 | (uint64_t) errno);
+        if (S_ISREG(st.st_mode) && st.st_size <= HASH_MAX) {
+                r = hash_file(dirfd, name, &h);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return -EAGAIN;
+        } else if (!S_ISDIR(st.st_mode) && (now - ts_ns(st.st_mtim) < RACY_NS || now - ts_ns(st.st_ctim) < RACY_NS))
+                return -EAGAIN; /* a directory's entries are signed one by one, with their names */
+        uint64_t v[] = { (uint64_t) st.st_dev,  (uint64_t) st.st_ino,  (uint64_t) st.st_mode,
+                         (uint64_t) st.st_uid,  (uint64_t) st.st_gid,  (uint64_t) st.st_size,
+                         (uint64_t) ts_ns(st.st_mtim), (uint64_t) ts_ns(st.st_ctim), h };
+        for (size_t i = 0; i < ELEMENTSOF(v); i++)
+                if ((r = sig_push(s, v[i])) < 0)
+                        return r;
+        return 0;
+}
+
+static int sig_add_path(SshSignature *s, const char *root, const char *path, int64_t now) {
+        _cleanup_free_ char *full = NULL;
+        int r = path_join_root(root, path, &full);
+
+        if (r < 0)
+                return r;
+        return sig_add_at(s, AT_FDCWD, full, now);
+}
+
+/* In /etc/ssh, what sshd -T reads: its configuration and the host keys (it refuses to run without
+ * one). The others (moduli, ssh_config, ...) are signed by name only. */
+static bool sshd_reads(const char *name) {
+        return startswith(name, "sshd_config") || startswith(name, "ssh_host_");
+}
+
+/* The directory and every entry in it (with only, those for which only() is true; the others by
+ * name), in readdir order (stable while the directory is unchanged, and any change to its
+ * entries changes the directory's own mtime). */
+static int sig_add_dir(SshSignature *s, const char *root, const char *path, bool (*only)(const char *name),
+                       int64_t now) {
+        _cleanup_free_ char *full = NULL;
+        DIR *d;
+        int r = path_join_root(root, path, &full);
+
+        if (r < 0)
+                return r;
+        r = sig_add_at(s, AT_FDCWD, full, now);
+        if (r < 0)
+                return r;
+        d = opendir(full);
+        if (!d)
+                return sig_push(s, (uint64_t) 0xd1d0000 | (uint64_t) errno);
+        for (struct dirent *de; (de = readdir(d));) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                r = sig_push(s, fnv1a(FNV_INIT, de->d_name, strlen(de->d_name)));
+                if (r >= 0 && (!only || only(de->d_name)))
+                        r = sig_add_at(s, dirfd(d), de->d_name, now);
+                if (r < 0) {
+                        closedir(d);
+                        return r;
+                }
+        }
+        closedir(d);
+        return sig_push(s, 0x3e3e3e3e);
+}
+
+static int64_t realtime_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return ts_ns(ts);
+}
+
+int sshd_signature(const char *root, const char *binary, const char *config, SshSignature *ret) {
+        static const char *const files[] = { "/etc/passwd", "/etc/group", "/etc/nsswitch.conf" };
+        _cleanup_(ssh_signature_done) SshSignature s = {};
+        int64_t now = realtime_ns();
+        int r;
+
+        r = sig_add_path(&s, root, binary, now);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(files); i++)
+                r = sig_add_path(&s, root, files[i], now);
+        /* /etc/ssh holds the main file and the host keys, sshd_config.d the drop-ins */
+        if (r >= 0)
+                r = sig_add_dir(&s, root, "/etc/ssh", sshd_reads, now);
+        if (r >= 0)
+                r = sig_add_dir(&s, root, "/etc/ssh/sshd_config.d", NULL, now);
+        if (r >= 0 && config && !startswith(config, "/etc/ssh/")) {
+                /* a staged copy: its directory and its sshd_config.d */
+                _cleanup_free_ char *dir = strndup(config, (size_t) (strrchr(config, '/') - config)), *sub = NULL;
+
+                if (!dir || asprintf(&sub, "%s/sshd_config.d", dir) < 0)
+                        return -ENOMEM;
+                r = sig_add_dir(&s, root, dir[0] ? dir : "/", NULL, now);
+                if (r >= 0)
+                        r = sig_add_dir(&s, root, sub, NULL, now);
+        }
+        if (r < 0)
+                return r;
+        *ret = s;
+        s = (SshSignature){};
+        return 0;
+}
+
+int ssh_tool_signature(const char *root, const char *binary, SshSignature *ret) {
+        _cleanup_(ssh_signature_done) SshSignature s = {};
+        int r = sig_add_path(&s, root, binary, realtime_ns());
+
+        if (r < 0)
+                return r;
+        *ret = s;
+        s = (SshSignature){};
+        return 0;
+}
+
+SshdCache *sshd_cache_new(void) {
+        return calloc(1, sizeof(SshdCache));
+}
+
+static void entry_done(CacheEntry *e) {
+        strv_free(e->argv);
+        ssh_signature_done(&e->sig);
+        strv_free(e->list);
+        sshd_dump_done(&e->dump);
+        *e = (CacheEntry){};
+}
+
+void sshd_cache_free(void *p) {
+        SshdCache *c = p;
+
+        if (!c)
+                return;
+        for (size_t i = 0; i < c->n; i++)
+                entry_done(&c->entries[i]);
+        free(c->entries);
+        free(c);
+}
+
+void sshd_cache_stats(const SshdCache *c, unsigned *ret_hits, unsigned *ret_misses) {
+        *ret_hits = c ? c->hits : 0;
+        *ret_misses = c ? c->misses : 0;
+}
+
+static bool strv_equal(char *const *a, char *const *b) {
+        for (; *a && *b; a++, b++)
+                if (!streq(*a, *b))
+                        return false;
+        return !*a && !*b;
+}
+
+static CacheEntry *find(SshdCache *c, const char *const *argv) {
+        for (size_t i = 0; c && i < c->n; i++)
+                if (strv_equal(c->entries[i].argv, (char *const *) argv))
+                        return &c->entries[i];
+        return NULL;
+}
+
+static int dump_copy(const SshdDump *from, SshdDump *ret) {
+        _cleanup_(sshd_dump_done) SshdDump d = {};
+
+        d.keys = calloc(from->n + 1, sizeof(char *));
+        d.values = calloc(from->n + 1, sizeof(char *));
+        if (!d.keys || !d.values)
+                return -ENOMEM;
+        for (; d.n < from->n; d.n++) {
+                d.keys[d.n] = strdup(from->keys[d.n]);
+                d.values[d.n] = strdup(from->values[d.n]);
+                if (!d.keys[d.n] || !d.values[d.n]) {
+                        d.n++;
+                        return -ENOMEM;
+                }
+        }
+        *ret = d;
+        d = (SshdDump){};
+        return 0;
+}
+
+int sshd_cache_lookup(SshdCache *c, const char *const *argv, const SshSignature *sig, char ***ret_list,
+                      SshdDump *ret_dump) {
+        CacheEntry *e = find(c, argv);
+        int r;
+
+        if (!e || !ssh_signature_equal(&e->sig, sig)) {
+                if (c)
+                        c->misses++;
+                return 0;
+        }
+        if (ret_list) {
+                char **l = strv_copy(e->list);
+
+                if (!l)
+                        return -ENOMEM;
+                *ret_list = l;
+        }
+        if (ret_dump && (r = dump_copy(&e->dump, ret_dump)) < 0)
+                return r;
+        c->hits++;
+        return 1;
+}
+
+int sshd_cache_store(SshdCache *c, const char *const *argv, SshSignature *sig, char *const *list,
+                     const SshdDump *dump) {
+        _cleanup_(entry_done) CacheEntry n = {};
+        CacheEntry *e;
+        int r;
+
+        if (!c)
+                return 0;
+        n.argv = strv_copy((char *const *) argv);
+        if (!n.argv)
+                return -ENOMEM;
+        if (list && !(n.list = strv_copy(list)))
+                return -ENOMEM;
+        if (dump && (r = dump_copy(dump, &n.dump)) < 0)
+                return r;
+        n.sig = *sig;
+        *sig = (SshSignature){};
+        e = find(c, argv);
+        if (e)
+                entry_done(e);
+        else {
+                if (c->n >= MAX_ENTRIES) {
+                        /* staged copies have fresh names each time: drop the oldest */
+                        entry_done(&c->entries[0]);
+                        memmove(c->entries, c->entries + 1, (c->n - 1) * sizeof(CacheEntry));
+                        c->n--;
+                }
+                e = reallocarray(c->entries, c->n + 1, sizeof(CacheEntry));
+                if (!e)
+                        return -ENOMEM;
+                c->entries = e;
+                e = &c->entries[c->n++];
+        }
+        *e = n;
+        n = (CacheEntry){};
+        return 0;
+}

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The ssh module's cache of ssh -Q and sshd -T answers (lib/sys/sshd-cache.c), in a sandbox: one
+# apply asks ssh -Q once per list; the watcher's interval probe spawns nothing while nothing
+# changes on disk (3 intervals of 1 s under strace), and spawns sshd -T again when a drop-in changes.
+source "$(dirname "$0")/sandbox.sh"
+sandbox_enter "$@"
+
+if [ ! -x /usr/sbin/sshd ] || [ ! -x /usr/bin/ssh ] || ! command -v strace >/dev/null; then
+        echo "SKIP: openssh-server, openssh-client and strace are needed"
+        exit 77
+fi
+sandbox_live_root
+# LeakSanitizer cannot run under ptrace: an ASan build is traced with the leak check off
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+
+SRC=${TEST_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+CONF=$SB/policy.conf
+LOG=$SB/watch.log
+TRACE=$SB/watch.strace
+ssh-keygen -q -t ed25519 -N '' -C hardend-test -f "$SB/id_test" >/dev/null
+KEY=$(cat "$SB/id_test.pub")
+sed -e 's/^\( *interval = \)[0-9]*;/\11;/' -e 's/^\( *mode = \)"[a-z]*";/\1"report";/' \
+    -e "s|^\( *authorized_keys = \)\[ *\];|\1[ \"$KEY\" ];|" "$SRC/conf/hardend.conf" >"$CONF"
+
+# spawned FILE PROGRAM ARG: how many times PROGRAM was started with ARG as its first argument
+spawned() { grep -c "execve(\"$2\", \[\"$2\", \"$3\"" "$1" || true; }
+
+# ---- one apply: each ssh -Q list asked once, sshd -T at most 6 times (it was 16 and 7) ----------
+strace -f -qq -e trace=execve -o "$SB/apply.strace" "$HARDENCTL" apply --config "$CONF" >"$SB/apply.out" 2>&1 || {
+        cat "$SB/apply.out"
+        fail "hardenctl apply failed"
+}
+q=$(spawned "$SB/apply.strace" /usr/bin/ssh -Q)
+t=$(spawned "$SB/apply.strace" /usr/sbin/sshd -T)
+check_that "apply asks ssh -Q once per list (4, got $q)" [ "$q" = 4 ]
+check_that "apply runs sshd -T at most 6 times (got $t)" [ "$t" -ge 1 -a "$t" -le 6 ]
+strace -f -qq -e trace=execve -o "$SB/apply2.strace" "$HARDENCTL" apply --config "$CONF" >/dev/null 2>&1 || true
+t=$(spawned "$SB/apply2.strace" /usr/sbin/sshd -T)
+check_that "an apply with nothing to do runs sshd -T once per checked user (2, got $t)" [ "$t" = 2 ]
+
+# ---- the watcher with nothing changing: nothing spawned after the first probe ---------------------
+strace -f -qq -e trace=execve -o "$TRACE" "$HARDEND" watch --config "$CONF" 2>"$LOG" >/dev/null &
+STRACE_PID=$!
+for _ in $(seq 100); do grep -q "^Watching " "$LOG" && break; sleep 0.1; done
+check_that "the watcher started" grep -q "^Watching " "$LOG"
+sleep 0.3
+before=$(grep -c 'execve(' "$TRACE")
+first_t=$(spawned "$TRACE" /usr/sbin/sshd -T)
+sleep 3.2 # three interval probes
+after=$(grep -c 'execve(' "$TRACE")
+check_that "the first probe ran sshd -T (got $first_t)" [ "$first_t" -ge 1 ]
+check_that "3 idle interval probes spawned nothing ($((after - before)) execve)" [ "$after" = "$before" ]
+
+# ---- a drop-in changes: sshd -T runs again, ssh -Q does not (the binary is the same) -------------
+echo "# touched by test-sshcache" >>/etc/ssh/sshd_config.d/10-test.conf
+sleep 2.2
+t2=$(spawned "$TRACE" /usr/sbin/sshd -T)
+q2=$(spawned "$TRACE" /usr/bin/ssh -Q)
+check_that "a new drop-in makes the next probe run sshd -T again ($first_t -> $t2)" [ "$t2" -gt "$first_t" ]
+check_that "ssh -Q was asked once per list in the watcher's life (4, got $q2)" [ "$q2" = 4 ]
+# and settles again
+sleep 1.2
+mid=$(grep -c 'execve(' "$TRACE")
+sleep 2.2
+end=$(grep -c 'execve(' "$TRACE")
+check_that "after the change, idle probes spawn nothing again ($((end - mid)) execve)" [ "$end" = "$mid" ]
+
+HPID=$(cat /proc/$STRACE_PID/task/*/children 2>/dev/null | awk '{print $1}')
+[ -n "$HPID" ] && kill -TERM "$HPID" 2>/dev/null
+wait "$STRACE_PID" 2>/dev/null || true
+finish
