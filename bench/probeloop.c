@@ -65,8 +65,8 @@ int main(int argc, char **argv) {
                 finding_list_done(&l);
         }
         qsort(t + 1, (size_t) n - 1, sizeof(double), cmp);
-        printf("first_us=%.1f median_us=%.1f min_us=%.1f findings=%zu probes=%d\n", t[0], t[1 + (n - 1) / 2],
-               t[1], first_count, n);
+        printf("first_us=%.1f median_us=%.1f min_us=%.1f findings=%zu probes=%d\n", t[0], t[1 + (n - 1) / 2], t[1],
+               first_count, n);
         free(t);
         context_done(&c);
         policy_free(p);

@@ -285,4 +285,3 @@ int verb_apply(unsigned confirm_sec) {
                 return confirm_end(&c, &cs, &a, confirm_sec);
         return a.status;
 }
-

@@ -29,14 +29,12 @@ enum {
         _ARG_COMMON_MAX,
 };
 
-#define CLI_COMMON_OPTIONS                                              \
-        { "help", no_argument, NULL, 'h' },                             \
-        { "version", no_argument, NULL, ARG_VERSION },                  \
-        { "config", required_argument, NULL, ARG_CONFIG },              \
-        { "root", required_argument, NULL, ARG_ROOT },                  \
-        { "only", required_argument, NULL, ARG_ONLY },                  \
-        { "json", no_argument, NULL, ARG_JSON },                        \
-        { "force", no_argument, NULL, ARG_FORCE }
+#define CLI_COMMON_OPTIONS                                                                                        \
+        { "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, ARG_VERSION },                        \
+                { "config", required_argument, NULL, ARG_CONFIG }, { "root", required_argument, NULL, ARG_ROOT }, \
+                { "only", required_argument, NULL, ARG_ONLY }, { "json", no_argument, NULL, ARG_JSON }, {         \
+                "force", no_argument, NULL, ARG_FORCE                                                             \
+        }
 
 /* Handles one common option: 1 handled, 0 not a common option, -EINVAL bad value (logged). */
 int cli_parse_common(int c, const char *optarg_value);
@@ -64,7 +62,8 @@ typedef struct ConfirmSession {
         int listen_fd;
 } ConfirmSession;
 
-#define CONFIRM_SESSION_INIT { .signal_fd = -EBADF, .listen_fd = -EBADF }
+#define CONFIRM_SESSION_INIT \
+        { .signal_fd = -EBADF, .listen_fd = -EBADF }
 
 void confirm_session_done(ConfirmSession *cs);
 /* Before apply: refuses --root and a second waiting apply, blocks the ending signals, takes and

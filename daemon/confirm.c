@@ -44,9 +44,9 @@ static int rollback_now(Context *c, const Snapshot *s, const char *reason) {
         int r;
 
         r = rollback_restore(c, s, &changes, &errors);
-        STRV_FOREACH(ch, changes)
+        STRV_FOREACH (ch, changes)
                 log_info("  %s", *ch);
-        STRV_FOREACH(e, errors)
+        STRV_FOREACH (e, errors)
                 log_error("  %s", *e);
         if (r < 0) {
                 (void) log_event(LOG_ERR, HARDEND_MESSAGE_ROLLED_BACK, fields, ELEMENTSOF(fields),
@@ -78,15 +78,18 @@ int cli_recover_rollback(void) {
         if (r == -ENOENT)
                 return 0;
         if (r < 0) {
-                log_error_errno(r, "A snapshot of \"apply --confirm\" is in %s but cannot be read (%m); "
-                                   "check it and remove it by hand.", ROLLBACK_DIR);
+                log_error_errno(r,
+                                "A snapshot of \"apply --confirm\" is in %s but cannot be read (%m); "
+                                "check it and remove it by hand.",
+                                ROLLBACK_DIR);
                 return r;
         }
         r = snapshot_owner_alive(&s);
         if (r != 0)
                 return 0; /* that apply still waits (or we cannot tell): its business */
         log_warning("The \"apply --confirm\" of process %d ended without a confirmation and without rolling back "
-                    "(it was killed); restoring the state before it.", (int) s.pid);
+                    "(it was killed); restoring the state before it.",
+                    (int) s.pid);
         (void) unlink(CONFIRM_SOCKET); /* its socket, if it had one yet */
         r = rollback_now(&c, &s, "the waiting apply died");
         return r < 0 ? r : 1;
@@ -102,7 +105,8 @@ int confirm_begin(Context *c, ConfirmSession *cs) {
         }
         if (snapshot_load(c->root, &other) >= 0 && snapshot_owner_alive(&other) != 0) {
                 log_error("Process %d is waiting for the confirmation of its own apply; confirm it or let it roll "
-                          "back first.", (int) other.pid);
+                          "back first.",
+                          (int) other.pid);
                 return EXIT_REFUSED;
         }
         /* a dropped session (SIGHUP) or ^C while apply runs is a rollback afterwards */

@@ -70,7 +70,9 @@ static int verb_watch(void) {
         }
         if (cli_load_policy(&p) < 0)
                 return EXIT_USAGE;
-        r = manager_new(&(ManagerOptions){ .config = arg_config, .root = arg_root, .modules = hardend_modules,
+        r = manager_new(&(ManagerOptions){ .config = arg_config,
+                                           .root = arg_root,
+                                           .modules = hardend_modules,
                                            .n_modules = hardend_n_modules },
                         p, &m);
         if (r < 0) {

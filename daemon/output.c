@@ -48,7 +48,7 @@ json_object *json_modules(const Context *c, const Module *const *modules, size_t
 static json_object *json_strv(char **l) {
         json_object *a = json_object_new_array();
 
-        STRV_FOREACH(s, l)
+        STRV_FOREACH (s, l)
                 json_object_array_add(a, json_object_new_string(*s));
         return a;
 }
@@ -68,10 +68,10 @@ json_object *json_apply_result(const ApplyResult *a) {
                 json_object_array_add(mods, m);
         }
         json_add_string(o, "result",
-                        a->refused                   ? "refused"
-                        : a->status == EXIT_FAILED   ? "failed"
-                        : a->changed                 ? "applied"
-                                                     : "compliant");
+                        a->refused                 ? "refused"
+                        : a->status == EXIT_FAILED ? "failed"
+                        : a->changed               ? "applied"
+                                                   : "compliant");
         json_object_object_add(o, "exit_status", json_object_new_int(a->status));
         json_object_object_add(o, "changed", json_object_new_boolean(a->changed));
         json_object_object_add(o, "modules", mods);
@@ -131,7 +131,7 @@ void print_apply_result(const ApplyResult *a) {
                         continue;
                 }
                 printf("%-9s %s\n", mr->module->name, mr->r < 0 ? "FAILED" : a->refused ? "refused" : "applied");
-                STRV_FOREACH(s, mr->outcome.changes)
+                STRV_FOREACH (s, mr->outcome.changes)
                         printf("  %s\n", *s);
                 if (mr->outcome.error)
                         printf("  error: %s\n", mr->outcome.error);

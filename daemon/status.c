@@ -39,8 +39,9 @@ static json_object *json_last_apply(const HardendState *s, bool have, const char
         json_add_string(o, "modules", s->apply_modules);
         json_add_string(o, "policy", s->policy_source);
         json_add_string(o, "policy_digest", s->policy_digest);
-        json_object_object_add(o, "policy_changed_since",
-                               json_object_new_boolean(digest && s->policy_digest && !streq(digest, s->policy_digest)));
+        json_object_object_add(
+                o, "policy_changed_since",
+                json_object_new_boolean(digest && s->policy_digest && !streq(digest, s->policy_digest)));
         json_add_string(o, "instance_id", s->instance_id);
         return o;
 }
@@ -49,7 +50,8 @@ static json_object *json_watcher(const WatcherState *w) {
         json_object *o = json_object_new_object();
 
         json_object_object_add(o, "known", json_object_new_boolean(w->known));
-        json_object_object_add(o, "running", json_object_new_boolean(w->known && streq_ptr(w->active_state, "active")));
+        json_object_object_add(o, "running",
+                               json_object_new_boolean(w->known && streq_ptr(w->active_state, "active")));
         json_add_string(o, "active_state", w->active_state);
         json_add_string(o, "sub_state", w->sub_state);
         json_add_string(o, "status", w->status_text);
@@ -97,7 +99,7 @@ static void print_status_extras(const HardendState *s, bool have, const char *di
                 printf("Last apply: never\n");
         printf("Instance:   %s%s\n", instance ?: "unknown",
                have && instance && streq_ptr(s->firstboot_instance_id, instance) ? " (first boot done)"
-                                                                                : " (first boot pending)");
+                                                                                 : " (first boot pending)");
         if (!w->known)
                 printf("Watcher:    unknown (%s)\n", strna(w->reason));
         else {
@@ -165,9 +167,9 @@ int verb_status(void) {
                 json_object_object_add(o, "findings", json_findings(&l, NULL));
                 json_object_object_add(o, "last_apply", json_last_apply(&s, have, digest));
                 json_add_string(o, "instance_id", instance);
-                json_object_object_add(o, "first_boot_done",
-                                       json_object_new_boolean(have && instance &&
-                                                               streq_ptr(s.firstboot_instance_id, instance)));
+                json_object_object_add(
+                        o, "first_boot_done",
+                        json_object_new_boolean(have && instance && streq_ptr(s.firstboot_instance_id, instance)));
                 json_object_object_add(o, "watcher", json_watcher(&w));
                 json_object_object_add(o, "events", json_events(&e));
                 (void) json_print(o);

@@ -380,9 +380,9 @@ int acct_apply(Context *c, const FindingList *mine, Outcome *o) {
  * login records useradd resets. */
 int acct_snapshot_paths(Context *c, char ***ret) {
         static const char *const fixed[] = {
-                "/etc/passwd",  "/etc/passwd-",  "/etc/group",   "/etc/group-",      "/etc/shadow",
-                "/etc/shadow-", "/etc/gshadow",  "/etc/gshadow-", "/etc/subuid",     "/etc/subuid-",
-                "/etc/subgid",  "/etc/subgid-",  "/etc/.pwd.lock", ACCT_SUDOERS,     ACCT_SUDOERS_DIR,
+                "/etc/passwd",       "/etc/passwd-",     "/etc/group",       "/etc/group-", "/etc/shadow",
+                "/etc/shadow-",      "/etc/gshadow",     "/etc/gshadow-",    "/etc/subuid", "/etc/subuid-",
+                "/etc/subgid",       "/etc/subgid-",     "/etc/.pwd.lock",   ACCT_SUDOERS,  ACCT_SUDOERS_DIR,
                 ACCT_SUDOERS_DROPIN, "/var/log/lastlog", "/var/log/faillog",
         };
         const AdminPolicy *a = &c->policy->admin;

@@ -11,8 +11,8 @@
 #include <signal.h>
 #include <stdint.h>
 
-#define CONFIRM_DIR "/run/hardend"
-#define CONFIRM_SOCKET CONFIRM_DIR "/confirm.sock"
+#define CONFIRM_DIR               "/run/hardend"
+#define CONFIRM_SOCKET            CONFIRM_DIR "/confirm.sock"
 #define CONFIRM_REPLY_TIMEOUT_SEC 30
 
 typedef enum ConfirmEvent {

@@ -37,7 +37,7 @@ int module_mask_from_string(const char *s, unsigned *ret, char **ret_bad) {
                 *ret_bad = strdup(s);
                 return -EINVAL;
         }
-        STRV_FOREACH(w, words) {
+        STRV_FOREACH (w, words) {
                 ModuleId id = module_id_from_string(*w);
 
                 if (id < 0) {
@@ -133,11 +133,11 @@ static int probe_one(Context *c, const Module *m, FindingList *out) {
                 if (asprintf(&why, "probe failed: %s", strerror(-r)) < 0)
                         return -ENOMEM;
                 return finding_add(out, &(Finding){ .module = (char *) m->name,
-                                                     .check = "probe",
-                                                     .subject = (char *) m->name,
-                                                     .kind = FINDING_UNKNOWN,
-                                                     .severity = SEVERITY_MEDIUM,
-                                                     .actual = why });
+                                                    .check = "probe",
+                                                    .subject = (char *) m->name,
+                                                    .kind = FINDING_UNKNOWN,
+                                                    .severity = SEVERITY_MEDIUM,
+                                                    .actual = why });
         }
         return 0;
 }
@@ -215,7 +215,8 @@ int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult
                         goto finish;
                 if (finding_list_count_fixable(&a.after, mr->module->name) > 0) {
                         mr->r = -EPROTO;
-                        (void) outcome_fail(&mr->outcome, -EPROTO, "the state still differs from the policy after apply");
+                        (void) outcome_fail(&mr->outcome, -EPROTO,
+                                            "the state still differs from the policy after apply");
                         a.status = EXIT_FAILED;
                 }
         }
@@ -231,11 +232,8 @@ finish:
 }
 
 static const char *const module_state_table[_MODULE_STATE_MAX] = {
-        [MODULE_STATE_COMPLIANT] = "compliant",
-        [MODULE_STATE_DRIFTED] = "drifted",
-        [MODULE_STATE_UNKNOWN] = "unknown",
-        [MODULE_STATE_DISABLED] = "disabled",
-        [MODULE_STATE_SKIPPED] = "skipped",
+        [MODULE_STATE_COMPLIANT] = "compliant", [MODULE_STATE_DRIFTED] = "drifted", [MODULE_STATE_UNKNOWN] = "unknown",
+        [MODULE_STATE_DISABLED] = "disabled",   [MODULE_STATE_SKIPPED] = "skipped",
 };
 
 const char *module_state_to_string(ModuleState s) {

@@ -95,19 +95,19 @@ typedef struct Module {
 /* Per-module report of engine_apply(). */
 typedef struct ModuleResult {
         const Module *module;
-        bool ran;          /* it had something to do */
-        int r;             /* <0: failed */
+        bool ran; /* it had something to do */
+        int r;    /* <0: failed */
         Outcome outcome;
 } ModuleResult;
 
 typedef struct ApplyResult {
-        FindingList before;    /* findings of the first probe */
-        FindingList after;     /* findings of the verifying probe (modules that changed) */
+        FindingList before; /* findings of the first probe */
+        FindingList after;  /* findings of the verifying probe (modules that changed) */
         ModuleResult modules[_MODULE_MAX];
         size_t n_modules;
         ExitStatus status;
-        bool refused;          /* a preflight refused: nothing was changed */
-        bool changed;          /* something was changed */
+        bool refused; /* a preflight refused: nothing was changed */
+        bool changed; /* something was changed */
 } ApplyResult;
 
 void apply_result_done(ApplyResult *a);

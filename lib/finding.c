@@ -156,8 +156,8 @@ int finding_format(const Finding *f, char **ret) {
         if (f->kind == FINDING_UNKNOWN)
                 r = asprintf(ret, "%s/%s %s: unknown (%s)", f->module, f->check, f->subject, strna(f->actual));
         else if (f->expected && f->actual)
-                r = asprintf(ret, "%s/%s %s: expected %s, actual %s", f->module, f->check, f->subject,
-                             f->expected, f->actual);
+                r = asprintf(ret, "%s/%s %s: expected %s, actual %s", f->module, f->check, f->subject, f->expected,
+                             f->actual);
         else if (f->expected)
                 r = asprintf(ret, "%s/%s %s: missing, expected %s", f->module, f->check, f->subject, f->expected);
         else if (f->actual)
@@ -167,8 +167,8 @@ int finding_format(const Finding *f, char **ret) {
         return r < 0 ? -ENOMEM : 0;
 }
 
-void finding_list_diff(const FindingList *old, const FindingList *new, FindingDiffFunc added,
-                       FindingDiffFunc resolved, void *userdata) {
+void finding_list_diff(const FindingList *old, const FindingList *new, FindingDiffFunc added, FindingDiffFunc resolved,
+                       void *userdata) {
         for (size_t i = 0; i < new->n; i++) {
                 const Finding *o = finding_list_find(old, &new->items[i]);
 

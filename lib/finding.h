@@ -24,9 +24,9 @@ typedef enum Severity {
 } Severity;
 
 typedef struct Finding {
-        char *module;   /* policy section: "firewall", "ssh", "admin", "services" */
-        char *check;    /* stable check id within the module, e.g. "chain-policy" */
-        char *subject;  /* what the check is about, e.g. "ipv4 INPUT" */
+        char *module;  /* policy section: "firewall", "ssh", "admin", "services" */
+        char *check;   /* stable check id within the module, e.g. "chain-policy" */
+        char *subject; /* what the check is about, e.g. "ipv4 INPUT" */
         FindingKind kind;
         Severity severity;
         bool fixable;   /* apply changes this */
@@ -67,5 +67,5 @@ int finding_format(const Finding *f, char **ret);
 /* Calls added() for findings in new that were not in old (or whose actual state changed) and
  * resolved() for those in old that are gone from new. */
 typedef void (*FindingDiffFunc)(const Finding *f, void *userdata);
-void finding_list_diff(const FindingList *old, const FindingList *new, FindingDiffFunc added,
-                       FindingDiffFunc resolved, void *userdata);
+void finding_list_diff(const FindingList *old, const FindingList *new, FindingDiffFunc added, FindingDiffFunc resolved,
+                       void *userdata);

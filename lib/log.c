@@ -37,9 +37,8 @@ void log_setup(LogTarget target) {
         if (level && strcmp(level, "debug") == 0)
                 log_state.max_level = LOG_DEBUG;
         if (target == LOG_TARGET_AUTO)
-                target = stderr_is_journal() && access("/run/systemd/journal/socket", F_OK) >= 0
-                                         ? LOG_TARGET_JOURNAL
-                                         : LOG_TARGET_STDERR;
+                target = stderr_is_journal() && access("/run/systemd/journal/socket", F_OK) >= 0 ? LOG_TARGET_JOURNAL
+                                                                                                 : LOG_TARGET_STDERR;
         log_state.target = target;
 }
 
@@ -99,8 +98,8 @@ static void log_dispatch(int level, const char *message_id, const LogField *fiel
         (void) fprintf(stderr, "%s\n", message);
 }
 
-static int log_vformat(int level, int error, const char *message_id, const LogField *fields,
-                       size_t n_fields, const char *fmt, va_list ap) {
+static int log_vformat(int level, int error, const char *message_id, const LogField *fields, size_t n_fields,
+                       const char *fmt, va_list ap) {
         _cleanup_free_ char *message = NULL;
         int saved = errno;
 

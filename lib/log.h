@@ -36,15 +36,15 @@ void log_set_sink(LogSink sink, void *userdata);
 int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);
 
 /* A journal entry with a fixed MESSAGE_ID and extra fields; message_id may be NULL. */
-int log_event(int level, const char *message_id, const LogField *fields, size_t n_fields,
-              const char *fmt, ...) _printf_(5, 6);
+int log_event(int level, const char *message_id, const LogField *fields, size_t n_fields, const char *fmt, ...)
+        _printf_(5, 6);
 
 #define log_full_errno(level, error, ...) log_internal(level, error, __VA_ARGS__)
-#define log_debug(...) log_internal(LOG_DEBUG, 0, __VA_ARGS__)
-#define log_info(...) log_internal(LOG_INFO, 0, __VA_ARGS__)
-#define log_notice(...) log_internal(LOG_NOTICE, 0, __VA_ARGS__)
-#define log_warning(...) log_internal(LOG_WARNING, 0, __VA_ARGS__)
-#define log_error(...) log_internal(LOG_ERR, 0, __VA_ARGS__)
-#define log_warning_errno(error, ...) log_internal(LOG_WARNING, error, __VA_ARGS__)
-#define log_error_errno(error, ...) log_internal(LOG_ERR, error, __VA_ARGS__)
-#define log_oom() log_internal(LOG_ERR, ENOMEM, "Out of memory.")
+#define log_debug(...)                    log_internal(LOG_DEBUG, 0, __VA_ARGS__)
+#define log_info(...)                     log_internal(LOG_INFO, 0, __VA_ARGS__)
+#define log_notice(...)                   log_internal(LOG_NOTICE, 0, __VA_ARGS__)
+#define log_warning(...)                  log_internal(LOG_WARNING, 0, __VA_ARGS__)
+#define log_error(...)                    log_internal(LOG_ERR, 0, __VA_ARGS__)
+#define log_warning_errno(error, ...)     log_internal(LOG_WARNING, error, __VA_ARGS__)
+#define log_error_errno(error, ...)       log_internal(LOG_ERR, error, __VA_ARGS__)
+#define log_oom()                         log_internal(LOG_ERR, ENOMEM, "Out of memory.")

@@ -9,25 +9,25 @@
 #include <string.h>
 #include <unistd.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_ __attribute__((unused))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _unused_       __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _sentinel_ __attribute__((sentinel))
+#define _sentinel_     __attribute__((sentinel))
 
-#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define ELEMENTSOF(x)  (sizeof(x) / sizeof((x)[0]))
 
-#define TAKE_PTR(p)                      \
-        ({                               \
-                typeof(p) _ptr_ = (p);   \
-                (p) = NULL;              \
-                _ptr_;                   \
+#define TAKE_PTR(p)                    \
+        ({                             \
+                typeof(p) _ptr_ = (p); \
+                (p) = NULL;            \
+                _ptr_;                 \
         })
 
-#define TAKE_FD(fd)                      \
-        ({                               \
-                int _fd_ = (fd);         \
-                (fd) = -EBADF;           \
-                _fd_;                    \
+#define TAKE_FD(fd)              \
+        ({                       \
+                int _fd_ = (fd); \
+                (fd) = -EBADF;   \
+                _fd_;            \
         })
 
 static inline void freep(void *p) {
@@ -55,10 +55,10 @@ static inline void fclosep(FILE **f) {
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)   \
-        static inline void func##p(type *p) {     \
-                if (*p)                           \
-                        *p = func(*p);            \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+        static inline void func##p(type *p) {   \
+                if (*p)                         \
+                        *p = func(*p);          \
         }
 
 static inline bool streq(const char *a, const char *b) {

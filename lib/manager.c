@@ -16,9 +16,9 @@
 #include "strv.h"
 #include "sys/fileio.h"
 
-#define ALL_MODULES ((1u << _MODULE_MAX) - 1)
+#define ALL_MODULES  ((1u << _MODULE_MAX) - 1)
 #define USEC_PER_SEC 1000000ULL
-#define WATCH_MASK                                                                                   \
+#define WATCH_MASK                                                                                      \
         (IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | \
          IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
 
@@ -271,12 +271,11 @@ typedef struct DiffState {
         unsigned repair; /* modules with new fixable drift */
 } DiffState;
 
-static void log_finding_event(int level, const char *message_id, const Finding *f, const char *fmt,
-                              const char *text) {
+static void log_finding_event(int level, const char *message_id, const Finding *f, const char *fmt, const char *text) {
         const LogField fields[] = {
-                { "HARDEND_MODULE", f->module },     { "HARDEND_CHECK", f->check },
-                { "HARDEND_SUBJECT", f->subject },   { "HARDEND_EXPECTED", f->expected },
-                { "HARDEND_ACTUAL", f->actual },     { "HARDEND_SEVERITY", severity_to_string(f->severity) },
+                { "HARDEND_MODULE", f->module },   { "HARDEND_CHECK", f->check },
+                { "HARDEND_SUBJECT", f->subject }, { "HARDEND_EXPECTED", f->expected },
+                { "HARDEND_ACTUAL", f->actual },   { "HARDEND_SEVERITY", severity_to_string(f->severity) },
         };
 
         (void) log_event(level, message_id, fields, ELEMENTSOF(fields), fmt, text);
@@ -381,8 +380,8 @@ static void manager_repair(Manager *m, const Module *mod) {
                 (void) log_event(LOG_ERR, HARDEND_MESSAGE_APPLY_FAILED, fields, ELEMENTSOF(fields),
                                  "Repair of %s failed: %s", mod->name, error ?: "unknown error");
         else
-                (void) log_event(LOG_NOTICE, HARDEND_MESSAGE_REPAIRED, fields, ELEMENTSOF(fields),
-                                 "Repaired %s: %s", mod->name, isempty(changes) ? "nothing to change" : changes);
+                (void) log_event(LOG_NOTICE, HARDEND_MESSAGE_REPAIRED, fields, ELEMENTSOF(fields), "Repaired %s: %s",
+                                 mod->name, isempty(changes) ? "nothing to change" : changes);
 
         (void) clock_gettime(CLOCK_REALTIME, &ts);
         r = state_record_apply(m->root, m->policy, 1u << mod->id, &a,
@@ -459,8 +458,8 @@ int manager_queue_probe(Manager *m, unsigned mask) {
 
         m->pending |= mask ?: ALL_MODULES;
         if (!m->defer_source)
-                return sd_event_add_time_relative(m->event, &m->defer_source, CLOCK_MONOTONIC,
-                                                  m->options.defer_usec, 0, on_defer, m);
+                return sd_event_add_time_relative(m->event, &m->defer_source, CLOCK_MONOTONIC, m->options.defer_usec,
+                                                  0, on_defer, m);
         r = sd_event_source_get_enabled(m->defer_source, &enabled);
         if (r < 0)
                 return r;
@@ -481,8 +480,8 @@ static int manager_arm_interval(Manager *m) {
         int r;
 
         if (!m->interval_source)
-                return sd_event_add_time_relative(m->event, &m->interval_source, CLOCK_MONOTONIC, usec, 0,
-                                                  on_interval, m);
+                return sd_event_add_time_relative(m->event, &m->interval_source, CLOCK_MONOTONIC, usec, 0, on_interval,
+                                                  m);
         r = sd_event_source_set_time_relative(m->interval_source, usec);
         if (r < 0)
                 return r;
@@ -533,8 +532,8 @@ int manager_reload(Manager *m) {
         m->policy = p;
         m->ctx.policy = p;
         m->ctx.repair = p->watch.mode == WATCH_MODE_REPAIR;
-        log_info("Reloaded the policy from %s (mode %s, every %u s).", p->source,
-                 watch_mode_to_string(p->watch.mode), manager_interval(m));
+        log_info("Reloaded the policy from %s (mode %s, every %u s).", p->source, watch_mode_to_string(p->watch.mode),
+                 manager_interval(m));
         if (m->interval_source) {
                 r = manager_arm_interval(m);
                 if (r < 0)
@@ -601,7 +600,7 @@ static int manager_connect_bus(Manager *m) {
                                      "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL, NULL);
         if (r < 0)
                 log_full_errno(LOG_NOTICE, r, "Cannot subscribe to systemd (%m): unit changes are seen every %u s.",
-                                 manager_interval(m));
+                               manager_interval(m));
         return 0;
 }
 

@@ -17,12 +17,12 @@
 typedef struct Manager Manager;
 
 typedef struct ManagerOptions {
-        const char *config;             /* policy file; NULL: ROOT/etc/hardend/hardend.conf, else built-in */
-        const char *root;               /* NULL or "/": the live system */
-        const Module *const *modules;   /* the registry (tests pass fakes) */
+        const char *config;           /* policy file; NULL: ROOT/etc/hardend/hardend.conf, else built-in */
+        const char *root;             /* NULL or "/": the live system */
+        const Module *const *modules; /* the registry (tests pass fakes) */
         size_t n_modules;
-        uint64_t defer_usec;            /* burst coalescing; 0: MANAGER_DEFER_USEC */
-        unsigned interval_override;     /* seconds; 0: the policy's watch.interval (tests) */
+        uint64_t defer_usec;        /* burst coalescing; 0: MANAGER_DEFER_USEC */
+        unsigned interval_override; /* seconds; 0: the policy's watch.interval (tests) */
 } ManagerOptions;
 
 /* Takes ownership of policy (already loaded and reported by the face). */

@@ -171,9 +171,10 @@ int cidr_parse(const char *s, Cidr *ret, const char **ret_reason) {
 
                 for (unsigned i = 0; i < bytes; i++) {
                         unsigned bit0 = i * 8;
-                        unsigned char mask = bit0 >= c.prefixlen     ? 0xff
-                                             : bit0 + 8 <= c.prefixlen ? 0
-                                                                        : (unsigned char) (0xff >> (c.prefixlen - bit0));
+                        unsigned char mask = bit0 >= c.prefixlen ? 0xff
+                                             : bit0 + 8 <= c.prefixlen
+                                                     ? 0
+                                                     : (unsigned char) (0xff >> (c.prefixlen - bit0));
 
                         if (b[i] & mask) {
                                 *ret_reason = "has host bits set beyond its prefix length";
@@ -223,8 +224,7 @@ bool policy_firewall_allows(const FirewallPolicy *fw, int proto, uint16_t port, 
                 if (a->n_sources == 0)
                         return true;
                 for (size_t j = 0; j < a->n_sources; j++)
-                        if (!addr ? a->sources[j].family == family
-                                  : cidr_contains(&a->sources[j], family, addr))
+                        if (!addr ? a->sources[j].family == family : cidr_contains(&a->sources[j], family, addr))
                                 return true;
         }
         return false;
@@ -370,19 +370,19 @@ static int get_enum(Parser *p, const config_setting_t *group, const char *path, 
                         fprintf(f, "%s\"%s\"", i == 0 ? "" : i == n - 1 ? " or " : ", ", table[i]);
                 if (fclose(f) != 0)
                         return -ENOMEM;
-                return fail(p, s, "%s.%s: unknown value \"%s\", expected %s", path, key,
-                            config_setting_get_string(s), words);
+                return fail(p, s, "%s.%s: unknown value \"%s\", expected %s", path, key, config_setting_get_string(s),
+                            words);
         }
         *v = x;
         return 1;
 }
 
 /* A sequence of strings; each element is handed to each() with its setting for line numbers. */
-typedef int (*StringFunc)(Parser *p, const config_setting_t *elem, const char *path, size_t index,
-                          const char *value, void *userdata);
+typedef int (*StringFunc)(Parser *p, const config_setting_t *elem, const char *path, size_t index, const char *value,
+                          void *userdata);
 
-static int get_strings(Parser *p, const config_setting_t *group, const char *path, const char *key,
-                       StringFunc each, void *userdata) {
+static int get_strings(Parser *p, const config_setting_t *group, const char *path, const char *key, StringFunc each,
+                       void *userdata) {
         _cleanup_free_ char *full = NULL;
         config_setting_t *s;
         int r = lookup(p, group, path, key, VT_SEQUENCE, &s), n;
@@ -433,7 +433,8 @@ static unsigned string_elem_line(const Parser *p, const config_setting_t *e) {
         *q = 0;
         len = strlen(needle);
 
-        for (const char *l = p->text; l && n < ELEMENTSOF(lines) && n < reported; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+        for (const char *l = p->text; l && n < ELEMENTSOF(lines) && n < reported;
+             l = strchr(l, '\n'), l = l ? l + 1 : NULL)
                 lines[n++] = l;
         for (unsigned i = n; i > 0; i--) {
                 const char *start = lines[i - 1], *end = strchr(start, '\n');
@@ -608,9 +609,9 @@ static int each_group(Parser *p, const config_setting_t *e, const char *path, si
 }
 
 static int parse_ssh(Parser *p, SshPolicy *ssh, const config_setting_t *g) {
-        static const char *const keys[] = { "enable",         "permit_root_login", "password_authentication",
-                                            "port",           "allow_groups",      "max_auth_tries",
-                                            "strong_crypto",  "require_key",       NULL };
+        static const char *const keys[] = { "enable",        "permit_root_login", "password_authentication",
+                                            "port",          "allow_groups",      "max_auth_tries",
+                                            "strong_crypto", "require_key",       NULL };
         unsigned port = ssh->port;
         int r, x;
 
@@ -645,8 +646,7 @@ static int parse_ssh(Parser *p, SshPolicy *ssh, const config_setting_t *g) {
         return r < 0 ? r : 0;
 }
 
-static int each_key(Parser *p, const config_setting_t *e, const char *path, size_t i, const char *v,
-                    void *userdata) {
+static int each_key(Parser *p, const config_setting_t *e, const char *path, size_t i, const char *v, void *userdata) {
         AdminPolicy *a = userdata;
         const char *reason = NULL;
         SshKey k = {}, *m;
@@ -685,8 +685,9 @@ static bool valid_password_hash(const char *h) {
 }
 
 static int parse_admin(Parser *p, AdminPolicy *a, const config_setting_t *g) {
-        static const char *const keys[] = { "enable", "user",          "group",              "authorized_keys",
-                                            "sudo",   "password_hash", "lock_root_password", NULL };
+        static const char *const keys[] = {
+                "enable", "user", "group", "authorized_keys", "sudo", "password_hash", "lock_root_password", NULL
+        };
         unsigned line = 0;
         int r, x;
 
@@ -725,19 +726,19 @@ static int parse_admin(Parser *p, AdminPolicy *a, const config_setting_t *g) {
         if (r < 0)
                 return r;
         if (r > 0 && !valid_password_hash(a->password_hash))
-                return fail_at(p, line, "admin.password_hash: not a crypt(3) hash (yescrypt \"$y$...\", "
-                                        "SHA-512 \"$6$...\" or similar)");
+                return fail_at(p, line,
+                               "admin.password_hash: not a crypt(3) hash (yescrypt \"$y$...\", "
+                               "SHA-512 \"$6$...\" or similar)");
         return 0;
 }
 
-static int each_unit(Parser *p, const config_setting_t *e, const char *path, size_t i, const char *v,
-                     void *userdata) {
+static int each_unit(Parser *p, const config_setting_t *e, const char *path, size_t i, const char *v, void *userdata) {
         char ***l = userdata;
 
         if (!valid_unit_name(v))
                 return fail_at(p, elem_line(e),
-                               "%s[%zu]: \"%s\" is not a unit name (name.service, .socket, .timer or .path)",
-                               path, i, v);
+                               "%s[%zu]: \"%s\" is not a unit name (name.service, .socket, .timer or .path)", path, i,
+                               v);
         if (strv_contains(*l, v))
                 return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" is listed twice", path, i, v);
         return strv_extend(l, v);
@@ -756,13 +757,11 @@ static int each_listener(Parser *p, const config_setting_t *e, const char *path,
         else if ((port = startswith(v, "udp/")))
                 l.proto = IPPROTO_UDP;
         else
-                return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" must be \"tcp/PORT\" or \"udp/PORT\"",
-                               path, i, v);
+                return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" must be \"tcp/PORT\" or \"udp/PORT\"", path, i, v);
         errno = 0;
         x = strtoul(port, &end, 10);
         if (!*port || *port == '-' || *port == '+' || *end || errno || x < 1 || x > 65535)
-                return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" has a port out of range (1-65535)", path,
-                               i, v);
+                return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" has a port out of range (1-65535)", path, i, v);
         l.port = (uint16_t) x;
         for (size_t j = 0; j < s->n_listeners_allow; j++)
                 if (s->listeners_allow[j].proto == l.proto && s->listeners_allow[j].port == l.port)
@@ -827,7 +826,8 @@ static int policy_fill_defaults(Policy *p) {
         static const char *const disable[] = { "rpcbind.service", "rpcbind.socket", "avahi-daemon.service",
                                                "cups.service",    "telnet.socket",  "xinetd.service" };
         static const ListenerSpec listeners[] = {
-                { IPPROTO_TCP, 22 }, { IPPROTO_TCP, 80 }, { IPPROTO_TCP, 443 }, { IPPROTO_UDP, 68 }, { IPPROTO_UDP, 546 },
+                { IPPROTO_TCP, 22 }, { IPPROTO_TCP, 80 },  { IPPROTO_TCP, 443 },
+                { IPPROTO_UDP, 68 }, { IPPROTO_UDP, 546 },
         };
         static const uint16_t ports[] = { 22, 80, 443 };
 
@@ -903,7 +903,8 @@ static int policy_cross_check(Parser *p, Policy *pol, const config_setting_t *ro
                 for (size_t j = 0; !pol->firewall.ipv6 && j < pol->firewall.allow[i].n_sources; j++)
                         if (pol->firewall.allow[i].sources[j].family == AF_INET6)
                                 return fail_at(p, pol->firewall.allow[i].line,
-                                               "firewall.allow[%zu].sources: IPv6 source while firewall.ipv6 is false", i);
+                                               "firewall.allow[%zu].sources: IPv6 source while firewall.ipv6 is false",
+                                               i);
 
         if (pol->admin.enable && pol->admin.sudo == SUDO_PASSWORD && !pol->admin.password_hash) {
                 s = admin ? config_setting_get_member(admin, "sudo") : NULL;
@@ -973,13 +974,13 @@ static int policy_parse(Parser *p, config_t *cfg, Policy **ret) {
                             "version: %u is not supported; this program reads version = 1", version);
         pol->version = version;
 
-#define SECTION(name, fn, field)                                         \
-        do {                                                             \
-                r = lookup(p, root, "", name, VT_GROUP, &s);             \
-                if (r < 0)                                               \
-                        return r;                                        \
-                if (r > 0 && (r = fn(p, &pol->field, s)) < 0)            \
-                        return r;                                        \
+#define SECTION(name, fn, field)                              \
+        do {                                                  \
+                r = lookup(p, root, "", name, VT_GROUP, &s);  \
+                if (r < 0)                                    \
+                        return r;                             \
+                if (r > 0 && (r = fn(p, &pol->field, s)) < 0) \
+                        return r;                             \
         } while (0)
 
         SECTION("firewall", parse_firewall, firewall);

@@ -50,8 +50,8 @@ typedef struct Cidr {
 
 typedef struct FwAllow {
         uint16_t port;
-        int proto;       /* IPPROTO_TCP or IPPROTO_UDP */
-        Cidr *sources;   /* NULL with n_sources == 0: from anywhere, both families */
+        int proto;     /* IPPROTO_TCP or IPPROTO_UDP */
+        Cidr *sources; /* NULL with n_sources == 0: from anywhere, both families */
         size_t n_sources;
         unsigned line;
 } FwAllow;

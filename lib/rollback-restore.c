@@ -17,9 +17,9 @@
 #include "sys/sshd.h"
 #include "sys/systemd.h"
 
-#define NF_TABLE "filter"
+#define NF_TABLE                 "filter"
 #define ROLLBACK_LOCK_TIMEOUT_MS 10000
-#define SSHD_PIDFILE "/run/sshd.pid"
+#define SSHD_PIDFILE             "/run/sshd.pid"
 
 static int failed(char ***errors, int r, const char *what, const char *path) {
         (void) strv_extendf(errors, "%s %s: %s", what, path, strerror(-r));
@@ -113,7 +113,7 @@ static int prune_tree(const char *root, const Snapshot *s, const char *dir, unsi
                         return -ENOMEM;
                 }
         (void) closedir(d);
-        STRV_FOREACH(name, names) {
+        STRV_FOREACH (name, names) {
                 _cleanup_free_ char *child = NULL;
                 struct stat st;
                 int k;
@@ -138,9 +138,10 @@ int snapshot_restore_files(const char *root, const Snapshot *s, char ***changes,
         size_t n;
         int r, ret = 0;
 
-#define KEEP_FIRST(k) \
-        do {          \
-                if ((k) < 0 && ret == 0) ret = (k); \
+#define KEEP_FIRST(k)                    \
+        do {                             \
+                if ((k) < 0 && ret == 0) \
+                        ret = (k);       \
         } while (0)
 
         /* directories first, parents before children */
@@ -243,7 +244,7 @@ static int save_units(Context *c, Snapshot *s) {
 
         if (context_get_bus(c, &bus) < 0)
                 return 0; /* no manager: nothing runs that apply could stop */
-        STRV_FOREACH(u, c->policy->services.disable) {
+        STRV_FOREACH (u, c->policy->services.disable) {
                 _cleanup_(unit_state_done) UnitState st = {};
                 _cleanup_free_ char *error = NULL;
 
@@ -287,7 +288,7 @@ int rollback_take(Context *c, const Module *const *modules, size_t n, Snapshot *
                         return r;
                 if (m->id == MODULE_SSH && !strv_isempty(paths))
                         s.reload_sshd = true;
-                STRV_FOREACH(p, paths) {
+                STRV_FOREACH (p, paths) {
                         r = snapshot_add_path(&s, c->root, *p);
                         if (r < 0)
                                 return r;
@@ -350,7 +351,7 @@ static int restore_units(Context *c, const Snapshot *s, bool files_changed, char
                         return failed(errors, r, "cannot reload", "systemd");
                 (void) strv_extend(changes, "reloaded systemd");
         }
-        STRV_FOREACH(u, s->units_active) {
+        STRV_FOREACH (u, s->units_active) {
                 sd_bus_error_free(&error);
                 r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                        "org.freedesktop.systemd1.Manager", "StartUnit", &error, NULL, "ss", *u,

@@ -14,9 +14,9 @@
 #include "sys/fileio.h"
 
 #define MANIFEST_HEADER "hardend-rollback 1"
-#define ROLLBACK_NAME "rollback"
-#define ROLLBACK_NEW ".rollback.new"
-#define ROLLBACK_OLD ".rollback.old"
+#define ROLLBACK_NAME   "rollback"
+#define ROLLBACK_NEW    ".rollback.new"
+#define ROLLBACK_OLD    ".rollback.old"
 
 static const char *const snap_kind_table[_SNAP_KIND_MAX] = {
         [SNAP_FILE] = "file",     [SNAP_SYMLINK] = "symlink", [SNAP_DIR] = "dir",
@@ -209,7 +209,10 @@ static int escape(const char *s, char **ret) {
 }
 
 static int hexval(char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        return c >= '0' && c <= '9'   ? c - '0'
+               : c >= 'A' && c <= 'F' ? c - 'A' + 10
+               : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                      : -1;
 }
 
 static int unescape(const char *s, char **ret) {
@@ -273,7 +276,7 @@ int snapshot_format_manifest(const Snapshot *s, char **ret) {
                 if (escape(s->ssh_connection, &e) < 0 || append(&text, &len, "ssh-connection %s\n", e) < 0)
                         return -ENOMEM;
         }
-        STRV_FOREACH(u, s->units_active) {
+        STRV_FOREACH (u, s->units_active) {
                 _cleanup_free_ char *e = NULL;
 
                 if (escape(*u, &e) < 0 || append(&text, &len, "unit-active %s\n", e) < 0)
@@ -287,8 +290,8 @@ int snapshot_format_manifest(const Snapshot *s, char **ret) {
                     (e->target && escape(e->target, &t) < 0))
                         return -EINVAL;
                 /* KIND MODE UID GID DATA =TARGET PATH; the data file is named by the entry's index */
-                r = append(&text, &len, "%s %04o %u %u %d =%s %s\n", snap_kind_to_string(e->kind),
-                           (unsigned) e->mode, (unsigned) e->uid, (unsigned) e->gid, e->has_data, strempty(t), p);
+                r = append(&text, &len, "%s %04o %u %u %d =%s %s\n", snap_kind_to_string(e->kind), (unsigned) e->mode,
+                           (unsigned) e->uid, (unsigned) e->gid, e->has_data, strempty(t), p);
                 if (r < 0)
                         return r;
         }
@@ -358,7 +361,7 @@ int snapshot_parse_manifest(const char *text, Snapshot *ret) {
         r = strv_split(text, "\n", &lines);
         if (r < 0)
                 return r;
-        STRV_FOREACH(l, lines) {
+        STRV_FOREACH (l, lines) {
                 _cleanup_strv_free_ char **w = NULL;
                 size_t n;
 

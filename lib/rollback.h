@@ -18,9 +18,9 @@
 
 #include "engine.h"
 
-#define ROLLBACK_DIR "/var/lib/hardend/rollback"
-#define ROLLBACK_MANIFEST "manifest"
-#define ROLLBACK_MAX_ENTRIES 4096
+#define ROLLBACK_DIR            "/var/lib/hardend/rollback"
+#define ROLLBACK_MANIFEST       "manifest"
+#define ROLLBACK_MAX_ENTRIES    4096
 #define ROLLBACK_MAX_TREE_DEPTH 3
 
 typedef enum SnapKind {
@@ -40,20 +40,20 @@ typedef struct SnapEntry {
         mode_t mode;
         uid_t uid;
         gid_t gid;
-        char *target;   /* SNAP_SYMLINK */
-        bool has_data;  /* SNAP_FILE; SNAP_TABLE when the table existed */
+        char *target;  /* SNAP_SYMLINK */
+        bool has_data; /* SNAP_FILE; SNAP_TABLE when the table existed */
         char *data;
         size_t size;
 } SnapEntry;
 
 typedef struct Snapshot {
-        pid_t pid;                /* the apply that waits for the confirmation */
-        uint64_t pid_start;       /* its start time (/proc/PID/stat), against pid reuse */
-        uint64_t created_usec;    /* CLOCK_REALTIME */
-        uint64_t deadline_usec;   /* CLOCK_REALTIME; 0 while not yet known */
-        char *ssh_connection;     /* $SSH_CONNECTION of that apply, or NULL */
-        bool reload_sshd;         /* sshd's files are in it: reload sshd after restoring them */
-        char **units_active;      /* live units that ran before (started again on restore) */
+        pid_t pid;              /* the apply that waits for the confirmation */
+        uint64_t pid_start;     /* its start time (/proc/PID/stat), against pid reuse */
+        uint64_t created_usec;  /* CLOCK_REALTIME */
+        uint64_t deadline_usec; /* CLOCK_REALTIME; 0 while not yet known */
+        char *ssh_connection;   /* $SSH_CONNECTION of that apply, or NULL */
+        bool reload_sshd;       /* sshd's files are in it: reload sshd after restoring them */
+        char **units_active;    /* live units that ran before (started again on restore) */
         SnapEntry *entries;
         size_t n_entries;
 } Snapshot;

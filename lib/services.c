@@ -196,7 +196,8 @@ int svc_apply_units(const ServicesPolicy *p, const SvcBackend *b, const FindingL
                         continue;
                 if (s.enabled && (r = b->ops->disable(b->userdata, *u, &o->changes, &why)) < 0)
                         ret = op_failed(o, r, "disable", *u, &why);
-                if (p->mask && !s.masked && unit_maskable(b->root, *u) && (r = b->ops->mask(b->userdata, *u, &o->changes, &why)) < 0)
+                if (p->mask && !s.masked && unit_maskable(b->root, *u) &&
+                    (r = b->ops->mask(b->userdata, *u, &o->changes, &why)) < 0)
                         ret = op_failed(o, r, "mask", *u, &why);
                 if (strv_length(o->changes) != before)
                         files_changed = true;

@@ -769,8 +769,8 @@ static int ssh_apply(Context *c, const FindingList *mine, Outcome *o) {
 
 /* Module.snapshot_paths: the drop-in (and its directory), and sshd_config for the Include line. */
 static int ssh_snapshot_paths(Context *c, char ***ret) {
-        char **l = strv_copy((char *const[]){ (char *) SSH_MAIN_CONFIG, (char *) SSH_DROPIN_DIR,
-                                              (char *) SSH_DROPIN_PATH, NULL });
+        char **l = strv_copy(
+                (char *const[]){ (char *) SSH_MAIN_CONFIG, (char *) SSH_DROPIN_DIR, (char *) SSH_DROPIN_PATH, NULL });
 
         (void) c;
         if (!l)

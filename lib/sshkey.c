@@ -88,9 +88,20 @@ int base64_decode(const char *s, size_t len, unsigned char **ret, size_t *ret_le
 
 static bool is_flag_option(const char *s) {
         static const char *const flags[] = {
-                "agent-forwarding", "cert-authority", "no-agent-forwarding", "no-port-forwarding",
-                "no-pty", "no-user-rc", "no-X11-forwarding", "port-forwarding", "pty", "no-touch-required",
-                "verify-required", "restrict", "user-rc", "X11-forwarding",
+                "agent-forwarding",
+                "cert-authority",
+                "no-agent-forwarding",
+                "no-port-forwarding",
+                "no-pty",
+                "no-user-rc",
+                "no-X11-forwarding",
+                "port-forwarding",
+                "pty",
+                "no-touch-required",
+                "verify-required",
+                "restrict",
+                "user-rc",
+                "X11-forwarding",
         };
 
         for (size_t i = 0; i < ELEMENTSOF(flags); i++)

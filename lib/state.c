@@ -113,7 +113,8 @@ static bool value_ok(const char *v) {
 }
 
 static const char *const state_parents[] = { "/var", "/var/lib", STATE_DIR };
-#define FOREACH_STATE_PARENT(d) for (const char *const *d = state_parents; d < state_parents + ELEMENTSOF(state_parents); d++)
+#define FOREACH_STATE_PARENT(d) \
+        for (const char *const *d = state_parents; d < state_parents + ELEMENTSOF(state_parents); d++)
 
 int state_write(const char *root, const HardendState *s) {
         _cleanup_free_ char *text = NULL, *rollback = NULL;
@@ -136,9 +137,9 @@ int state_write(const char *root, const HardendState *s) {
                      "INSTANCE_ID=%s\n"
                      "FIRSTBOOT_INSTANCE_ID=%s\n"
                      "%s",
-                     s->apply_usec, strempty(s->apply_result), strempty(s->apply_modules),
-                     strempty(s->policy_source), strempty(s->policy_digest), strempty(s->instance_id),
-                     strempty(s->firstboot_instance_id), strempty(rollback)) < 0)
+                     s->apply_usec, strempty(s->apply_result), strempty(s->apply_modules), strempty(s->policy_source),
+                     strempty(s->policy_digest), strempty(s->instance_id), strempty(s->firstboot_instance_id),
+                     strempty(rollback)) < 0)
                 return -ENOMEM;
         /* owned by whoever applies: root, except in the unit tests */
         FOREACH_STATE_PARENT(dir) {
@@ -151,8 +152,7 @@ int state_write(const char *root, const HardendState *s) {
                 if (r < 0)
                         return r;
         }
-        return write_file_atomic(root, STATE_PATH, text, strlen(text), 0644, UID_KEEP, GID_KEEP,
-                                 &atomic_ops_default);
+        return write_file_atomic(root, STATE_PATH, text, strlen(text), 0644, UID_KEEP, GID_KEEP, &atomic_ops_default);
 }
 
 static int read_id(const char *root, const char *path, char **ret) {
@@ -231,10 +231,7 @@ int policy_digest(const Policy *p, char **ret) {
 }
 
 const char *apply_result_to_string(const ApplyResult *a) {
-        return a->refused                 ? "refused"
-               : a->status == EXIT_FAILED ? "failed"
-               : a->changed               ? "applied"
-                                          : "compliant";
+        return a->refused ? "refused" : a->status == EXIT_FAILED ? "failed" : a->changed ? "applied" : "compliant";
 }
 
 static int modules_string(unsigned only, char **ret) {
@@ -254,8 +251,7 @@ static int modules_string(unsigned only, char **ret) {
         return strv_join(l, ",", ret);
 }
 
-int state_record_apply(const char *root, const Policy *p, unsigned only, const ApplyResult *a,
-                       uint64_t now_usec) {
+int state_record_apply(const char *root, const Policy *p, unsigned only, const ApplyResult *a, uint64_t now_usec) {
         _cleanup_(hardend_state_done) HardendState s = {};
         const char *result = apply_result_to_string(a);
         int r;

@@ -9,10 +9,10 @@
 
 /* hardend's record of its last apply, kept in ROOT/var/lib/hardend/state as KEY=value lines
  * (written atomically). The first-boot unit asks whether the current instance has a record. */
-#define STATE_DIR "/var/lib/hardend"
-#define STATE_PATH STATE_DIR "/state"
+#define STATE_DIR              "/var/lib/hardend"
+#define STATE_PATH             STATE_DIR "/state"
 #define CLOUD_INSTANCE_ID_PATH "/var/lib/cloud/data/instance-id"
-#define MACHINE_ID_PATH "/etc/machine-id"
+#define MACHINE_ID_PATH        "/etc/machine-id"
 
 typedef struct HardendState {
         uint64_t apply_usec;         /* CLOCK_REALTIME, µs; 0: never */
@@ -45,8 +45,7 @@ const char *apply_result_to_string(const ApplyResult *a);
 
 /* Records an apply (selected modules "only", 0: all). A complete, successful apply on the live
  * system also marks the current instance as done for the first-boot unit. */
-int state_record_apply(const char *root, const Policy *p, unsigned only, const ApplyResult *a,
-                       uint64_t now_usec);
+int state_record_apply(const char *root, const Policy *p, unsigned only, const ApplyResult *a, uint64_t now_usec);
 
 /* Records a rollback of "apply --confirm" on top of the (restored) record: LAST_APPLY_RESULT
  * becomes "rolled-back". */

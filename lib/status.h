@@ -11,11 +11,11 @@
 #define WATCHER_UNIT "hardend.service"
 
 typedef struct WatcherState {
-        bool known;         /* false: reason says why (no system bus, image tree) */
+        bool known; /* false: reason says why (no system bus, image tree) */
         char *reason;
         char *active_state; /* "active", "inactive", "failed", ... */
         char *sub_state;
-        char *status_text;  /* the watcher's sd_notify STATUS=, may be empty */
+        char *status_text; /* the watcher's sd_notify STATUS=, may be empty */
 } WatcherState;
 
 void watcher_state_done(WatcherState *w);
@@ -23,8 +23,8 @@ void watcher_state_done(WatcherState *w);
 int status_read_watcher(Context *c, WatcherState *ret);
 
 typedef struct JournalEvent {
-        uint64_t usec;  /* CLOCK_REALTIME */
-        char *kind;     /* "drift", "resolved", "repaired" */
+        uint64_t usec; /* CLOCK_REALTIME */
+        char *kind;    /* "drift", "resolved", "repaired" */
         char *module, *check, *subject, *expected, *actual;
         char *message;
 } JournalEvent;

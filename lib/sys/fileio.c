@@ -146,8 +146,7 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len) {
         return 0;
 }
 
-int read_file_at_root(const char *root, const char *path, bool nofollow, size_t max, char **ret,
-                      size_t *ret_len) {
+int read_file_at_root(const char *root, const char *path, bool nofollow, size_t max, char **ret, size_t *ret_len) {
         _cleanup_free_ char *full = NULL, *base = NULL;
         _cleanup_close_ int fd = -EBADF, dfd = -EBADF;
         int r;
@@ -268,9 +267,8 @@ int write_file_atomic_if_changed(const char *root, const char *path, const void 
         r = lstat_at_root(root, path, &st);
         if (r >= 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == (mode & 07777) &&
             (uid == UID_KEEP || st.st_uid == uid) && (gid == GID_KEEP || st.st_gid == gid) &&
-            (size_t) st.st_size == len &&
-            read_file_at_root(root, path, true, len + 1, &old, &old_len) >= 0 && old_len == len &&
-            memcmp(old, data, len) == 0)
+            (size_t) st.st_size == len && read_file_at_root(root, path, true, len + 1, &old, &old_len) >= 0 &&
+            old_len == len && memcmp(old, data, len) == 0)
                 return 0;
         r = write_file_atomic(root, path, data, len, mode, uid, gid, NULL);
         return r < 0 ? r : 1;

@@ -9,8 +9,8 @@
 /* Every path here is absolute and taken below a root prefix ("/" or NULL for the live system, or an
  * image tree for --root). Below the root, no symlink is followed on the way to a file we write. */
 
-#define UID_KEEP ((uid_t) -1)
-#define GID_KEEP ((gid_t) -1)
+#define UID_KEEP      ((uid_t) -1)
+#define GID_KEEP      ((gid_t) -1)
 #define READ_FILE_MAX (16u * 1024 * 1024)
 
 /* The steps of an atomic replace, replaceable so that tests can inject a failure at each. */
@@ -33,8 +33,7 @@ int open_parent_at_root(const char *root, const char *path, char **ret_base);
 
 /* Reads a whole file (at most max bytes, else -EFBIG). With nofollow, a symlink at any component
  * below root is refused with -ELOOP. The data is NUL-terminated. */
-int read_file_at_root(const char *root, const char *path, bool nofollow, size_t max, char **ret,
-                      size_t *ret_len);
+int read_file_at_root(const char *root, const char *path, bool nofollow, size_t max, char **ret, size_t *ret_len);
 
 /* temp file in the same directory, fchmod/fchown, fsync, rename over path, fsync the directory. A
  * symlink at path is replaced, never followed. uid/gid UID_KEEP/GID_KEEP: owned by the caller.

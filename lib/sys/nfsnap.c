@@ -25,7 +25,7 @@ _Static_assert(offsetof(struct ipt_replace, counters) == offsetof(struct ip6t_re
 _Static_assert(offsetof(struct ipt_replace, entries) == offsetof(struct ip6t_replace, entries), "entries");
 
 #define NFSNAP_MAGIC 0x4e465331u /* "NFS1" */
-#define NFSNAP_MAX (64u * 1024 * 1024)
+#define NFSNAP_MAX   (64u * 1024 * 1024)
 
 /* What the blob starts with; the kernel's entries follow. */
 typedef struct NfSnapHeader {
@@ -158,51 +158,51 @@ int nf_table_restore(int family, const char *table, const void *blob, size_t siz
 }
 
 /* The same walk for both families: libiptc and libip6tc have the same calls under two prefixes. */
-#define DEFINE_RESET(name, P)                                                                          \
-        static int name(const char *table) {                                                          \
-                static const xt_chainlabel accept = "ACCEPT";                                          \
-                struct xtc_handle *h = P##_init(table);                                                \
-                char **users = NULL;                                                                   \
-                size_t n = 0;                                                                          \
-                int r = 0;                                                                             \
-                                                                                                       \
-                if (!h)                                                                                \
-                        return negative_errno();                                                       \
-                for (const char *ch = P##_first_chain(h); ch; ch = P##_next_chain(h)) {               \
-                        if (!P##_flush_entries(ch, h)) {                                               \
-                                r = negative_errno();                                                  \
-                                goto finish;                                                           \
-                        }                                                                              \
-                        if (P##_builtin(ch, h)) {                                                      \
-                                if (!P##_set_policy(ch, accept, NULL, h)) {                            \
-                                        r = negative_errno();                                          \
-                                        goto finish;                                                   \
-                                }                                                                      \
-                                continue;                                                              \
-                        }                                                                              \
-                        char **u = realloc(users, (n + 1) * sizeof(char *));                           \
-                        if (!u || !(u[n] = strdup(ch))) {                                              \
-                                if (u)                                                                 \
-                                        users = u;                                                     \
-                                r = -ENOMEM;                                                           \
-                                goto finish;                                                           \
-                        }                                                                              \
-                        users = u;                                                                     \
-                        n++;                                                                           \
-                }                                                                                      \
-                for (size_t i = 0; i < n; i++)                                                         \
-                        if (!P##_delete_chain(users[i], h)) {                                          \
-                                r = negative_errno();                                                  \
-                                goto finish;                                                           \
-                        }                                                                              \
-                if (!P##_commit(h))                                                                    \
-                        r = negative_errno();                                                          \
-        finish:                                                                                        \
-                for (size_t i = 0; i < n; i++)                                                         \
-                        free(users[i]);                                                                \
-                free(users);                                                                           \
-                P##_free(h);                                                                           \
-                return r;                                                                              \
+#define DEFINE_RESET(name, P)                                                           \
+        static int name(const char *table) {                                            \
+                static const xt_chainlabel accept = "ACCEPT";                           \
+                struct xtc_handle *h = P##_init(table);                                 \
+                char **users = NULL;                                                    \
+                size_t n = 0;                                                           \
+                int r = 0;                                                              \
+                                                                                        \
+                if (!h)                                                                 \
+                        return negative_errno();                                        \
+                for (const char *ch = P##_first_chain(h); ch; ch = P##_next_chain(h)) { \
+                        if (!P##_flush_entries(ch, h)) {                                \
+                                r = negative_errno();                                   \
+                                goto finish;                                            \
+                        }                                                               \
+                        if (P##_builtin(ch, h)) {                                       \
+                                if (!P##_set_policy(ch, accept, NULL, h)) {             \
+                                        r = negative_errno();                           \
+                                        goto finish;                                    \
+                                }                                                       \
+                                continue;                                               \
+                        }                                                               \
+                        char **u = realloc(users, (n + 1) * sizeof(char *));            \
+                        if (!u || !(u[n] = strdup(ch))) {                               \
+                                if (u)                                                  \
+                                        users = u;                                      \
+                                r = -ENOMEM;                                            \
+                                goto finish;                                            \
+                        }                                                               \
+                        users = u;                                                      \
+                        n++;                                                            \
+                }                                                                       \
+                for (size_t i = 0; i < n; i++)                                          \
+                        if (!P##_delete_chain(users[i], h)) {                           \
+                                r = negative_errno();                                   \
+                                goto finish;                                            \
+                        }                                                               \
+                if (!P##_commit(h))                                                     \
+                        r = negative_errno();                                           \
+        finish:                                                                         \
+                for (size_t i = 0; i < n; i++)                                          \
+                        free(users[i]);                                                 \
+                free(users);                                                            \
+                P##_free(h);                                                            \
+                return r;                                                               \
         }
 
 DEFINE_RESET(reset_ipv4, iptc)

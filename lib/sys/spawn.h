@@ -5,20 +5,20 @@
 #include <stddef.h>
 
 typedef struct SpawnOptions {
-        const char *const *argv;  /* argv[0] is an absolute path; no shell is involved */
-        const char *const *envp;  /* NULL: a clean environment (PATH and LC_ALL=C only) */
-        const char *stdin_data;   /* NULL: /dev/null */
+        const char *const *argv; /* argv[0] is an absolute path; no shell is involved */
+        const char *const *envp; /* NULL: a clean environment (PATH and LC_ALL=C only) */
+        const char *stdin_data;  /* NULL: /dev/null */
         size_t stdin_len;
-        unsigned timeout_ms;      /* 0: 30 s */
-        size_t max_output;        /* per stream; 0: 4 MiB; more is discarded and truncated is set */
+        unsigned timeout_ms; /* 0: 30 s */
+        size_t max_output;   /* per stream; 0: 4 MiB; more is discarded and truncated is set */
 } SpawnOptions;
 
 typedef struct SpawnResult {
-        int exit_code;   /* -1 when killed by a signal */
-        int signal;      /* the signal that ended it, 0 if it exited */
-        bool timed_out;  /* it was killed because the timeout ran out */
+        int exit_code;  /* -1 when killed by a signal */
+        int signal;     /* the signal that ended it, 0 if it exited */
+        bool timed_out; /* it was killed because the timeout ran out */
         bool truncated;
-        char *out;       /* NUL-terminated */
+        char *out; /* NUL-terminated */
         size_t out_len;
         char *err;
         size_t err_len;

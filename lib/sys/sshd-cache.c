@@ -24,10 +24,10 @@
 #define MAX_ENTRIES 64
 
 typedef struct CacheEntry {
-        char **argv;        /* the exact command line */
-        SshSignature sig;   /* the inputs it read, when it ran */
-        char **list;        /* ssh -Q */
-        SshdDump dump;      /* sshd -T */
+        char **argv;      /* the exact command line */
+        SshSignature sig; /* the inputs it read, when it ran */
+        char **list;      /* ssh -Q */
+        SshdDump dump;    /* sshd -T */
 } CacheEntry;
 
 struct SshdCache {
@@ -119,8 +119,8 @@ static int sig_add_at(SshSignature *s, int dirfd, const char *name, int64_t now)
                         return -EAGAIN;
         } else if (!S_ISDIR(st.st_mode) && (now - ts_ns(st.st_mtim) < RACY_NS || now - ts_ns(st.st_ctim) < RACY_NS))
                 return -EAGAIN; /* a directory's entries are signed one by one, with their names */
-        uint64_t v[] = { (uint64_t) st.st_dev,  (uint64_t) st.st_ino,  (uint64_t) st.st_mode,
-                         (uint64_t) st.st_uid,  (uint64_t) st.st_gid,  (uint64_t) st.st_size,
+        uint64_t v[] = { (uint64_t) st.st_dev,         (uint64_t) st.st_ino,         (uint64_t) st.st_mode,
+                         (uint64_t) st.st_uid,         (uint64_t) st.st_gid,         (uint64_t) st.st_size,
                          (uint64_t) ts_ns(st.st_mtim), (uint64_t) ts_ns(st.st_ctim), h };
         for (size_t i = 0; i < ELEMENTSOF(v); i++)
                 if ((r = sig_push(s, v[i])) < 0)

@@ -30,9 +30,14 @@ static int fake_probe_id(ModuleId id, FindingList *out) {
                 return 0;
         snprintf(e, sizeof(e), "%d", fake.want[id]);
         snprintf(a, sizeof(a), "%d", fake.actual[id]);
-        return finding_add(out, &(Finding){ .module = (char *) module_id_to_string(id), .check = "value",
-                                             .subject = "x", .kind = FINDING_DRIFT, .severity = SEVERITY_HIGH,
-                                             .fixable = true, .expected = e, .actual = a });
+        return finding_add(out, &(Finding){ .module = (char *) module_id_to_string(id),
+                                            .check = "value",
+                                            .subject = "x",
+                                            .kind = FINDING_DRIFT,
+                                            .severity = SEVERITY_HIGH,
+                                            .fixable = true,
+                                            .expected = e,
+                                            .actual = a });
 }
 
 static int fake_apply_id(ModuleId id, Outcome *o) {
@@ -43,21 +48,22 @@ static int fake_apply_id(ModuleId id, Outcome *o) {
         return outcome_change(o, "set x to %d", fake.want[id]);
 }
 
-#define FAKE_MODULE(ID, lower)                                                                      \
-        static int lower##_probe(Context *c, FindingList *out) {                                   \
-                return fake_probe_id(ID, out);                                                      \
-        }                                                                                           \
-        static int lower##_preflight(Context *c, const FindingList *all, Outcome *o) {              \
-                if (fake.preflight_result[ID] < 0)                                                  \
-                        return outcome_fail(o, fake.preflight_result[ID], "refused by test");       \
-                return 0;                                                                           \
-        }                                                                                           \
-        static int lower##_apply(Context *c, const FindingList *mine, Outcome *o) {                 \
-                ck_assert_uint_gt(mine->n, 0);                                                      \
-                return fake_apply_id(ID, o);                                                        \
-        }                                                                                           \
-        static const Module lower##_module = { ID, #lower, fake_enabled, lower##_probe,             \
-                                               lower##_preflight, lower##_apply, NULL };
+#define FAKE_MODULE(ID, lower)                                                                  \
+        static int lower##_probe(Context *c, FindingList *out) {                                \
+                return fake_probe_id(ID, out);                                                  \
+        }                                                                                       \
+        static int lower##_preflight(Context *c, const FindingList *all, Outcome *o) {          \
+                if (fake.preflight_result[ID] < 0)                                              \
+                        return outcome_fail(o, fake.preflight_result[ID], "refused by test");   \
+                return 0;                                                                       \
+        }                                                                                       \
+        static int lower##_apply(Context *c, const FindingList *mine, Outcome *o) {             \
+                ck_assert_uint_gt(mine->n, 0);                                                  \
+                return fake_apply_id(ID, o);                                                    \
+        }                                                                                       \
+        static const Module lower##_module = {                                                  \
+                ID, #lower, fake_enabled, lower##_probe, lower##_preflight, lower##_apply, NULL \
+        };
 
 FAKE_MODULE(MODULE_FIREWALL, firewall)
 FAKE_MODULE(MODULE_SSH, ssh)

@@ -170,7 +170,8 @@ START_TEST(test_symlink_in_path_refused) {
         snprintf(p, sizeof(p), "%s/etc/linkdir", root);
         snprintf(t, sizeof(t), "%s", root);
         ck_assert_int_eq(symlink(t, p), 0);
-        ck_assert_int_eq(write_file_atomic(root, "/etc/linkdir/secret", "x", 1, 0600, UID_KEEP, GID_KEEP, NULL), -ELOOP);
+        ck_assert_int_eq(write_file_atomic(root, "/etc/linkdir/secret", "x", 1, 0600, UID_KEEP, GID_KEEP, NULL),
+                         -ELOOP);
         ck_assert_int_eq(read_file_at_root(root, "/etc/linkdir/secret", true, 100, &data, NULL), -ELOOP);
         ck_assert_int_eq(ensure_dir_at_root(root, "/etc/linkdir", 0700, UID_KEEP, GID_KEEP), -ENOTDIR);
         data = slurp("/secret");
@@ -257,13 +258,9 @@ START_TEST(test_paths) {
 }
 END_TEST
 
-TEST_MAIN("fileio",
-          tcase_add_checked_fixture(tc, setup, teardown);
+TEST_MAIN("fileio", tcase_add_checked_fixture(tc, setup, teardown);
           tcase_add_loop_test(tc, test_fault_keeps_old_file, 0, (int) ELEMENTSOF(fault_cases));
-          tcase_add_test(tc, test_replace);
-          tcase_add_test(tc, test_symlink_at_target_not_followed);
-          tcase_add_test(tc, test_symlink_in_path_refused);
-          tcase_add_test(tc, test_stale_temps_cleaned);
-          tcase_add_test(tc, test_dirs_and_links);
-          tcase_add_test(tc, test_mkdtemp_owned);
+          tcase_add_test(tc, test_replace); tcase_add_test(tc, test_symlink_at_target_not_followed);
+          tcase_add_test(tc, test_symlink_in_path_refused); tcase_add_test(tc, test_stale_temps_cleaned);
+          tcase_add_test(tc, test_dirs_and_links); tcase_add_test(tc, test_mkdtemp_owned);
           tcase_add_test(tc, test_paths))

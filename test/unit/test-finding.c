@@ -5,9 +5,14 @@
 #include "test-main.h"
 
 static void add(FindingList *l, const char *check, const char *subject, const char *actual) {
-        ck_assert_int_eq(finding_add(l, &(Finding){ .module = "ssh", .check = (char *) check, .subject = (char *) subject,
-                                                     .kind = FINDING_DRIFT, .severity = SEVERITY_HIGH, .fixable = true,
-                                                     .expected = "no", .actual = (char *) actual }),
+        ck_assert_int_eq(finding_add(l, &(Finding){ .module = "ssh",
+                                                    .check = (char *) check,
+                                                    .subject = (char *) subject,
+                                                    .kind = FINDING_DRIFT,
+                                                    .severity = SEVERITY_HIGH,
+                                                    .fixable = true,
+                                                    .expected = "no",
+                                                    .actual = (char *) actual }),
                          0);
 }
 
@@ -37,7 +42,7 @@ START_TEST(test_diff) {
         add(&a, "effective", "passwordauthentication", "yes");
         add(&a, "effective", "permitrootlogin", "yes");
         add(&a, "dropin", "00-hardend.conf", "missing");
-        add(&b, "effective", "passwordauthentication", "yes"); /* persists: silent */
+        add(&b, "effective", "passwordauthentication", "yes");        /* persists: silent */
         add(&b, "effective", "permitrootlogin", "prohibit-password"); /* changed state: said again */
         add(&b, "effective", "x11forwarding", "yes");                 /* new */
         finding_list_diff(&a, &b, on_added, on_resolved, &seen);
@@ -58,11 +63,17 @@ START_TEST(test_counts_and_format) {
         char *s = NULL;
 
         add(&l, "effective", "passwordauthentication", "yes");
-        ck_assert_int_eq(finding_add(&l, &(Finding){ .module = "services", .check = "unit", .subject = "cups.service",
-                                                      .kind = FINDING_UNKNOWN, .actual = "no system bus" }),
+        ck_assert_int_eq(finding_add(&l, &(Finding){ .module = "services",
+                                                     .check = "unit",
+                                                     .subject = "cups.service",
+                                                     .kind = FINDING_UNKNOWN,
+                                                     .actual = "no system bus" }),
                          0);
-        ck_assert_int_eq(finding_add(&l, &(Finding){ .module = "services", .check = "listener", .subject = "tcp 0.0.0.0:3306",
-                                                      .kind = FINDING_DRIFT, .actual = "mysqld[812]" }),
+        ck_assert_int_eq(finding_add(&l, &(Finding){ .module = "services",
+                                                     .check = "listener",
+                                                     .subject = "tcp 0.0.0.0:3306",
+                                                     .kind = FINDING_DRIFT,
+                                                     .actual = "mysqld[812]" }),
                          0);
         ck_assert_int_eq(finding_add(&l, &(Finding){ .module = NULL, .check = "x" }), -EINVAL);
         ck_assert_uint_eq(finding_list_count(&l, NULL, FINDING_DRIFT), 2);

@@ -5,19 +5,19 @@
 #include <stdlib.h>
 
 /* main() for a check suite of one test case: TEST_MAIN("name", tcase_add_test(tc, a); ...) */
-#define TEST_MAIN(name, ...)                                       \
-        int main(void) {                                           \
-                Suite *s = suite_create(name);                     \
-                TCase *tc = tcase_create(name);                    \
-                SRunner *sr;                                       \
-                int failed;                                        \
-                                                                   \
-                tcase_set_timeout(tc, 60);                         \
-                __VA_ARGS__;                                       \
-                suite_add_tcase(s, tc);                            \
-                sr = srunner_create(s);                            \
-                srunner_run_all(sr, CK_NORMAL);                    \
-                failed = srunner_ntests_failed(sr);                \
-                srunner_free(sr);                                  \
-                return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;  \
+#define TEST_MAIN(name, ...)                                      \
+        int main(void) {                                          \
+                Suite *s = suite_create(name);                    \
+                TCase *tc = tcase_create(name);                   \
+                SRunner *sr;                                      \
+                int failed;                                       \
+                                                                  \
+                tcase_set_timeout(tc, 60);                        \
+                __VA_ARGS__;                                      \
+                suite_add_tcase(s, tc);                           \
+                sr = srunner_create(s);                           \
+                srunner_run_all(sr, CK_NORMAL);                   \
+                failed = srunner_ntests_failed(sr);               \
+                srunner_free(sr);                                 \
+                return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE; \
         }

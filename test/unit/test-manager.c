@@ -36,29 +36,35 @@ static int fake_probe_id(ModuleId id, FindingList *out) {
 
         fake.probe_calls[id]++;
         if (fake.unknown[id])
-                return finding_add(out, &(Finding){ .module = (char *) module_id_to_string(id), .check = "bus",
-                                                     .subject = "systemd", .kind = FINDING_UNKNOWN,
-                                                     .actual = "no system bus" });
+                return finding_add(out, &(Finding){ .module = (char *) module_id_to_string(id),
+                                                    .check = "bus",
+                                                    .subject = "systemd",
+                                                    .kind = FINDING_UNKNOWN,
+                                                    .actual = "no system bus" });
         if (fake.actual[id] == fake.want[id])
                 return 0;
         snprintf(e, sizeof(e), "%d", fake.want[id]);
         snprintf(a, sizeof(a), "%d", fake.actual[id]);
-        return finding_add(out, &(Finding){ .module = (char *) module_id_to_string(id), .check = "value",
-                                             .subject = "x", .kind = FINDING_DRIFT, .severity = SEVERITY_HIGH,
-                                             .fixable = true, .expected = e, .actual = a });
+        return finding_add(out, &(Finding){ .module = (char *) module_id_to_string(id),
+                                            .check = "value",
+                                            .subject = "x",
+                                            .kind = FINDING_DRIFT,
+                                            .severity = SEVERITY_HIGH,
+                                            .fixable = true,
+                                            .expected = e,
+                                            .actual = a });
 }
 
-#define FAKE_MODULE(ID, lower)                                                                      \
-        static int lower##_probe(Context *c, FindingList *out) {                                   \
-                return fake_probe_id(ID, out);                                                      \
-        }                                                                                           \
-        static int lower##_apply(Context *c, const FindingList *mine, Outcome *o) {                 \
-                fake.apply_calls[ID]++;                                                             \
-                fake.actual[ID] = fake.want[ID];                                                    \
-                return outcome_change(o, "set x to %d", fake.want[ID]);                             \
-        }                                                                                           \
-        static const Module lower##_module = { ID, #lower, fake_enabled, lower##_probe, NULL,       \
-                                               lower##_apply, NULL };
+#define FAKE_MODULE(ID, lower)                                                      \
+        static int lower##_probe(Context *c, FindingList *out) {                    \
+                return fake_probe_id(ID, out);                                      \
+        }                                                                           \
+        static int lower##_apply(Context *c, const FindingList *mine, Outcome *o) { \
+                fake.apply_calls[ID]++;                                             \
+                fake.actual[ID] = fake.want[ID];                                    \
+                return outcome_change(o, "set x to %d", fake.want[ID]);             \
+        }                                                                           \
+        static const Module lower##_module = { ID, #lower, fake_enabled, lower##_probe, NULL, lower##_apply, NULL };
 
 FAKE_MODULE(MODULE_FIREWALL, firewall)
 FAKE_MODULE(MODULE_SSH, ssh)
@@ -161,8 +167,11 @@ static Manager *new_manager(WatchMode mode, const char *config) {
 
         ck_assert_int_eq(policy_load_builtin(&p, &e), 0);
         p->watch.mode = mode;
-        ck_assert_int_eq(manager_new(&(ManagerOptions){ .config = config, .root = tmp_root, .modules = mods,
-                                                        .n_modules = ELEMENTSOF(mods), .defer_usec = 50 * 1000 },
+        ck_assert_int_eq(manager_new(&(ManagerOptions){ .config = config,
+                                                        .root = tmp_root,
+                                                        .modules = mods,
+                                                        .n_modules = ELEMENTSOF(mods),
+                                                        .defer_usec = 50 * 1000 },
                                      p, &m),
                          0);
         return m;

@@ -35,8 +35,8 @@ static const char *strjoina_path(const char *r, const char *p) {
 }
 
 static void put(const char *path, const char *text, mode_t mode) {
-        ck_assert_int_eq(write_file_atomic(root, path, text, strlen(text), mode, UID_KEEP, GID_KEEP,
-                                           &atomic_ops_default), 0);
+        ck_assert_int_eq(
+                write_file_atomic(root, path, text, strlen(text), mode, UID_KEEP, GID_KEEP, &atomic_ops_default), 0);
 }
 
 static void mkd(const char *path) {
@@ -64,14 +64,21 @@ static char *describe(const char *path) {
 }
 
 START_TEST(test_manifest_round_trip) {
-        _cleanup_(snapshot_done) Snapshot s = { .pid = 42, .pid_start = 7, .created_usec = 1, .deadline_usec = 2,
-                                                .reload_sshd = true };
+        _cleanup_(snapshot_done)
+                Snapshot s = { .pid = 42, .pid_start = 7, .created_usec = 1, .deadline_usec = 2, .reload_sshd = true };
         _cleanup_(snapshot_done) Snapshot back = {};
         _cleanup_free_ char *text = NULL, *again = NULL;
         static const SnapEntry entries[] = {
                 { .kind = SNAP_FILE, .path = (char *) "/etc/passwd", .mode = 0644, .has_data = true },
-                { .kind = SNAP_FILE, .path = (char *) "/home/a b/%weird\nname", .mode = 0600, .uid = 1000, .gid = 1000, .has_data = true },
-                { .kind = SNAP_SYMLINK, .path = (char *) "/etc/systemd/system/x.service", .target = (char *) "/dev/null" },
+                { .kind = SNAP_FILE,
+                  .path = (char *) "/home/a b/%weird\nname",
+                  .mode = 0600,
+                  .uid = 1000,
+                  .gid = 1000,
+                  .has_data = true },
+                { .kind = SNAP_SYMLINK,
+                  .path = (char *) "/etc/systemd/system/x.service",
+                  .target = (char *) "/dev/null" },
                 { .kind = SNAP_SYMLINK, .path = (char *) "/l", .target = (char *) "with space" },
                 { .kind = SNAP_DIR, .path = (char *) "/home/admin/.ssh", .mode = 0700, .uid = 1001, .gid = 1001 },
                 { .kind = SNAP_ABSENT, .path = (char *) "/etc/sudoers.d/hardend" },
@@ -114,15 +121,15 @@ END_TEST
 
 static const char *const bad_manifests[] = {
         "",
-        "hardend-rollback 2\npid 1 1\nend\n",                  /* unknown version */
-        "hardend-rollback 1\npid 1 1\n",                      /* truncated: no end */
+        "hardend-rollback 2\npid 1 1\nend\n",                       /* unknown version */
+        "hardend-rollback 1\npid 1 1\n",                            /* truncated: no end */
         "hardend-rollback 1\npid 1 1\nend\nfile 0644 0 0 1 = /x\n", /* something after end */
-        "hardend-rollback 1\nend\n",                           /* no owner */
+        "hardend-rollback 1\nend\n",                                /* no owner */
         "hardend-rollback 1\npid 1 1\nbogus 0644 0 0 0 = /x\nend\n",
-        "hardend-rollback 1\npid 1 1\nfile 0999 0 0 1 = /x\nend\n",   /* not octal */
-        "hardend-rollback 1\npid 1 1\nfile 0644 0 0 0 = /x\nend\n",   /* a file without data */
-        "hardend-rollback 1\npid 1 1\nfile 0644 0 0 1 = x\nend\n",    /* relative */
-        "hardend-rollback 1\npid 1 1\nsymlink 0777 0 0 0 = /x\nend\n", /* no target */
+        "hardend-rollback 1\npid 1 1\nfile 0999 0 0 1 = /x\nend\n",       /* not octal */
+        "hardend-rollback 1\npid 1 1\nfile 0644 0 0 0 = /x\nend\n",       /* a file without data */
+        "hardend-rollback 1\npid 1 1\nfile 0644 0 0 1 = x\nend\n",        /* relative */
+        "hardend-rollback 1\npid 1 1\nsymlink 0777 0 0 0 = /x\nend\n",    /* no target */
         "hardend-rollback 1\npid 1 1\nabsent 0000 0 0 0 = /x%00y\nend\n", /* NUL */
         "hardend-rollback 1\npid 1 1\nabsent 0000 0 0 0 = /x%4\nend\n",   /* short escape */
         "hardend-rollback 1\npid 1 1\ntable 0000 0 0 1 = ipv5\nend\n",
@@ -141,13 +148,28 @@ START_TEST(test_take_save_load_restore) {
         _cleanup_(snapshot_done) Snapshot s = { .pid = getpid() }, loaded = {};
         _cleanup_strv_free_ char **changes = NULL, **errors = NULL;
         static const char *const paths[] = {
-                "/etc/passwd", "/etc/shadow", "/etc/link", "/etc/gone", "/home/admin", "/home/admin/.ssh",
-                "/home/admin/.ssh/authorized_keys", "/etc/sudoers.d", "/etc/sudoers.d/hardend", "/etc/systemd/system/",
+                "/etc/passwd",
+                "/etc/shadow",
+                "/etc/link",
+                "/etc/gone",
+                "/home/admin",
+                "/home/admin/.ssh",
+                "/home/admin/.ssh/authorized_keys",
+                "/etc/sudoers.d",
+                "/etc/sudoers.d/hardend",
+                "/etc/systemd/system/",
         };
         static const char *const checked[] = {
-                "/etc/passwd", "/etc/shadow", "/etc/link", "/etc/gone", "/home/admin", "/etc/sudoers.d",
-                "/etc/sudoers.d/hardend", "/etc/systemd/system/multi-user.target.wants/a.service",
-                "/etc/systemd/system/multi-user.target.wants/b.service", "/etc/systemd/system/cups.service",
+                "/etc/passwd",
+                "/etc/shadow",
+                "/etc/link",
+                "/etc/gone",
+                "/home/admin",
+                "/etc/sudoers.d",
+                "/etc/sudoers.d/hardend",
+                "/etc/systemd/system/multi-user.target.wants/a.service",
+                "/etc/systemd/system/multi-user.target.wants/b.service",
+                "/etc/systemd/system/cups.service",
                 "/etc/systemd/system/new.target.wants",
         };
         char *before[ELEMENTSOF(checked)];
@@ -164,7 +186,8 @@ START_TEST(test_take_save_load_restore) {
         put("/etc/gone", "old\n", 0600);
         ck_assert_int_eq(symlink_atomic_at_root(root, "/somewhere", "/etc/link"), 0);
         ck_assert_int_eq(symlink_atomic_at_root(root, "/usr/lib/systemd/system/a.service",
-                                                "/etc/systemd/system/multi-user.target.wants/a.service"), 0);
+                                                "/etc/systemd/system/multi-user.target.wants/a.service"),
+                         0);
         for (size_t i = 0; i < ELEMENTSOF(checked); i++)
                 before[i] = describe(checked[i]);
 
@@ -186,7 +209,8 @@ START_TEST(test_take_save_load_restore) {
         ck_assert_int_eq(chmod(strjoina_path(root, "/etc/sudoers.d"), 0755), 0);
         put("/etc/sudoers.d/hardend", "%wheel ALL=(ALL) NOPASSWD: ALL\n", 0440);
         ck_assert_int_eq(unlink_at_root(root, "/etc/systemd/system/multi-user.target.wants/a.service"), 1);
-        ck_assert_int_eq(symlink_atomic_at_root(root, "/x", "/etc/systemd/system/multi-user.target.wants/b.service"), 0);
+        ck_assert_int_eq(symlink_atomic_at_root(root, "/x", "/etc/systemd/system/multi-user.target.wants/b.service"),
+                         0);
         ck_assert_int_eq(symlink_atomic_at_root(root, "/dev/null", "/etc/systemd/system/cups.service"), 0);
         mkd("/etc/systemd/system/new.target.wants");
 

@@ -53,9 +53,10 @@ START_TEST(test_timeout_kills) {
         ck_assert(r.timed_out);
         ck_assert_int_eq(r.signal, SIGKILL);
         ck_assert_int_lt(ms, 5000);
-        ck_assert_int_eq(spawn_result_describe(&r, &(SpawnOptions){ .argv = (const char *[]){ "/bin/sh", NULL }, .timeout_ms = 300 },
-                                               &d),
-                         0);
+        ck_assert_int_eq(
+                spawn_result_describe(
+                        &r, &(SpawnOptions){ .argv = (const char *[]){ "/bin/sh", NULL }, .timeout_ms = 300 }, &d),
+                0);
         ck_assert_str_eq(d, "/bin/sh timed out after 300 ms and was killed");
         free(d);
         spawn_result_done(&r);
@@ -104,7 +105,8 @@ START_TEST(test_stdin_and_stderr) {
 END_TEST
 
 START_TEST(test_output_limit) {
-        SpawnOptions o = { .argv = (const char *[]){ "/usr/bin/head", "-c", "100000", "/dev/zero", NULL }, .max_output = 1000 };
+        SpawnOptions o = { .argv = (const char *[]){ "/usr/bin/head", "-c", "100000", "/dev/zero", NULL },
+                           .max_output = 1000 };
         SpawnResult r = {};
 
         ck_assert_int_eq(spawn_run(&o, &r), 0);
@@ -115,11 +117,7 @@ START_TEST(test_output_limit) {
 }
 END_TEST
 
-TEST_MAIN("spawn",
-          tcase_add_test(tc, test_exit_codes);
-          tcase_add_test(tc, test_refuses_relative_and_missing);
-          tcase_add_test(tc, test_timeout_kills);
-          tcase_add_test(tc, test_metacharacters);
-          tcase_add_test(tc, test_clean_environment);
-          tcase_add_test(tc, test_stdin_and_stderr);
+TEST_MAIN("spawn", tcase_add_test(tc, test_exit_codes); tcase_add_test(tc, test_refuses_relative_and_missing);
+          tcase_add_test(tc, test_timeout_kills); tcase_add_test(tc, test_metacharacters);
+          tcase_add_test(tc, test_clean_environment); tcase_add_test(tc, test_stdin_and_stderr);
           tcase_add_test(tc, test_output_limit))

@@ -138,7 +138,7 @@ static const struct {
         { HOSTKEY_REMOVED, "/etc/ssh/sshd_config", true },
         { BINARY_REPLACED, "/etc/ssh/sshd_config", true },
         { STAGED_DROPIN, "/stage/sshd_config", true },
-        { STAGED_DROPIN, "/etc/ssh/sshd_config", false }, /* not an input of the live config */
+        { STAGED_DROPIN, "/etc/ssh/sshd_config", false },  /* not an input of the live config */
         { MODULI_CHANGED, "/etc/ssh/sshd_config", false }, /* sshd -T does not read it */
         { NOTHING, "/etc/ssh/sshd_config", false },
         { NOTHING, "/stage/sshd_config", false },
@@ -150,19 +150,44 @@ START_TEST(test_signature_changes) {
 
         sign(root, cases[_i].config, &a);
         switch (cases[_i].change) {
-        case TOUCH_DROPIN: touch_later(root, "/etc/ssh/sshd_config.d/50-a.conf"); break;
-        case SAME_SIZE_DROPIN: rewrite_same_mtime(root, "/etc/ssh/sshd_config.d/50-a.conf", "PasswordAuthentication noo\n"); break;
-        case NEW_DROPIN: put(root, "/etc/ssh/sshd_config.d/60-b.conf", "PermitRootLogin yes\n"); break;
-        case NEW_NON_CONF: put(root, "/etc/ssh/sshd_config.d/README", "x\n"); break;
-        case REMOVE_DROPIN: unlink_at(root, "/etc/ssh/sshd_config.d/50-a.conf"); break;
-        case GROUP_CHANGED: rewrite_same_mtime(root, "/etc/group", "root:x:0:\nwheel:x:10:a\n"); break;
-        case PASSWD_CHANGED: put(root, "/etc/passwd", "root:x:0:0::/root:/bin/sh\nbob:x:1000:1000::/home/bob:/bin/sh\n"); break;
-        case MAIN_MODE: chmod_at(root, "/etc/ssh/sshd_config", 0600); break;
-        case HOSTKEY_REMOVED: unlink_at(root, "/etc/ssh/ssh_host_ed25519_key"); break;
-        case BINARY_REPLACED: rewrite_same_mtime(root, "/usr/sbin/sshd", "BINARY"); break;
-        case STAGED_DROPIN: rewrite_same_mtime(root, "/stage/sshd_config.d/50-a.conf", "PasswordAuthentication on\n"); break;
-        case MODULI_CHANGED: rewrite_same_mtime(root, "/etc/ssh/moduli", "MODULI\n"); break;
-        case NOTHING: break;
+        case TOUCH_DROPIN:
+                touch_later(root, "/etc/ssh/sshd_config.d/50-a.conf");
+                break;
+        case SAME_SIZE_DROPIN:
+                rewrite_same_mtime(root, "/etc/ssh/sshd_config.d/50-a.conf", "PasswordAuthentication noo\n");
+                break;
+        case NEW_DROPIN:
+                put(root, "/etc/ssh/sshd_config.d/60-b.conf", "PermitRootLogin yes\n");
+                break;
+        case NEW_NON_CONF:
+                put(root, "/etc/ssh/sshd_config.d/README", "x\n");
+                break;
+        case REMOVE_DROPIN:
+                unlink_at(root, "/etc/ssh/sshd_config.d/50-a.conf");
+                break;
+        case GROUP_CHANGED:
+                rewrite_same_mtime(root, "/etc/group", "root:x:0:\nwheel:x:10:a\n");
+                break;
+        case PASSWD_CHANGED:
+                put(root, "/etc/passwd", "root:x:0:0::/root:/bin/sh\nbob:x:1000:1000::/home/bob:/bin/sh\n");
+                break;
+        case MAIN_MODE:
+                chmod_at(root, "/etc/ssh/sshd_config", 0600);
+                break;
+        case HOSTKEY_REMOVED:
+                unlink_at(root, "/etc/ssh/ssh_host_ed25519_key");
+                break;
+        case BINARY_REPLACED:
+                rewrite_same_mtime(root, "/usr/sbin/sshd", "BINARY");
+                break;
+        case STAGED_DROPIN:
+                rewrite_same_mtime(root, "/stage/sshd_config.d/50-a.conf", "PasswordAuthentication on\n");
+                break;
+        case MODULI_CHANGED:
+                rewrite_same_mtime(root, "/etc/ssh/moduli", "MODULI\n");
+                break;
+        case NOTHING:
+                break;
         }
         sign(root, cases[_i].config, &b);
         ck_assert_msg(ssh_signature_equal(&a, &b) == !cases[_i].invalidates, "case %d (change %d): %s", _i,
@@ -201,7 +226,8 @@ START_TEST(test_cache_lookup) {
         ck_assert_int_eq(sshd_cache_lookup(cache, argv, &c, NULL, NULL), 0);
         /* ssh -Q lists */
         ck_assert_int_eq(ssh_tool_signature(root, "/usr/sbin/sshd", &a), 0);
-        ck_assert_int_eq(sshd_cache_store(cache, query, &a, (char *[]){ "curve25519-sha256", "sntrup", NULL }, NULL), 0);
+        ck_assert_int_eq(sshd_cache_store(cache, query, &a, (char *[]){ "curve25519-sha256", "sntrup", NULL }, NULL),
+                         0);
         ck_assert_int_eq(ssh_tool_signature(root, "/usr/sbin/sshd", &a), 0);
         ck_assert_int_eq(sshd_cache_lookup(cache, query, &a, &list, NULL), 1);
         ck_assert_uint_eq(strv_length(list), 2);

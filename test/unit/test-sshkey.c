@@ -24,7 +24,7 @@ static const KeyCase key_cases[] = {
         { "   # a comment", -ENODATA, NULL, NULL, NULL },
         { "ssh-ed25519", -EINVAL, NULL, NULL, NULL },
         { "ssh-dsa " ED, -EINVAL, NULL, NULL, NULL },
-        { "ssh-rsa " ED, -EINVAL, NULL, NULL, NULL },          /* body is an ed25519 key */
+        { "ssh-rsa " ED, -EINVAL, NULL, NULL, NULL },                      /* body is an ed25519 key */
         { "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5", -EINVAL, NULL, NULL, NULL }, /* truncated */
         { "ssh-ed25519 !!!!", -EINVAL, NULL, NULL, NULL },
         { "command=\"unterminated ssh-ed25519 " ED, -EINVAL, NULL, NULL, NULL },
@@ -79,7 +79,5 @@ START_TEST(test_base64) {
 }
 END_TEST
 
-TEST_MAIN("sshkey",
-          tcase_add_loop_test(tc, test_parse, 0, (int) ELEMENTSOF(key_cases));
-          tcase_add_test(tc, test_equal_and_count);
-          tcase_add_test(tc, test_base64))
+TEST_MAIN("sshkey", tcase_add_loop_test(tc, test_parse, 0, (int) ELEMENTSOF(key_cases));
+          tcase_add_test(tc, test_equal_and_count); tcase_add_test(tc, test_base64))
