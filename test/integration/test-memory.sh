@@ -35,7 +35,7 @@ valgrind_report() {
         if [ "$VALGRIND" = 1 ]; then
                 # "==PID==" lines are valgrind's errors and leaks; "--PID--" lines are its own notes
                 # (an unhandled syscall such as pidfd_open, which then fails with ENOSYS)
-                if cat "$SB"/valgrind.*.log 2>/dev/null | grep -q '^=='; then
+                if grep -qh '^==' "$SB"/valgrind.*.log 2>/dev/null; then
                         fail "$what: valgrind reports:"; grep -h '^==' "$SB"/valgrind.*.log | head -60
                 else
                         pass "$what: valgrind: no errors, no leaks"
@@ -88,7 +88,7 @@ if [ "$VALGRIND" != 1 ] && [ ${#samples[@]} -ge 3 ]; then
         for s in "${samples[@]}"; do [ "$s" -gt "$max" ] && max=$s; done
         # after the warm-up, allow a few pages of allocator noise, never per-cycle growth
         slack=512
-        ldd "$HARDEND" 2>/dev/null | grep -q libasan && slack=4096 # ASan's allocator caches
+        case "$(ldd "$HARDEND" 2>/dev/null)" in *libasan*) slack=4096 ;; esac # ASan's allocator caches
         limit=$((first + slack))
         check_that "VmRSS bounded: ${samples[*]} kB (after warm-up ${first} kB, max ${max} kB, limit ${limit} kB)" \
                 test "$max" -le "$limit"
