@@ -432,6 +432,29 @@ offline_checks() {
         umount "$tree/merged"
 }
 
+# the package installs and purges tidily: on a copy of the image (as installed by mmdebstrap,
+# then booted once so that hardend made its state), purge leaves none of its files, its
+# enablement links or its state behind
+purge_checks() {
+        local tree=$WORK/purge left
+        mkdir -p "$tree/upper" "$tree/work" "$tree/merged"
+        mount -t overlay overlay -o lowerdir="$IMAGE",upperdir="$tree/upper",workdir="$tree/work" "$tree/merged" || {
+                check "overlay for the purge tree" false; return; }
+        mkdir -p "$tree/merged/var/lib/hardend" && echo x >"$tree/merged/var/lib/hardend/state"
+        chroot "$tree/merged" dpkg -L hardend >"$WORK/purge-files" 2>&1
+        check "purge: the package is installed in the image" grep -q '^/usr/sbin/hardend$' "$WORK/purge-files"
+        chroot "$tree/merged" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg --purge hardend >"$WORK/purge.log" 2>&1
+        check "purge: dpkg --purge hardend exits 0" grep -q 'Purging configuration files for hardend' "$WORK/purge.log" ||
+                sed 's/^/        /' "$WORK/purge.log" | tail -n 10
+        left=$(while read -r f; do [ -f "$tree/merged$f" ] || [ -L "$tree/merged$f" ] && echo "$f"; done <"$WORK/purge-files")
+        check "purge: none of the package's files is left" test -z "$left" || echo "        left: $left"
+        check "purge: /var/lib/hardend and /etc/hardend are gone" \
+                test ! -e "$tree/merged/var/lib/hardend" -a ! -e "$tree/merged/etc/hardend"
+        left=$(find "$tree/merged/etc/systemd" -name 'hardend*' 2>/dev/null)
+        check "purge: no enablement link of hardend's units is left" test -z "$left" || echo "        left: $left"
+        umount "$tree/merged"
+}
+
 # test/e2e/qemu.sh sources this file for the functions above and runs its own main
 [ "${HARDEND_E2E_SOURCED:-0}" = 1 ] && return 0
 
@@ -460,6 +483,9 @@ reboot_checks
 
 say "an image hardened offline (hardenctl apply --root), booted without hardend's units"
 offline_checks
+
+say "the package purges tidily"
+purge_checks
 
 say "negative control (hardend's units masked): every check must FAIL"
 PHASE=control
