@@ -2,6 +2,8 @@
 /* The admin module's pure part (account file parsers, sudoers text, authorized_keys merge) and its
  * probe on fixture trees written to a temporary directory (no root needed). */
 #include <check.h>
+
+#include "test-main.h"
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -562,8 +564,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("accounts");
         TCase *pure = tcase_create("pure"), *tree = tcase_create("probe");
-        SRunner *sr;
-        int failed;
 
         tcase_add_test(pure, test_parse_passwd);
         tcase_add_loop_test(pure, test_parse_passwd_bad, 0, ELEMENTSOF(bad_passwd));
@@ -587,10 +587,5 @@ int main(void) {
         tcase_add_test(tree, test_probe_sudo_and_root);
         tcase_add_test(tree, test_probe_unreadable_db);
         suite_add_tcase(s, tree);
-
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return test_run_suite(s);
 }

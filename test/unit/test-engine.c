@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The engine with test modules: probe, preflight refusal, apply order, verification. */
 #include <check.h>
+
+#include "test-main.h"
 #include <stdlib.h>
 
 #include "engine.h"
@@ -189,8 +191,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("engine");
         TCase *tc = tcase_create("core");
-        SRunner *sr;
-        int failed;
 
         tcase_add_checked_fixture(tc, setup, NULL);
         tcase_add_test(tc, test_compliant);
@@ -201,9 +201,5 @@ int main(void) {
         tcase_add_test(tc, test_only_limits_probe_and_apply);
         tcase_add_test(tc, test_module_mask);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return test_run_suite(s);
 }

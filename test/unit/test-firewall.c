@@ -3,6 +3,8 @@
  * comparison, and the anti-lockout decision. No root, no kernel. */
 #include <arpa/inet.h>
 #include <check.h>
+
+#include "test-main.h"
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_recent.h>
 #include <linux/netfilter/xt_tcpudp.h>
@@ -294,8 +296,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("firewall");
         TCase *tc = tcase_create("core");
-        SRunner *sr;
-        int failed;
 
         tcase_add_loop_test(tc, test_ruleset, 0, ELEMENTSOF(ruleset_cases));
         tcase_add_test(tc, test_bad_family);
@@ -305,9 +305,5 @@ int main(void) {
         tcase_add_test(tc, test_ssh_connection);
         tcase_add_test(tc, test_admits);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return test_run_suite(s);
 }

@@ -3,6 +3,8 @@
  * listener findings, on the fixture tables in test/unit/fixtures/net and a fake proc tree. */
 #include <arpa/inet.h>
 #include <check.h>
+
+#include "test-main.h"
 #include <endian.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -417,11 +419,5 @@ static Suite *suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return test_run_suite(suite());
 }

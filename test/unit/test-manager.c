@@ -2,6 +2,8 @@
 /* The watcher with fake modules: drift logged once, resolved once, nothing while it persists,
  * repair, coalescing of bursts, policy reload; and the state file. Events through the log sink. */
 #include <check.h>
+
+#include "test-main.h"
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdlib.h>
@@ -537,8 +539,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("manager");
         TCase *tc = tcase_create("core");
-        SRunner *sr;
-        int failed;
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_drift_once_persist_resolve);
@@ -553,9 +553,5 @@ int main(void) {
         tcase_add_test(tc, test_state_and_firstboot);
         tcase_add_test(tc, test_passwd_home);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return test_run_suite(s);
 }

@@ -2,6 +2,8 @@
 /* The policy loader: the built-in default, a round trip of every key, and the bad configs. */
 #include <arpa/inet.h>
 #include <check.h>
+
+#include "test-main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,8 +455,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("policy");
         TCase *tc = tcase_create("policy");
-        SRunner *sr;
-        int failed;
 
         tcase_add_loop_test(tc, test_bad_config, 0, (int) ELEMENTSOF(bad_cases));
         tcase_add_test(tc, test_builtin_validates);
@@ -467,9 +467,5 @@ int main(void) {
         tcase_add_test(tc, test_firewall_allows);
         tcase_add_test(tc, test_names);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return test_run_suite(s);
 }

@@ -3,6 +3,8 @@
  * snapshot taken, saved, loaded and restored in a temporary root (contents, modes, symlinks,
  * directories that were absent, a pruned tree), the owner check, and the confirm socket. */
 #include <check.h>
+
+#include "test-main.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -310,8 +312,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("rollback");
         TCase *tc = tcase_create("core");
-        SRunner *sr;
-        int failed;
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_manifest_round_trip);
@@ -320,9 +320,5 @@ int main(void) {
         tcase_add_test(tc, test_owner_alive);
         tcase_add_test(tc, test_confirm_channel);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return test_run_suite(s);
 }

@@ -3,6 +3,8 @@
  * image tree (no root needed), the degraded mode without systemd, and the order of operations
  * with a recording fake backend (what the sd-bus backend is driven by). */
 #include <check.h>
+
+#include "test-main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -495,11 +497,5 @@ static Suite *suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return test_run_suite(suite());
 }

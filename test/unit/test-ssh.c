@@ -2,6 +2,8 @@
 /* The pure part of the SSH module: drop-in renderer, algorithm choice, sshd -T parser, Include
  * detection and insertion, and the anti-lockout key-file scan on a fixture tree. */
 #include <check.h>
+
+#include "test-main.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,11 +455,5 @@ static Suite *ssh_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(ssh_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_ENV);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return test_run_suite(ssh_suite());
 }
