@@ -88,6 +88,30 @@ for n in $SIZES; do
                 -n "getsockopt N=$n" "$W/getentries 4"
         # the policy alone: what of the probe is reading the config
         "${HF[@]}" --export-json "$W/validate-$n.json" -n "validate N=$n" "$HARDENCTL validate $conf"
+        # nftables, the other way to the same ruleset: one table, the same chain head and one
+        # rule per port, loaded with nft -f from an empty ruleset and listed back
+        if command -v nft >/dev/null; then
+                {
+                        echo 'flush ruleset'
+                        echo 'table ip hardend {'
+                        echo '  chain input {'
+                        echo '    type filter hook input priority 0; policy drop;'
+                        echo '    iif "lo" accept'
+                        echo '    ct state established,related accept'
+                        echo '    ct state invalid drop'
+                        echo '    tcp dport 22 accept'
+                        for ((i = 1; i < n; i++)); do echo "    tcp dport $((1024 + i)) accept"; done
+                        echo '  }'
+                        echo '}'
+                } >"$W/n$n.nft"
+                reset
+                nft flush ruleset
+                "${HF[@]}" --prepare "nft flush ruleset" --export-json "$W/nft-$n.json" \
+                        -n "nft -f N=$n" "nft -f $W/n$n.nft"
+                nft -f "$W/n$n.nft"
+                "${HF[@]}" --export-json "$W/nftlist-$n.json" -n "nft list ruleset N=$n" "nft list ruleset"
+                nft flush ruleset
+        fi
 done
 
 python3 - "$W" "$OUT" "$RUNS" "$SIZES" "$HARDENCTL" <<'EOF'
@@ -112,7 +136,7 @@ L.append("| command | median ms |\n|---|---:|")
 for k, v in list(b.items()) + list(nb.items()):
     L.append(f"| `{k}` | {v:.2f} |")
 L.append(f"\nRatio ours / restore pair: **{ours / pair:.2f}** (goal ≤ 0.5: "
-         + ("met" if ours / pair <= 0.5 else f"missed by {ours - 0.5 * pair:.2f} ms") + "). ufw was not measured.\n")
+         + ("met" if ours / pair <= 0.5 else f"missed by {ours - 0.5 * pair:.2f} ms") + "). ufw: see table 1b of RESULTS.md (bench/run.sh).\n")
 L.append("## Scaling with N allow rules (IPv4, `ipv6 = false`)\n")
 L.append("| N | apply | iptables-legacy-restore | apply/restore | probe (`check`) | iptables-legacy-save | getsockopt alone | probe/getsockopt | `validate` (config only) |")
 L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -121,6 +145,16 @@ for n in sizes:
     ap, rs = a[f"apply N={n}"], a[f"restore N={n}"]
     pr, sv, gs = p[f"probe N={n}"], p[f"save N={n}"], p[f"getsockopt N={n}"]
     L.append(f"| {n} | {ap:.2f} | {rs:.2f} | {ap / rs:.2f} | {pr:.2f} | {sv:.2f} | {gs:.2f} | {pr / gs:.2f} | {v[f'validate N={n}']:.2f} |")
+import os
+if all(os.path.exists(f"{w}/nft-{n}.json") for n in sizes):
+    L.append("\nThe same rules through nftables (`nft -f` of one `table ip` with one rule per port, from an empty "
+             "ruleset; `nft list ruleset` of it), measured in the same run:\n")
+    L.append("| N | hardenctl apply | `nft -f` | apply / nft -f | probe (`check`) | `nft list ruleset` | probe / nft list |")
+    L.append("|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        ap, pr = med(f"apply-{n}")[f"apply N={n}"], med(f"probe-{n}")[f"probe N={n}"]
+        nf, nl = med(f"nft-{n}")[f"nft -f N={n}"], med(f"nftlist-{n}")[f"nft list ruleset N={n}"]
+        L.append(f"| {n} | {ap:.2f} | {nf:.2f} | {ap / nf:.2f} | {pr:.2f} | {nl:.2f} | {pr / nl:.2f} |")
 L.append("\nGoals: apply ≤ 0.6 × restore at N = 10000; probe ≤ 1.5 × the kernel's table copy (getsockopt).\n")
 big = sizes[-1]
 a, p, v = med(f"apply-{big}"), med(f"probe-{big}"), med(f"validate-{big}")
