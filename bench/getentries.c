@@ -28,7 +28,7 @@ int main(int argc, char **argv) {
         e = calloc(1, len);
         if (!e)
                 return 1;
-        strcpy(e->name, "filter");
+        (void) snprintf(e->name, sizeof(e->name), "%s", "filter");
         e->size = info.size;
         if (getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IP6T_SO_GET_ENTRIES : IPT_SO_GET_ENTRIES, e, &len) <
             0) {

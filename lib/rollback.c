@@ -199,9 +199,11 @@ static int escape(const char *s, char **ret) {
         if (!out)
                 return -ENOMEM;
         for (const char *c = s; *c; c++)
-                if (needs_escape((unsigned char) *c))
-                        p += sprintf(p, "%%%02X", (unsigned char) *c);
-                else
+                if (needs_escape((unsigned char) *c)) {
+                        *p++ = '%';
+                        *p++ = "0123456789ABCDEF"[(unsigned char) *c >> 4];
+                        *p++ = "0123456789ABCDEF"[(unsigned char) *c & 15];
+                } else
                         *p++ = *c;
         *p = 0;
         *ret = out;

@@ -166,7 +166,7 @@ static void prefix_to_mask(int family, unsigned prefixlen, uint8_t *mask) {
 
 static void fill_ip4(struct ipt_entry *e, const FwRule *r) {
         if (r->in_loopback) {
-                strcpy(e->ip.iniface, "lo");
+                (void) snprintf(e->ip.iniface, sizeof(e->ip.iniface), "%s", "lo");
                 memset(e->ip.iniface_mask, 0xff, strlen("lo") + 1);
         }
         if (r->has_source) {
@@ -178,7 +178,7 @@ static void fill_ip4(struct ipt_entry *e, const FwRule *r) {
 
 static void fill_ip6(struct ip6t_entry *e, const FwRule *r) {
         if (r->in_loopback) {
-                strcpy(e->ipv6.iniface, "lo");
+                (void) snprintf(e->ipv6.iniface, sizeof(e->ipv6.iniface), "%s", "lo");
                 memset(e->ipv6.iniface_mask, 0xff, strlen("lo") + 1);
         }
         if (r->has_source) {

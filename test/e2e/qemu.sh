@@ -286,16 +286,4 @@ if [ $CONTROL = 1 ]; then
 fi
 
 say "summary"
-fails=0 weak=0
-for r in "${RESULTS[@]}"; do
-        IFS='|' read -r phase name verdict <<<"$r"
-        if [ "$phase" = main ]; then
-                [ "$verdict" = fail ] && { fails=$((fails + 1)); echo "FAIL: $name"; }
-        else
-                [ "$verdict" = pass ] && { weak=$((weak + 1)); echo "CONTROL DID NOT FAIL: $name"; }
-        fi
-done
-echo "kernel: $KERNEL_PKG; boot to ssh: first ${BOOT1:-?} s, reboot ${BOOT2:-?} s"
-echo "checks: $(grep -c '^main|' < <(printf '%s\n' "${RESULTS[@]}")) on the hardened guest, $fails failed;" \
-     "negative control: $weak check(s) passed that must fail; total $(elapsed "$T0") s"
-[ $fails = 0 ] && [ $weak = 0 ]
+summarize "hardened guest" "kernel: $KERNEL_PKG; boot to ssh: first ${BOOT1:-?} s, reboot ${BOOT2:-?} s"

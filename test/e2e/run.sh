@@ -458,6 +458,24 @@ purge_checks() {
         umount "$tree/merged"
 }
 
+# summarize WHAT [LINE]: every failed check of the hardened machine and every control check that
+# passed, then the counts (LINE, if given, before them); true when both are zero
+summarize() {
+        local fails=0 weak=0 r phase name verdict
+        for r in "${RESULTS[@]}"; do
+                IFS='|' read -r phase name verdict <<<"$r"
+                if [ "$phase" = main ]; then
+                        [ "$verdict" = fail ] && { fails=$((fails + 1)); echo "FAIL: $name"; }
+                else
+                        [ "$verdict" = pass ] && { weak=$((weak + 1)); echo "CONTROL DID NOT FAIL: $name"; }
+                fi
+        done
+        [ -n "${2:-}" ] && echo "$2"
+        echo "checks: $(grep -c '^main|' < <(printf '%s\n' "${RESULTS[@]}")) on the $1, $fails failed;" \
+             "negative control: $weak check(s) passed that must fail; total $(elapsed "$T0") s"
+        [ $fails = 0 ] && [ $weak = 0 ]
+}
+
 # test/e2e/qemu.sh sources this file for the functions above and runs its own main
 [ "${HARDEND_E2E_SOURCED:-0}" = 1 ] && return 0
 
@@ -501,15 +519,4 @@ fi
 stop_guest
 
 say "summary"
-fails=0 weak=0
-for r in "${RESULTS[@]}"; do
-        IFS='|' read -r phase name verdict <<<"$r"
-        if [ "$phase" = main ]; then
-                [ "$verdict" = fail ] && { fails=$((fails + 1)); echo "FAIL: $name"; }
-        else
-                [ "$verdict" = pass ] && { weak=$((weak + 1)); echo "CONTROL DID NOT FAIL: $name"; }
-        fi
-done
-echo "checks: $(grep -c '^main|' < <(printf '%s\n' "${RESULTS[@]}")) on the hardened image, $fails failed;" \
-     "negative control: $weak check(s) passed that must fail; total $(elapsed "$T0") s"
-[ $fails = 0 ] && [ $weak = 0 ]
+summarize "hardened image"

@@ -324,7 +324,7 @@ static void setup_tree(void) {
         PolicyError e = {};
         char *s = NULL, *dropin = NULL;
 
-        strcpy(root, "/tmp/test-accounts.XXXXXX");
+        (void) snprintf(root, sizeof(root), "%s", "/tmp/test-accounts.XXXXXX");
         ck_assert_ptr_nonnull(mkdtemp(root));
         ck_assert_int_eq(policy_load_string(policy_text, "test.conf", &policy, &e), 0);
         mkdir_at("etc", 0755);

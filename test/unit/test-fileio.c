@@ -43,7 +43,7 @@ static void teardown(void) {
                 _exit(127);
         }
         waitpid(pid, NULL, 0);
-        strcpy(root, "/tmp/hardend-fileio-XXXXXX");
+        (void) snprintf(root, sizeof(root), "%s", "/tmp/hardend-fileio-XXXXXX");
 }
 
 static char *slurp(const char *rel) {

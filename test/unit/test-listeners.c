@@ -288,7 +288,8 @@ static void teardown_proc(void) {
         }
         ck_assert_int_gt(pid, 0);
         (void) waitpid(pid, NULL, 0);
-        strcpy(proc, "/tmp/test-listeners.XXXXXX"); /* for the next test without CK_FORK */
+        (void) snprintf(proc, sizeof(proc), "%s",
+                        "/tmp/test-listeners.XXXXXX"); /* for the next test without CK_FORK */
 }
 
 START_TEST(test_tables) {

@@ -25,7 +25,7 @@ static void teardown(void) {
         _cleanup_close_ int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
         ck_assert_int_eq(rm_rf_at(fd, root + strlen("/tmp/")), 0);
-        strcpy(root, "/tmp/test-rollback.XXXXXX");
+        (void) snprintf(root, sizeof(root), "%s", "/tmp/test-rollback.XXXXXX");
 }
 
 /* root + path, in a static buffer (one at a time) */

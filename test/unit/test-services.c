@@ -112,7 +112,7 @@ static void rm_rf(const char *path) {
 
 static void teardown_tree(void) {
         rm_rf(root);
-        strcpy(root, "/tmp/test-services.XXXXXX");
+        (void) snprintf(root, sizeof(root), "%s", "/tmp/test-services.XXXXXX");
 }
 
 static Policy *load(const char *services) {
