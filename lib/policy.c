@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "policy-scan.h"
 #include "policy.h"
 #include "strv.h"
 
 typedef struct Parser {
         const char *file;
-        const char *text; /* the source, to pin array elements to their lines */
+        const char *text;  /* the source, to pin array elements to their lines */
+        IntLiterals *ints; /* its integer literals, read exactly (see policy-scan.h) */
         PolicyError *error;
 } Parser;
 
@@ -318,12 +323,18 @@ static int get_bool(Parser *p, const config_setting_t *group, const char *path, 
 static int get_uint(Parser *p, const config_setting_t *group, const char *path, const char *key, long long min,
                     long long max, unsigned *v, unsigned *ret_line) {
         config_setting_t *s;
+        IntLiteral *lit;
         long long x;
         int r = lookup(p, group, path, key, VT_INT, &s);
 
         if (r <= 0)
                 return r;
-        x = config_setting_get_int64(s);
+        /* libconfig's own value may have wrapped (policy-scan.h): the literal as written decides */
+        lit = p->ints ? int_literals_take(p->ints, key, (unsigned) config_setting_source_line(s)) : NULL;
+        x = lit && lit->fits ? lit->value : config_setting_get_int64(s);
+        if (lit && (!lit->fits || x < min || x > max))
+                return fail(p, s, "%s%s%s: %.*s is out of range (%lld-%lld)", path, *path ? "." : "", key,
+                            (int) lit->len, lit->text, min, max);
         if (x < min || x > max)
                 return fail(p, s, "%s%s%s: %lld is out of range (%lld-%lld)", path, *path ? "." : "", key, x, min,
                             max);
@@ -462,6 +473,22 @@ static int each_source(Parser *p, const config_setting_t *e, const char *path, s
                 return r;
         if (r < 0)
                 return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" %s", path, i, v, reason);
+        if (c.family == AF_INET6 && c.prefixlen >= 96 && IN6_IS_ADDR_V4MAPPED(&c.addr.in6)) {
+                /* IPv4 packets never reach ip6tables with these addresses: the rule would be dead */
+                char v4[INET_ADDRSTRLEN];
+
+                if (!inet_ntop(AF_INET, &c.addr.in6.s6_addr[12], v4, sizeof(v4)))
+                        return -errno;
+                if (c.prefixlen == 128)
+                        return fail_at(p, elem_line(e),
+                                       "%s[%zu]: \"%s\" is an IPv4-mapped IPv6 address, which no packet "
+                                       "that ip6tables sees carries; write the IPv4 form \"%s\"",
+                                       path, i, v, v4);
+                return fail_at(p, elem_line(e),
+                               "%s[%zu]: \"%s\" is an IPv4-mapped IPv6 address, which no packet that "
+                               "ip6tables sees carries; write the IPv4 form \"%s/%u\"",
+                               path, i, v, v4, c.prefixlen - 96);
+        }
         for (size_t j = 0; j < a->n_sources; j++)
                 if (!memcmp(&a->sources[j], &c, sizeof(c)))
                         return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" is listed twice", path, i, v);
@@ -990,6 +1017,15 @@ static int policy_parse(Parser *p, config_t *cfg, Policy **ret) {
         SECTION("watch", parse_watch, watch);
 #undef SECTION
 
+        /* every integer key took its literal; one left over that libconfig misread is refused all the same */
+        for (size_t i = 0; p->ints && i < p->ints->n; i++) {
+                const IntLiteral *x = &p->ints->items[i];
+
+                if (!x->used && !x->libconfig_exact)
+                        return fail_at(p, x->line, "%.*s%s%.*s is out of range for an integer", (int) x->name_len,
+                                       strempty(x->name), x->name ? ": " : "", (int) x->len, x->text);
+        }
+
         r = policy_cross_check(p, pol, root);
         if (r < 0)
                 return r;
@@ -997,9 +1033,9 @@ static int policy_parse(Parser *p, config_t *cfg, Policy **ret) {
         return 0;
 }
 
-static int policy_load(config_t *cfg, int read_ok, const char *text, const char *name, Policy **ret,
+static int policy_load(config_t *cfg, int read_ok, const char *text, IntLiterals *ints, const char *name, Policy **ret,
                        PolicyError *error) {
-        Parser p = { .file = name, .text = text, .error = error };
+        Parser p = { .file = name, .text = text, .ints = ints, .error = error };
         int r;
 
         *error = (PolicyError){};
@@ -1022,6 +1058,7 @@ static void config_setup(config_t *cfg) {
 }
 
 int policy_load_string(const char *text, const char *name, Policy **ret, PolicyError *error) {
+        _cleanup_(int_literals_done) IntLiterals ints = {};
         unsigned line = 0;
         config_t cfg;
         int r;
@@ -1037,50 +1074,121 @@ int policy_load_string(const char *text, const char *name, Policy **ret, PolicyE
                         return fail_at(&p, line, "@include is not supported: a policy is one file");
                 }
         }
-        r = policy_load(&cfg, config_read_string(&cfg, text), text, name, ret, error);
+        r = int_literals_scan(text, &ints);
+        if (r < 0) {
+                Parser p = { .file = name, .error = error };
+
+                *error = (PolicyError){};
+                config_destroy(&cfg);
+                (void) fail_at(&p, 0, "out of memory");
+                return r;
+        }
+        r = policy_load(&cfg, config_read_string(&cfg, text), text, &ints, name, ret, error);
         config_destroy(&cfg);
         return r;
 }
 
+static size_t size_min(size_t a, size_t b) {
+        return a < b ? a : b;
+}
+
+static const char *file_type_name(mode_t mode) {
+        switch (mode & S_IFMT) {
+        case S_IFDIR:
+                return "a directory";
+        case S_IFCHR:
+                return "a character device";
+        case S_IFBLK:
+                return "a block device";
+        case S_IFIFO:
+                return "a FIFO";
+        case S_IFSOCK:
+                return "a socket";
+        }
+        return "not a regular file";
+}
+
+/* Reads at most POLICY_SIZE_MAX + 1 bytes, whatever the file claims or does meanwhile. */
+static int read_policy_fd(Parser *p, int fd, size_t size_hint, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, allocated = size_min(size_hint < 4096 ? 4096 : size_hint + 1, POLICY_SIZE_MAX + 1);
+
+        buf = malloc(allocated + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n;
+
+                if (len == allocated) {
+                        size_t a = size_min(allocated * 2, POLICY_SIZE_MAX + 1);
+                        char *b;
+
+                        if (len > POLICY_SIZE_MAX)
+                                break;
+                        b = realloc(buf, a + 1);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                        allocated = a;
+                }
+                n = read(fd, buf + len, allocated - len);
+                if (n < 0) {
+                        int r = -errno;
+
+                        if (r == -EINTR)
+                                continue;
+                        (void) fail_at(p, 0, "cannot read: %s", strerror(-r));
+                        return r;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        if (len > POLICY_SIZE_MAX) {
+                (void) fail_at(p, 0, "larger than the %u MiB limit for a policy file", POLICY_SIZE_MAX >> 20);
+                return -EFBIG;
+        }
+        buf[len] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
 int policy_load_file(const char *path, Policy **ret, PolicyError *error) {
         _cleanup_free_ char *text = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-        size_t len = 0;
+        _cleanup_close_ int fd = -EBADF;
         Parser p = { .file = path, .error = error };
-        FILE *m;
-        char buf[4096];
-        size_t n;
+        struct stat st;
+        size_t len = 0;
+        int r;
 
         *error = (PolicyError){};
-        f = fopen(path, "re");
-        if (!f) {
-                int r = -errno;
-
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                r = -errno;
                 (void) fail_at(&p, 0, "cannot open: %s", strerror(-r));
                 return r;
         }
-        m = open_memstream(&text, &len);
-        if (!m)
-                return -ENOMEM;
-        while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-                if (len + n > 4 * 1024 * 1024) {
-                        (void) fclose(m);
-                        return fail_at(&p, 0, "larger than 4 MiB");
-                }
-                if (fwrite(buf, 1, n, m) != n) {
-                        (void) fclose(m);
-                        return -ENOMEM;
-                }
-        }
-        if (ferror(f)) {
-                int r = -errno;
-
-                (void) fclose(m);
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
                 (void) fail_at(&p, 0, "cannot read: %s", strerror(-r));
                 return r;
         }
-        if (fclose(m) != 0)
-                return -ENOMEM;
+        if (!S_ISREG(st.st_mode))
+                return fail_at(&p, 0, "is %s; a policy is a regular file of at most %u MiB",
+                               file_type_name(st.st_mode), POLICY_SIZE_MAX >> 20);
+        if (st.st_size > (off_t) POLICY_SIZE_MAX) {
+                (void) fail_at(&p, 0, "%jd bytes, larger than the %u MiB limit for a policy file",
+                               (intmax_t) st.st_size, POLICY_SIZE_MAX >> 20);
+                return -EFBIG;
+        }
+        r = read_policy_fd(&p, fd, (size_t) st.st_size, &text, &len);
+        if (r < 0) {
+                if (r == -ENOMEM && !error->message)
+                        (void) fail_at(&p, 0, "out of memory");
+                return r;
+        }
         if (memchr(text, 0, len))
                 return fail_at(&p, 0, "contains a NUL byte; not a text file");
         return policy_load_string(text, path, ret, error);

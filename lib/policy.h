@@ -10,6 +10,8 @@
 
 #define POLICY_DEFAULT_PATH "/etc/hardend/hardend.conf"
 #define POLICY_BUILTIN_NAME "(built-in default)"
+/* A policy file is a regular file of at most this size; more is refused before it is read. */
+#define POLICY_SIZE_MAX (4u * 1024 * 1024)
 
 typedef enum ForwardPolicy {
         FORWARD_POLICY_DROP,
@@ -134,7 +136,8 @@ void policy_error_done(PolicyError *e);
 /* "FILE:LINE: message" */
 int policy_error_format(const PolicyError *e, char **ret);
 
-/* Each returns 0 and a new policy, or -EINVAL (bad config) / -errno (unreadable) with *error set. */
+/* Each returns 0 and a new policy, or -EINVAL (bad config) / -errno (unreadable; -EFBIG: larger than
+ * POLICY_SIZE_MAX) with *error set. */
 int policy_load_string(const char *text, const char *name, Policy **ret, PolicyError *error);
 int policy_load_file(const char *path, Policy **ret, PolicyError *error);
 int policy_load_builtin(Policy **ret, PolicyError *error);

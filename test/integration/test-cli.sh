@@ -45,6 +45,30 @@ rules_after=$(iptables-legacy-save 2>/dev/null | grep -v '^#' || true)
 check_that "a refused config changed no file under /etc" [ "$sha_before" = "$sha_after" ]
 check_that "a refused config changed no firewall rule" [ "$rules_before" = "$rules_after" ]
 
+# The size limit: a 10 MiB policy, /dev/zero and a FIFO without a writer are refused at once (exit 2,
+# the file and the limit named), in bounded time and memory, through every face that loads a policy.
+{ echo 'version = 1;'; head -c 10485760 /dev/zero | tr '\0' '#' | fold -w 63; } >"$SB/big.conf"
+big_size=$(stat -c %s "$SB/big.conf")
+mkfifo "$SB/fifo.conf"
+limits_case() { # limits_case FILE MESSAGE CMD...
+        local file=$1 msg=$2; shift 2
+        expect_rc 2 /usr/bin/time -f '%e %M' -o "$SB/time" timeout 5 "$@"
+        check_that "$*: the error names the file and the limit" grep -q "^$file: $msg" "$SB/last.err"
+        local t # "SECONDS MAXRSS_KIB", after time's "Command exited with non-zero status 2"
+        t=$(tail -n 1 "$SB/time")
+        check_that "$*: exits in under a second, under 64 MiB ($t)" awk -v t="$t" \
+                'BEGIN { split(t, f, " "); exit !(f[1] < 1.0 && f[2] > 0 && f[2] < 65536) }'
+}
+limits_case "$SB/big.conf" "$big_size bytes, larger than the 4 MiB limit for a policy file" \
+        "$HARDENCTL" validate "$SB/big.conf"
+limits_case "$SB/big.conf" "$big_size bytes, larger than the 4 MiB limit" "$HARDENCTL" --config "$SB/big.conf" check
+limits_case "$SB/big.conf" "$big_size bytes, larger than the 4 MiB limit" "$HARDEND" --config "$SB/big.conf" apply
+limits_case /dev/zero 'is a character device; a policy is a regular file of at most 4 MiB' \
+        "$HARDENCTL" --config /dev/zero check
+limits_case /dev/zero 'is a character device' "$HARDENCTL" validate /dev/zero
+limits_case /dev/zero 'is a character device' "$HARDEND" --config /dev/zero apply
+limits_case "$SB/fifo.conf" 'is a FIFO; a policy is a regular file' "$HARDENCTL" validate "$SB/fifo.conf"
+
 # Which policy: the built-in default when /etc/hardend/hardend.conf is absent, the file otherwise.
 rm -rf /etc/hardend
 "$HARDENCTL" --only firewall check >"$SB/out" 2>&1 || true

@@ -448,6 +448,37 @@ START_TEST(test_reload_keeps_old_policy_on_error) {
 }
 END_TEST
 
+/* The reload reads the policy through the same bounded loader: too large or not a file is refused. */
+START_TEST(test_reload_refuses_oversized_policy) {
+        _cleanup_free_ char *conf = NULL, *want = NULL;
+        _cleanup_(manager_freep) Manager *m = NULL;
+        const Policy *before;
+        int fd;
+
+        ck_assert_int_ge(asprintf(&conf, "%s/hardend.conf", tmp_root), 0);
+        write_at("/hardend.conf", "version = 1;\nwatch = { interval = 5; };\n");
+        m = new_manager(WATCH_MODE_REPORT, conf);
+        ck_assert_int_eq(manager_reload(m), 0);
+        before = manager_get_policy(m);
+
+        fd = open(conf, O_WRONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(ftruncate(fd, 10 * 1024 * 1024), 0);
+        close(fd);
+        ck_assert_int_eq(manager_reload(m), -EINVAL);
+        ck_assert_ptr_eq(manager_get_policy(m), before);
+        ck_assert_int_ge(asprintf(&want, "%s: 10485760 bytes, larger than the 4 MiB limit", conf), 0);
+        ck_assert_msg(startswith(find_id(HARDEND_MESSAGE_POLICY_ERROR)->message, want), "%s",
+                      find_id(HARDEND_MESSAGE_POLICY_ERROR)->message);
+
+        ck_assert_int_eq(unlink(conf), 0);
+        ck_assert_int_eq(mkfifo(conf, 0600), 0);
+        ck_assert_int_eq(manager_reload(m), -EINVAL);
+        ck_assert_ptr_eq(manager_get_policy(m), before);
+        ck_assert_uint_eq(count_id(HARDEND_MESSAGE_POLICY_ERROR), 2);
+}
+END_TEST
+
 START_TEST(test_sighup_reloads) {
         _cleanup_free_ char *conf = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -549,6 +580,7 @@ int main(void) {
         tcase_add_test(tc, test_coalescing);
         tcase_add_test(tc, test_inotify_burst_is_one_probe);
         tcase_add_test(tc, test_reload_keeps_old_policy_on_error);
+        tcase_add_test(tc, test_reload_refuses_oversized_policy);
         tcase_add_test(tc, test_sighup_reloads);
         tcase_add_test(tc, test_state_and_firstboot);
         tcase_add_test(tc, test_passwd_home);

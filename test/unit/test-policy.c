@@ -2,11 +2,13 @@
 /* The policy loader: the built-in default, a round trip of every key, and the bad configs. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <fcntl.h>
 
 #include "test-main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "policy.h"
@@ -165,6 +167,72 @@ static const BadCase bad_cases[] = {
         { "interval float", "version = 1;\nwatch = {\n  interval = 1.5;\n};\n", 3,
           "watch.interval: must be an integer" },
         { "include", "version = 1;\n@include \"/etc/passwd\"\n", 2, "@include is not supported" },
+        /* Integers beyond what libconfig holds: it wraps them (4294967318 reads as 22) or saturates them,
+         * without an error. The literal as written is what is range-checked, and named. */
+        { "version wraps to 1", "version = 4294967297;\n", 1, "version: 4294967297 is out of range (0-1000000)" },
+        { "ssh port wraps to 22", "version = 1;\nssh = {\n  port = 4294967318;\n};\n", 3,
+          "ssh.port: 4294967318 is out of range (1-65535)" },
+        { "ssh port beyond int64", "version = 1;\nssh = {\n  port = 99999999999999999999;\n};\n", 3,
+          "ssh.port: 99999999999999999999 is out of range (1-65535)" },
+        { "ssh port int64 literal", "version = 1;\nssh = {\n  port = 4294967318L;\n};\n", 3,
+          "ssh.port: 4294967318L is out of range (1-65535)" },
+        { "ssh port negative", "version = 1;\nssh = {\n  port = -22;\n};\n", 3,
+          "ssh.port: -22 is out of range (1-65535)" },
+        { "allow port wraps to 22",
+          "version = 1;\nfirewall = {\n  allow = (\n    { port = 80; },\n    { port = 4294967318; }\n  );\n};\n", 5,
+          "firewall.allow[1].port: 4294967318 is out of range (1-65535)" },
+        { "allow port hex wraps to 22",
+          "version = 1;\nfirewall = {\n  allow = (\n    { port = 22; },\n    { port = 0x100000050; }\n  );\n};\n", 5,
+          "firewall.allow[1].port: 0x100000050 is out of range (1-65535)" },
+        { "allow port wraps, one line",
+          "version = 1;\nfirewall = {\n  allow = ( { port = 22; }, { port = 80; }, { port = 4294967376; } );\n};\n", 3,
+          "firewall.allow[2].port: 4294967376 is out of range (1-65535)" },
+        { "allow port negative", "version = 1;\nfirewall = {\n  allow = (\n    { port = -1; }\n  );\n};\n", 4,
+          "firewall.allow[0].port: -1 is out of range (1-65535)" },
+        { "rate hits 2^31", "version = 1;\nfirewall = {\n  ssh_rate_limit = {\n    hits = 2147483648;\n  };\n};\n", 4,
+          "firewall.ssh_rate_limit.hits: 2147483648 is out of range (1-20)" },
+        { "rate hits negative", "version = 1;\nfirewall = {\n  ssh_rate_limit = {\n    hits = -1;\n  };\n};\n", 4,
+          "firewall.ssh_rate_limit.hits: -1 is out of range (1-20)" },
+        { "rate seconds wraps to 60",
+          "version = 1;\nfirewall = {\n  ssh_rate_limit = { hits = 6;\n    seconds = 4294967356; };\n};\n", 4,
+          "firewall.ssh_rate_limit.seconds: 4294967356 is out of range (1-86400)" },
+        { "rate seconds below int",
+          "version = 1;\nfirewall = {\n  ssh_rate_limit = {\n    seconds = -2147483649;\n  };\n};\n", 4,
+          "firewall.ssh_rate_limit.seconds: -2147483649 is out of range (1-86400)" },
+        { "max auth tries wraps to 3", "version = 1;\nssh = {\n  max_auth_tries = /* tries */\n    4294967299;\n};\n",
+          3, "ssh.max_auth_tries: 4294967299 is out of range (1-100)" },
+        { "max auth tries negative", "version = 1;\nssh = {\n  max_auth_tries = -3;\n};\n", 3,
+          "ssh.max_auth_tries: -3 is out of range (1-100)" },
+        { "interval int64 max", "version = 1;\nwatch = {\n  interval = 9223372036854775807;\n};\n", 3,
+          "watch.interval: 9223372036854775807 is out of range (1-86400)" },
+        { "interval beyond int64 L",
+          "version = 1;\nwatch = {\n  mode = \"report\";\n  interval = 99999999999999999999L;\n};\n", 4,
+          "watch.interval: 99999999999999999999L is out of range (1-86400)" },
+        { "interval below int64", "version = 1;\nwatch = {\n  interval = -9223372036854775809;\n};\n", 3,
+          "watch.interval: -9223372036854775809 is out of range (1-86400)" },
+        { "interval hex wraps to 60", "version = 1;\nwatch = {\n  interval = 0x10000003C;\n};\n", 3,
+          "watch.interval: 0x10000003C is out of range (1-86400)" },
+        /* IPv4-mapped IPv6 sources: ip6tables never sees an IPv4 packet, so the rule would be dead. */
+        { "mapped source prefix",
+          "version = 1;\nfirewall = {\n  allow = (\n    { port = 22; sources = [ \"::ffff:192.0.2.0/120\" ]; }\n  "
+          ");\n};\n",
+          4,
+          "firewall.allow[0].sources[0]: \"::ffff:192.0.2.0/120\" is an IPv4-mapped IPv6 address, which no packet "
+          "that ip6tables sees carries; write the IPv4 form \"192.0.2.0/24\"" },
+        { "mapped source host",
+          "version = 1;\nfirewall = {\n  allow = (\n    { port = 22; sources = [ \"10.0.0.0/8\",\n      "
+          "\"::ffff:192.0.2.1\" ]; }\n  );\n};\n",
+          5, "firewall.allow[0].sources[1]: \"::ffff:192.0.2.1\" is an IPv4-mapped IPv6 address" },
+        { "mapped source host form",
+          "version = 1;\nfirewall = {\n  allow = (\n    { port = 22; sources = [ \"::ffff:192.0.2.1/128\" ]; }\n  "
+          ");\n};\n",
+          4, "write the IPv4 form \"192.0.2.1\"" },
+        { "mapped source all",
+          "version = 1;\nfirewall = {\n  allow = (\n    { port = 22; sources = [ \"::ffff:0.0.0.0/96\" ]; }\n  "
+          ");\n};\n",
+          4,
+          "firewall.allow[0].sources[0]: \"::ffff:0.0.0.0/96\" is an IPv4-mapped IPv6 address, which no packet "
+          "that ip6tables sees carries; write the IPv4 form \"0.0.0.0/0\"" },
 };
 
 START_TEST(test_bad_config) {
@@ -376,6 +444,109 @@ START_TEST(test_file_errors) {
 }
 END_TEST
 
+/* The integer literals as written, in every form libconfig reads, and none taken from strings or
+ * comments. */
+START_TEST(test_int_literals_exact) {
+        static const char text[] = "version = 1;\n"
+                                   "firewall = {\n"
+                                   "  allow = ( { port = 22L; }, { port = 0x50; },\n"
+                                   "    { port = 443; sources = [ \"192.0.2.0/24\" ] } );\n"
+                                   "  # hits = 2147483648;\n"
+                                   "  ssh_rate_limit = { hits = +6; seconds = 60L; }; // seconds = 4294967356;\n"
+                                   "};\n"
+                                   "ssh = { port /* port = 99999999999999999999; */ = 22; max_auth_tries\n"
+                                   "  = 4; };\n"
+                                   "services = { disable = [ \"port-4294967318.service\" ]; };\n"
+                                   "watch = { interval = 0x3C; mode = \"report\"; };\n";
+        PolicyError e = {};
+        Policy *p = NULL;
+
+        ck_assert_msg(policy_load_string(text, "ints.conf", &p, &e) == 0, "%s", strna(e.message));
+        ck_assert_uint_eq(p->firewall.n_allow, 3);
+        ck_assert_uint_eq(p->firewall.allow[0].port, 22);
+        ck_assert_uint_eq(p->firewall.allow[1].port, 80);
+        ck_assert_uint_eq(p->firewall.allow[2].port, 443);
+        ck_assert_uint_eq(p->firewall.rate_hits, 6);
+        ck_assert_uint_eq(p->firewall.rate_seconds, 60);
+        ck_assert_uint_eq(p->ssh.port, 22);
+        ck_assert_uint_eq(p->ssh.max_auth_tries, 4);
+        ck_assert_uint_eq(p->watch.interval, 60);
+        policy_free(p);
+}
+END_TEST
+
+static int load_file_error(const char *path, PolicyError *e) {
+        Policy *p = NULL;
+        int r = policy_load_file(path, &p, e);
+
+        ck_assert_ptr_null(p);
+        ck_assert_str_eq(e->file, path);
+        ck_assert_uint_eq(e->line, 0);
+        return r;
+}
+
+/* The size limit holds for what is read, and what cannot be a policy file is not read at all. */
+START_TEST(test_file_limits) {
+        char dir[] = "/tmp/hardend-test-XXXXXX";
+        _cleanup_free_ char *path = NULL, *fifo = NULL, *pad = NULL;
+        PolicyError e = {};
+        Policy *p = NULL;
+        FILE *f;
+        int fd;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        ck_assert_int_ge(asprintf(&path, "%s/hardend.conf", dir), 0);
+        ck_assert_int_ge(asprintf(&fifo, "%s/fifo", dir), 0);
+
+        /* 10 MiB: refused from its size */
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(ftruncate(fd, 10 * 1024 * 1024), 0);
+        close(fd);
+        ck_assert_int_eq(load_file_error(path, &e), -EFBIG);
+        ck_assert_msg(strstr(e.message, "10485760 bytes, larger than the 4 MiB limit"), "%s", e.message);
+        policy_error_done(&e);
+
+        /* exactly the limit is read; one byte more is not */
+        pad = malloc(POLICY_SIZE_MAX);
+        ck_assert_ptr_nonnull(pad);
+        memset(pad, 'x', POLICY_SIZE_MAX);
+        memcpy(pad, "version = 1;\n#", 14);
+        pad[POLICY_SIZE_MAX - 1] = '\n';
+        f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(pad, 1, POLICY_SIZE_MAX, f), POLICY_SIZE_MAX);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_msg(policy_load_file(path, &p, &e) == 0, "%s", strna(e.message));
+        p = policy_free(p);
+        f = fopen(path, "ae");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(fputc('\n', f), '\n');
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(load_file_error(path, &e), -EFBIG);
+        ck_assert_msg(strstr(e.message, "4194305 bytes, larger than the 4 MiB limit for a policy file"), "%s",
+                      e.message);
+        policy_error_done(&e);
+
+        /* not regular files: refused without reading (a FIFO without a writer would block) */
+        ck_assert_int_eq(load_file_error("/dev/zero", &e), -EINVAL);
+        ck_assert_msg(streq(e.message, "is a character device; a policy is a regular file of at most 4 MiB"), "%s",
+                      e.message);
+        policy_error_done(&e);
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        ck_assert_int_eq(load_file_error(fifo, &e), -EINVAL);
+        ck_assert_msg(startswith(e.message, "is a FIFO;"), "%s", e.message);
+        policy_error_done(&e);
+        ck_assert_int_eq(load_file_error(dir, &e), -EINVAL);
+        ck_assert_msg(startswith(e.message, "is a directory;"), "%s", e.message);
+        policy_error_done(&e);
+
+        ck_assert_int_eq(unlink(fifo), 0);
+        ck_assert_int_eq(unlink(path), 0);
+        ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 typedef struct CidrCase {
         const char *text;
         int ok;
@@ -463,6 +634,8 @@ int main(void) {
         tcase_add_test(tc, test_defaults);
         tcase_add_test(tc, test_cross_rules_respect_enable);
         tcase_add_test(tc, test_file_errors);
+        tcase_add_test(tc, test_int_literals_exact);
+        tcase_add_test(tc, test_file_limits);
         tcase_add_loop_test(tc, test_cidr, 0, (int) ELEMENTSOF(cidr_cases));
         tcase_add_test(tc, test_firewall_allows);
         tcase_add_test(tc, test_names);
