@@ -124,7 +124,13 @@ static int shadow_line(char **f, AcctDb *db) {
         if (!m)
                 return -ENOMEM;
         db->shadows = m;
-        s = (AcctShadow){ .name = strdup(f[0]), .password = strdup(f[1]) };
+        s = (AcctShadow){ .name = strdup(f[0]), .password = strdup(f[1]), .expire = -1 };
+        if (*f[7]) {
+                uint32_t e;
+
+                if (parse_id(f[7], &e))
+                        s.expire = (long) e;
+        }
         db->shadows[db->n_shadows++] = s;
         if (!s.name || !s.password)
                 return -ENOMEM;
@@ -167,7 +173,7 @@ void acct_db_done(AcctDb *db) {
         *db = (AcctDb){};
 }
 
-int acct_db_load(const char *root, AcctDb *ret, char **ret_what) {
+int acct_db_load_with(AcctReadFunc read_file, void *userdata, AcctDb *ret, char **ret_what) {
         static const struct {
                 const char *path;
                 int (*parse)(const char *text, AcctDb *db, unsigned *ret_bad_line);
@@ -183,7 +189,7 @@ int acct_db_load(const char *root, AcctDb *ret, char **ret_what) {
                 unsigned bad = 0;
                 int r;
 
-                r = read_file_at_root(root, files[i].path, true, READ_FILE_MAX, &text, NULL);
+                r = read_file(files[i].path, &text, userdata);
                 if (r >= 0)
                         r = files[i].parse(text, &db, &bad);
                 if (r < 0) {
@@ -199,6 +205,14 @@ int acct_db_load(const char *root, AcctDb *ret, char **ret_what) {
         *ret = db;
         db = (AcctDb){};
         return 0;
+}
+
+static int read_below_root(const char *path, char **ret, void *userdata) {
+        return read_file_at_root(userdata, path, true, READ_FILE_MAX, ret, NULL);
+}
+
+int acct_db_load(const char *root, AcctDb *ret, char **ret_what) {
+        return acct_db_load_with(read_below_root, (void *) root, ret, ret_what);
 }
 
 const AcctUser *acct_db_user(const AcctDb *db, const char *name) {
@@ -229,4 +243,28 @@ bool acct_db_in_group(const AcctDb *db, const AcctUser *u, const AcctGroup *g) {
 
 bool acct_password_locked(const char *field) {
         return field && field[0] == '!';
+}
+
+static bool is_crypt_hash(const char *s) {
+        static const char salt_chars[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+        if (s[0] == '$') { /* "$id$[params$]salt$hash": an id, then something after a '$' */
+                const char *rest = s[1] && s[1] != '$' ? strchr(s + 2, '$') : NULL;
+
+                return rest && rest[1] && !strpbrk(s, ": \t\n");
+        }
+        /* traditional DES: 13 characters of the salt alphabet */
+        return strlen(s) == 13 && strspn(s, salt_chars) == 13;
+}
+
+const char *acct_password_unusable(const char *field, long expire, long today) {
+        if (!field || !*field)
+                return "has no password";
+        if (acct_password_locked(field))
+                return "is locked";
+        if (!is_crypt_hash(field))
+                return "has no password hash";
+        if (expire >= 0 && today >= expire)
+                return "has expired";
+        return NULL;
 }

@@ -29,6 +29,7 @@ typedef struct AcctGroup {
 typedef struct AcctShadow {
         char *name;
         char *password; /* "" (no password), "!..." (locked), "*", or a hash */
+        long expire;    /* the account expires on this day (days since 1970-01-01); -1: never */
 } AcctShadow;
 
 typedef struct AcctDb {
@@ -49,6 +50,9 @@ int acct_parse_shadow(const char *text, AcctDb *db, unsigned *ret_bad_line);
 /* Reads ROOT/etc/passwd, group and shadow (without following symlinks below root). On failure,
  * *ret_what names the file (and line) that could not be read or parsed. */
 int acct_db_load(const char *root, AcctDb *ret, char **ret_what);
+/* The same, with the files' texts from read_file (e.g. files as they are about to be written). */
+typedef int (*AcctReadFunc)(const char *path, char **ret, void *userdata);
+int acct_db_load_with(AcctReadFunc read_file, void *userdata, AcctDb *ret, char **ret_what);
 void acct_db_done(AcctDb *db);
 
 const AcctUser *acct_db_user(const AcctDb *db, const char *name);
@@ -59,3 +63,7 @@ bool acct_db_in_group(const AcctDb *db, const AcctUser *u, const AcctGroup *g);
 
 /* A shadow password field locked the way "usermod -L" locks it. */
 bool acct_password_locked(const char *field);
+/* Why nobody can type the password of an account at a prompt (a static string: "is locked", "has
+ * no password", "has expired", ...), or NULL when its field holds a crypt(3) hash and the account
+ * (expire, days since 1970-01-01, -1: never) has not expired by today. */
+const char *acct_password_unusable(const char *field, long expire, long today);

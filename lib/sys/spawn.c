@@ -64,19 +64,110 @@ static void close_pipe(int p[2]) {
         p[1] = safe_close(p[1]);
 }
 
+/* posix_spawn() with stdin from in_fd (-EBADF: /dev/null), stdout and stderr to out_fd, err_fd. */
+static int start_posix_spawn(const SpawnOptions *o, const char *const *envp, int in_fd, int out_fd, int err_fd,
+                             pid_t *ret_pid) {
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t none, all;
+        int r;
+
+        posix_spawn_file_actions_init(&fa);
+        if (in_fd >= 0)
+                posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
+        else
+                posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
+
+        /* Own process group, so that a timeout kills whatever the child started too; default
+         * signal dispositions and an empty mask, whatever ours are. */
+        posix_spawnattr_init(&attr);
+        sigemptyset(&none);
+        sigfillset(&all);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        posix_spawnattr_setpgroup(&attr, 0);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+
+        r = -posix_spawn(ret_pid, o->argv[0], &fa, &attr, (char *const *) o->argv, (char *const *) envp);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        return r;
+}
+
+/* In the forked child: what start_posix_spawn() asks posix_spawn() for, then the caller's hook.
+ * System calls only. */
+static int forked_child_setup(const SpawnOptions *o, int in_fd, int out_fd, int err_fd) {
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        sigset_t none;
+        int fd;
+
+        if (setpgid(0, 0) < 0)
+                return -errno;
+        for (int sig = 1; sig < NSIG; sig++)
+                (void) sigaction(sig, &dfl, NULL); /* SIGKILL, SIGSTOP and the gaps fail: fine */
+        sigemptyset(&none);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+                return -errno;
+        fd = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (dup2(fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0)
+                return -errno;
+        return o->pre_exec(o->userdata);
+}
+
+/* fork(), the hook, execve(); the child's errors come back through a close-on-exec pipe, so that
+ * an error before or in execve() is returned here like posix_spawn() returns it. */
+static int start_forked(const SpawnOptions *o, const char *const *envp, int in_fd, int out_fd, int err_fd,
+                        pid_t *ret_pid) {
+        int ep[2] = { -EBADF, -EBADF }, child_r = 0, status;
+        ssize_t n;
+        pid_t pid;
+
+        if (pipe2(ep, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                close_pipe(ep);
+                return -errno;
+        }
+        if (pid == 0) {
+                int r = forked_child_setup(o, in_fd, out_fd, err_fd);
+
+                if (r >= 0) {
+                        (void) execve(o->argv[0], (char *const *) o->argv, (char *const *) envp);
+                        r = -errno;
+                }
+                (void) !write(ep[1], &r, sizeof(r));
+                _exit(127);
+        }
+        ep[1] = safe_close(ep[1]);
+        (void) setpgid(pid, pid); /* the child does it too; whoever is first wins the race */
+        do
+                n = read(ep[0], &child_r, sizeof(child_r));
+        while (n < 0 && errno == EINTR);
+        ep[0] = safe_close(ep[0]);
+        if (n == (ssize_t) sizeof(child_r)) {
+                while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                return child_r < 0 ? child_r : -EIO;
+        }
+        *ret_pid = pid;
+        return 0;
+}
+
 int spawn_run(const SpawnOptions *o, SpawnResult *ret) {
         int out[2] = { -EBADF, -EBADF }, err[2] = { -EBADF, -EBADF }, in[2] = { -EBADF, -EBADF };
         _cleanup_close_ int pidfd = -EBADF;
         Buffer bo = {}, be = {};
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t none, all;
         long long deadline;
         const char *const *envp;
         size_t in_off = 0;
         bool timed_out = false;
         int status = 0, r;
-        pid_t pid;
+        pid_t pid = 0;
 
         if (!o->argv || !o->argv[0] || o->argv[0][0] != '/')
                 return -EINVAL;
@@ -91,27 +182,7 @@ int spawn_run(const SpawnOptions *o, SpawnResult *ret) {
                 return r;
         }
 
-        posix_spawn_file_actions_init(&fa);
-        if (o->stdin_data)
-                posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-        else
-                posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-        posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
-
-        /* Own process group, so that a timeout kills whatever the child started too; default
-         * signal dispositions and an empty mask, whatever ours are. */
-        posix_spawnattr_init(&attr);
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &all);
-        posix_spawnattr_setpgroup(&attr, 0);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-
-        r = -posix_spawn(&pid, o->argv[0], &fa, &attr, (char *const *) o->argv, (char *const *) envp);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
+        r = (o->pre_exec ? start_forked : start_posix_spawn)(o, envp, in[0], out[1], err[1], &pid);
         out[1] = safe_close(out[1]);
         err[1] = safe_close(err[1]);
         in[0] = safe_close(in[0]);

@@ -11,6 +11,13 @@ typedef struct SpawnOptions {
         size_t stdin_len;
         unsigned timeout_ms; /* 0: 30 s */
         size_t max_output;   /* per stream; 0: 4 MiB; more is discarded and truncated is set */
+        /* Set: the child is started with fork() instead of posix_spawn(), and calls
+         * pre_exec(userdata) right before execve(), once its stdio, process group and signals are
+         * set up: to enter a namespace, chroot, change credentials. It runs in the forked child, so
+         * it may only make system calls (async-signal-safe: no malloc, no stdio, no locks) and
+         * returns 0 or -errno; on an error the program is not run and spawn_run() returns it. */
+        int (*pre_exec)(void *userdata);
+        void *userdata;
 } SpawnOptions;
 
 typedef struct SpawnResult {

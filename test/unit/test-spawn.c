@@ -117,7 +117,62 @@ START_TEST(test_output_limit) {
 }
 END_TEST
 
+static int hook_chdir(void *userdata) {
+        return chdir(userdata) < 0 ? -errno : 0;
+}
+
+static int hook_fail(void *userdata) {
+        (void) userdata;
+        return -EPERM;
+}
+
+/* The pre-exec hook runs in the child only, before the program; its error is spawn_run()'s. */
+START_TEST(test_pre_exec) {
+        SpawnOptions o = { .argv = (const char *[]){ "/bin/sh", "-c", "pwd; echo err >&2; kill -TERM $$", NULL },
+                           .pre_exec = hook_chdir,
+                           .userdata = (void *) "/proc" };
+        _cleanup_free_ char *here = getcwd(NULL, 0);
+        _cleanup_free_ char *after = NULL;
+        SpawnResult r = {};
+
+        ck_assert_int_eq(spawn_run(&o, &r), 0);
+        ck_assert_str_eq(r.out, "/proc\n");
+        ck_assert_str_eq(r.err, "err\n");
+        ck_assert_int_eq(r.signal, SIGTERM); /* default dispositions in the child */
+        spawn_result_done(&r);
+        after = getcwd(NULL, 0);
+        ck_assert_str_eq(after, here);
+
+        o.pre_exec = hook_fail;
+        ck_assert_int_eq(spawn_run(&o, &r), -EPERM);
+        o.pre_exec = hook_chdir;
+        o.argv = (const char *[]){ "/nonexistent/prog", NULL };
+        ck_assert_int_eq(spawn_run(&o, &r), -ENOENT);
+        o.userdata = (void *) "/nonexistent-dir";
+        ck_assert_int_eq(spawn_run(&o, &r), -ENOENT);
+}
+END_TEST
+
+/* With a hook too, the timeout kills the whole process group. */
+START_TEST(test_pre_exec_timeout) {
+        SpawnOptions o = { .argv = (const char *[]){ "/bin/sh", "-c", "sleep 30 & sleep 30", NULL },
+                           .timeout_ms = 300,
+                           .pre_exec = hook_chdir,
+                           .userdata = (void *) "/" };
+        SpawnResult r = {};
+        struct timespec a, b;
+
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        ck_assert_int_eq(spawn_run(&o, &r), 0);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        ck_assert(r.timed_out);
+        ck_assert_int_lt((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000, 5000);
+        spawn_result_done(&r);
+}
+END_TEST
+
 TEST_MAIN("spawn", tcase_add_test(tc, test_exit_codes); tcase_add_test(tc, test_refuses_relative_and_missing);
           tcase_add_test(tc, test_timeout_kills); tcase_add_test(tc, test_metacharacters);
           tcase_add_test(tc, test_clean_environment); tcase_add_test(tc, test_stdin_and_stderr);
-          tcase_add_test(tc, test_output_limit))
+          tcase_add_test(tc, test_output_limit); tcase_add_test(tc, test_pre_exec);
+          tcase_add_test(tc, test_pre_exec_timeout))
