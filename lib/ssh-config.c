@@ -426,9 +426,53 @@ static int include_check(const char *keyword, const char *args, const char *line
                         pattern = NULL;
                 if (!pattern)
                         return -ENOMEM;
-                if (fnmatch(pattern, SSH_DROPIN_PATH, FNM_PATHNAME) == 0)
-                        return 1;
+                /* another file read first could set a managed keyword or open a Match block */
+                return fnmatch(pattern, SSH_DROPIN_PATH, FNM_PATHNAME) == 0 ? 1 : 2;
         }
+        return 0;
+}
+
+static int match_check(const char *keyword, const char *args, const char *line, size_t len, unsigned lineno,
+                       void *userdata) {
+        if (!keyword || strcasecmp(keyword, "Match") != 0)
+                return 0;
+        return !args || strcasecmp(args, "all") != 0;
+}
+
+int ssh_config_has_match(const char *text, size_t len) {
+        int r = for_each_line(text, len, match_check, NULL);
+
+        return r < 0 ? r : r == 1;
+}
+
+static int include_collect(const char *keyword, const char *args, const char *line, size_t len, unsigned lineno,
+                           void *userdata) {
+        char ***l = userdata;
+        _cleanup_strv_free_ char **words = NULL;
+
+        if (!keyword || strcasecmp(keyword, "Include") != 0)
+                return 0;
+        if (include_words(args, &words) < 0)
+                return -ENOMEM;
+        STRV_FOREACH (w, words) {
+                int r = (*w)[0] == '/' ? strv_extend(l, *w) : strv_extendf(l, SSH_CONFIG_DIR "/%s", *w);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int ssh_config_include_patterns(const char *text, size_t len, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        r = for_each_line(text, len, include_collect, &l);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(l);
         return 0;
 }
 

@@ -87,8 +87,14 @@ const char *sshd_dump_get(const SshdDump *d, const char *keyword);
 int ssh_config_split_line(const char *line, size_t len, char **ret_keyword, char **ret_args);
 
 /* Whether the main sshd_config reads our drop-in (an Include whose pattern matches
- * SSH_DROPIN_PATH) before any keyword we manage and before the first Match. 1: yes, 0: no. */
+ * SSH_DROPIN_PATH) before any keyword we manage, before the first Match and before any other
+ * Include (whose files could set either). 1: yes, 0: no. */
 int ssh_config_includes_dropin(const char *text, size_t len);
+/* Whether a config text has a Match block other than "Match all" (then sshd's view depends on who
+ * connects, from where, to which port). 1: yes, 0: no. */
+int ssh_config_has_match(const char *text, size_t len);
+/* Every Include pattern of a config text, made absolute (relative ones are below SSH_CONFIG_DIR). */
+int ssh_config_include_patterns(const char *text, size_t len, char ***ret);
 /* The main file with SSH_INCLUDE_LINE (and a comment saying why) put at its top; the rest byte
  * for byte. */
 int ssh_config_add_include(const char *text, size_t len, char **ret, size_t *ret_len);

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,34 +7,14 @@
 #include <sys/stat.h>
 
 #include "ssh-config.h"
-#include "ssh-lockout.h"
+#include "ssh-guard.h"
+#include "ssh-plan.h"
 #include "ssh.h"
 #include "strv.h"
 #include "sys/fileio.h"
 #include "sys/sshd.h"
 
-#define DEFAULT_ADDR       "192.0.2.1"
-#define DEFAULT_PIDFILE    "/run/sshd.pid"
-#define DEFAULT_KEYS_FILES ".ssh/authorized_keys .ssh/authorized_keys2"
-
-/* What the files should say and what they say now. */
-typedef struct SshPlan {
-        SshAlgorithms algos;
-        char *algo_problem; /* why strong crypto is not pinned, or NULL */
-        SshSettings want;
-        char *dropin;
-        char *current_dropin; /* NULL: missing */
-        size_t current_dropin_len;
-        char *main_text; /* NULL: missing */
-        size_t main_len;
-        bool main_includes;
-        char **dropins; /* the *.conf names in SSH_DROPIN_DIR, sorted */
-        SshdExec exec;
-        SshdCache *cache; /* the Context's, or NULL */
-        bool have_sshd;
-        char *addr;
-        char **users; /* whose Match view we check: root and the admin */
-} SshPlan;
+#define DEFAULT_PIDFILE "/run/sshd.pid"
 
 /* The effective value of a managed keyword that differs for one user. */
 typedef struct EffDiff {
@@ -57,149 +36,8 @@ static void eff_diffs_done(EffDiffs *d) {
         free(d->items);
         *d = (EffDiffs){};
 }
-
-static void plan_done(SshPlan *p) {
-        ssh_algorithms_done(&p->algos);
-        free(p->algo_problem);
-        ssh_settings_done(&p->want);
-        free(p->dropin);
-        free(p->current_dropin);
-        free(p->main_text);
-        strv_free(p->dropins);
-        free(p->addr);
-        strv_free(p->users);
-        sshd_exec_done(&p->exec);
-        *p = (SshPlan){};
-}
-
 static bool ssh_enabled(const Policy *p) {
         return p->ssh.enable;
-}
-
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-static int list_dropins(const char *root, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        int fd, r;
-        DIR *d;
-
-        l = calloc(1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        fd = open_dir_at_root(root, SSH_DROPIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd == -ENOENT) {
-                *ret = TAKE_PTR(l);
-                return 0;
-        }
-        if (fd < 0)
-                return fd;
-        d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return -errno;
-        }
-        for (struct dirent *de; (de = readdir(d));) {
-                if (de->d_name[0] == '.' || !endswith(de->d_name, ".conf"))
-                        continue;
-                r = strv_extend(&l, de->d_name);
-                if (r < 0) {
-                        closedir(d);
-                        return r;
-                }
-        }
-        closedir(d);
-        qsort(l, strv_length(l), sizeof(char *), cmp_str);
-        *ret = TAKE_PTR(l);
-        return 0;
-}
-
-/* ssh -Q and sshd -T answers, kept in the Context (NULL when out of memory: then nothing is kept). */
-static SshdCache *ssh_cache(Context *c) {
-        ModuleCache *m = &c->cache[MODULE_SSH];
-
-        if (!m->data) {
-                m->data = sshd_cache_new();
-                m->free = sshd_cache_free;
-        }
-        return m->data;
-}
-
-static int plan_algorithms(Context *c, SshPlan *p) {
-        for (SshAlgoClass a = 0; a < _SSH_ALGO_MAX; a++) {
-                _cleanup_strv_free_ char **supported = NULL;
-                int r = ssh_query(p->cache, c->root, c->live, ssh_algo_class_query(a), &supported);
-
-                if (r == -ENOMEM)
-                        return r;
-                if (r >= 0)
-                        r = ssh_algorithms_pick(a, supported, &p->algos.list[a]);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0) {
-                        ssh_algorithms_done(&p->algos);
-                        return asprintf(&p->algo_problem, "could not ask \"ssh -Q %s\" which algorithms are supported",
-                                        ssh_algo_class_query(a)) < 0
-                                       ? -ENOMEM
-                                       : 0;
-                }
-        }
-        return 0;
-}
-
-static int plan_load(Context *c, SshPlan *ret) {
-        _cleanup_(plan_done) SshPlan p = {};
-        const Policy *pol = c->policy;
-        bool nofollow = !c->live;
-        int r;
-
-        p.cache = ssh_cache(c);
-        if (pol->ssh.strong_crypto && (r = plan_algorithms(c, &p)) < 0)
-                return r;
-        r = ssh_settings_from_policy(&pol->ssh, &p.algos, &p.want);
-        if (r < 0)
-                return r;
-        r = ssh_render_dropin(&p.want, &p.dropin);
-        if (r < 0)
-                return r;
-
-        r = read_file_at_root(c->root, SSH_DROPIN_PATH, true, READ_FILE_MAX, &p.current_dropin, &p.current_dropin_len);
-        if (r < 0 && r != -ENOENT)
-                return r;
-        r = read_file_at_root(c->root, SSH_MAIN_CONFIG, nofollow, READ_FILE_MAX, &p.main_text, &p.main_len);
-        if (r < 0 && r != -ENOENT)
-                return r;
-        if (p.main_text) {
-                r = ssh_config_includes_dropin(p.main_text, p.main_len);
-                if (r < 0)
-                        return r;
-                p.main_includes = r > 0;
-        }
-        r = list_dropins(c->root, &p.dropins);
-        if (r < 0)
-                return r;
-
-        p.have_sshd = sshd_exec_find(c->root, c->live, &p.exec) >= 0;
-        if (c->ssh_connection && c->ssh_connection[0])
-                p.addr = strndup(c->ssh_connection, strcspn(c->ssh_connection, " "));
-        else
-                p.addr = strdup(DEFAULT_ADDR);
-        if (!p.addr || strv_extend(&p.users, "root") < 0)
-                return -ENOMEM;
-        if (!isempty(pol->admin.user) && !streq(pol->admin.user, "root") && strv_extend(&p.users, pol->admin.user) < 0)
-                return -ENOMEM;
-        *ret = p;
-        p = (SshPlan){};
-        return 0;
-}
-
-static bool plan_dropin_ok(const SshPlan *p) {
-        return p->current_dropin && streq(p->current_dropin, p->dropin);
-}
-
-static bool plan_has_work(const SshPlan *p) {
-        return !plan_dropin_ok(p) || !p->main_includes;
 }
 
 /* sshd -T of config for each user; managed keywords whose value differs go to diffs. */
@@ -207,7 +45,15 @@ static int effective_diffs(const SshPlan *p, const char *config, EffDiffs *diffs
                            char **ret_error) {
         STRV_FOREACH (user, p->users) {
                 _cleanup_(sshd_dump_done) SshdDump d = {};
-                int r = sshd_dump_config(&p->exec, p->cache, config, *user, p->addr, &d, ret_error);
+                SshdConn conn = { .user = *user, .host = p->addr, .addr = p->addr };
+                int r;
+
+                /* Match LocalAddress/LocalPort blocks need both to be named */
+                if (p->has_match) {
+                        conn.laddr = p->laddr ?: SSH_CHECK_LADDR;
+                        conn.lport = p->port;
+                }
+                r = sshd_dump_config_conn(&p->exec, p->cache, config, &conn, &d, ret_error);
 
                 if (r < 0)
                         return r;
@@ -239,152 +85,6 @@ static int effective_diffs(const SshPlan *p, const char *config, EffDiffs *diffs
         return 0;
 }
 
-/* The configuration as it will be (proposed) or as it is: a copy of the main file and of the drop-in directory with
- * our drop-in in it, in a temporary directory that the checked sshd can see. */
-typedef struct Candidate {
-        char *dir;      /* host path of the temporary directory */
-        char *config;   /* the main file as sshd sees it */
-        char **written; /* host paths to remove */
-} Candidate;
-
-static void candidate_done(Candidate *k) {
-        for (size_t i = strv_length(k->written); i > 0; i--)
-                (void) unlink(k->written[i - 1]);
-        if (k->dir) {
-                _cleanup_free_ char *d = NULL;
-
-                if (asprintf(&d, "%s/sshd_config.d", k->dir) >= 0)
-                        (void) rmdir(d);
-                (void) rmdir(k->dir);
-        }
-        free(k->dir);
-        free(k->config);
-        strv_free(k->written);
-        *k = (Candidate){};
-}
-
-static int candidate_write(Candidate *k, const char *name, const char *text, size_t len, mode_t mode) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *path = NULL;
-
-        if (asprintf(&path, "%s/%s", k->dir, name) < 0)
-                return -ENOMEM;
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return -errno;
-        if (fchmod(fd, mode) < 0)
-                return -errno;
-        if (strv_extend(&k->written, path) < 0)
-                return -ENOMEM;
-        for (size_t off = 0; off < len;) {
-                ssize_t n = write(fd, text + off, len - off);
-
-                if (n < 0)
-                        return -errno;
-                off += (size_t) n;
-        }
-        return 0;
-}
-
-static int candidate_build(Context *c, const SshPlan *p, bool proposed, Candidate *k) {
-        _cleanup_free_ char *main_with = NULL, *main_text = NULL, *tmpl = NULL, *sub = NULL, *dropin_dir = NULL;
-        mode_t mode = p->exec.chroot ? 0644 : 0600, dmode = p->exec.chroot ? 0755 : 0700;
-        size_t main_len;
-        struct stat st;
-        int r;
-
-        if (p->exec.chroot) {
-                r = lstat_at_root(c->root, "/tmp", &st);
-                if (r < 0 || !S_ISDIR(st.st_mode))
-                        return r < 0 ? r : -ENOTDIR;
-                r = asprintf(&tmpl, "%s/tmp", c->root);
-        } else
-                r = asprintf(&tmpl, "%s", access("/run", W_OK) == 0 ? "/run" : "/tmp");
-        if (r < 0)
-                return -ENOMEM;
-        r = mkdtemp_owned(tmpl, "hardend-sshd", &k->dir);
-        if (r < 0)
-                return r;
-        if (asprintf(&sub, "%s/sshd_config.d", k->dir) < 0)
-                return -ENOMEM;
-        /* the image's sshd runs as nobody and must read the candidate */
-        if (mkdir(sub, 0700) < 0 || chmod(sub, dmode) < 0 || chmod(k->dir, dmode) < 0)
-                return -errno;
-        /* the paths as the checked sshd sees them */
-        if (asprintf(&dropin_dir, "%s/sshd_config.d", p->exec.chroot ? k->dir + strlen(c->root) : k->dir) < 0 ||
-            asprintf(&k->config, "%s/sshd_config", p->exec.chroot ? k->dir + strlen(c->root) : k->dir) < 0)
-                return -ENOMEM;
-
-        if (proposed && !p->main_includes) {
-                r = ssh_config_add_include(strempty(p->main_text), p->main_text ? p->main_len : 0, &main_with,
-                                           &main_len);
-                if (r < 0)
-                        return r;
-        }
-        r = ssh_config_redirect_includes(main_with ?: strempty(p->main_text),
-                                         main_with ? main_len : (p->main_text ? p->main_len : 0), dropin_dir,
-                                         &main_text);
-        if (r < 0)
-                return r;
-        r = candidate_write(k, "sshd_config", main_text, strlen(main_text), mode);
-        if (r < 0)
-                return r;
-
-        STRV_FOREACH (name, p->dropins) {
-                _cleanup_free_ char *path = NULL, *text = NULL, *redirected = NULL, *rel = NULL;
-                size_t len;
-
-                if (proposed && streq(*name, SSH_DROPIN_NAME))
-                        continue;
-                if (asprintf(&path, SSH_DROPIN_DIR "/%s", *name) < 0 || asprintf(&rel, "sshd_config.d/%s", *name) < 0)
-                        return -ENOMEM;
-                r = read_file_at_root(c->root, path, !c->live, READ_FILE_MAX, &text, &len);
-                if (r < 0)
-                        return r;
-                r = ssh_config_redirect_includes(text, len, dropin_dir, &redirected);
-                if (r < 0)
-                        return r;
-                r = candidate_write(k, rel, redirected, strlen(redirected), mode);
-                if (r < 0)
-                        return r;
-        }
-        if (!proposed)
-                return 0;
-        return candidate_write(k, "sshd_config.d/" SSH_DROPIN_NAME, p->dropin, strlen(p->dropin), mode);
-}
-
-/* sshd's messages name the staged copy; say which real file they are about. */
-static char *unstage_paths(const Candidate *k, const char *text) {
-        _cleanup_free_ char *prefix = NULL;
-        size_t pl, n = 0;
-        FILE *f;
-        char *buf = NULL;
-
-        if (!text || !k->config ||
-            asprintf(&prefix, "%.*s", (int) (strlen(k->config) - strlen("/sshd_config")), k->config) < 0)
-                return NULL;
-        pl = strlen(prefix);
-        f = open_memstream(&buf, &n);
-        if (!f)
-                return NULL;
-        for (const char *p = text; *p;) {
-                const char *m = strstr(p, prefix);
-
-                if (!m) {
-                        fputs(p, f);
-                        break;
-                }
-                fwrite(p, 1, (size_t) (m - p), f);
-                fputs(SSH_CONFIG_DIR, f);
-                p = m + pl;
-        }
-        if (fclose(f) != 0) {
-                free(buf);
-                return NULL;
-        }
-        return buf;
-}
-
 /* Whether every checked user sees keyword with the same wrong value: then it is one finding. */
 static bool diff_same_for_all(const SshPlan *p, const EffDiffs *d, size_t i) {
         size_t n = 0;
@@ -405,6 +105,48 @@ static Severity keyword_severity(const char *keyword) {
                 if (streq(high[i], keyword))
                         return SEVERITY_HIGH;
         return SEVERITY_MEDIUM;
+}
+
+/* Where Port lines are, other than in our drop-in: sshd's Port is cumulative, so each adds a port. */
+static int port_sources(Context *c, const SshPlan *p, char **ret) {
+        _cleanup_strv_free_ char **l = NULL;
+
+        for (size_t i = 0; i <= strv_length(p->dropins); i++) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+                _cleanup_strv_free_ char **lines = NULL;
+                bool conflicts;
+                size_t len;
+                int r;
+
+                if (i == 0) {
+                        path = strdup(SSH_MAIN_CONFIG);
+                        r = path ? 0 : -ENOMEM;
+                } else if (streq(p->dropins[i - 1], SSH_DROPIN_NAME))
+                        continue;
+                else
+                        r = asprintf(&path, SSH_DROPIN_DIR "/%s", p->dropins[i - 1]) < 0 ? -ENOMEM : 0;
+                if (r < 0)
+                        return r;
+                if (read_file_at_root(c->root, path, !c->live, READ_FILE_MAX, &text, &len) < 0)
+                        continue;
+                r = ssh_config_managed_lines(text, len, &p->want, &lines, &conflicts);
+                if (r < 0)
+                        return r;
+                STRV_FOREACH (line, lines)
+                        if (strncasecmp(*line, "Port ", 5) == 0 && strv_extendf(&l, "%s: %s", path, *line) < 0)
+                                return -ENOMEM;
+        }
+        if (strv_isempty(l))
+                return (*ret = strdup("a Port line outside " SSH_DROPIN_NAME)) ? 0 : -ENOMEM;
+        return strv_join(l, ", ", ret);
+}
+
+/* A diff that is sshd's cumulative Port: ours is among the ports, with others from other files. */
+static bool diff_is_extra_port(const EffDiff *e) {
+        _cleanup_strv_free_ char **ports = NULL;
+
+        return strcasecmp(e->setting->keyword, "Port") == 0 && strv_split(e->actual, " ", &ports) >= 0 &&
+               strv_contains(ports, e->setting->value);
 }
 
 static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
@@ -449,7 +191,7 @@ static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
         }
         for (size_t i = 0; i < d.n; i++) {
                 const EffDiff *e = &d.items[i];
-                _cleanup_free_ char *subject = NULL;
+                _cleanup_free_ char *subject = NULL, *actual = NULL;
                 bool all = diff_same_for_all(p, &d, i);
 
                 if (all && !streq(e->user, p->users[0]))
@@ -459,6 +201,15 @@ static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
                         : asprintf(&subject, "%s (user %s)", e->setting->keyword, e->user);
                 if (r < 0)
                         return -ENOMEM;
+                if (diff_is_extra_port(e)) {
+                        _cleanup_free_ char *where = NULL;
+
+                        r = port_sources(c, p, &where);
+                        if (r < 0)
+                                return r;
+                        if (asprintf(&actual, "%s (Port is cumulative: %s adds a port)", e->actual, where) < 0)
+                                return -ENOMEM;
+                }
                 for (char *q = subject; *q && *q != ' '; q++)
                         *q = (char) (*q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q);
                 r = finding_add(out, &(Finding){ .module = "ssh",
@@ -468,7 +219,7 @@ static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
                                                  .severity = keyword_severity(e->setting->keyword),
                                                  .fixable = plan_has_work(p),
                                                  .expected = e->setting->value,
-                                                 .actual = e->actual });
+                                                 .actual = actual ?: e->actual });
                 if (r < 0)
                         return r;
         }
@@ -564,60 +315,33 @@ static int ssh_probe(Context *c, FindingList *out) {
         return probe_effective(c, &p, out);
 }
 
-static int format_diffs(const EffDiffs *d, char **ret) {
+static int format_diffs(Context *c, const SshPlan *p, const EffDiffs *d, char **ret) {
         _cleanup_strv_free_ char **l = NULL;
 
-        for (size_t i = 0; i < d->n; i++)
-                if (strv_extendf(&l, "%s %s for %s (want %s)", d->items[i].setting->keyword, d->items[i].actual,
-                                 d->items[i].user, d->items[i].setting->value) < 0)
+        for (size_t i = 0; i < d->n; i++) {
+                const EffDiff *e = &d->items[i];
+                _cleanup_free_ char *where = NULL;
+                int r;
+
+                if (diff_is_extra_port(e)) {
+                        r = port_sources(c, p, &where);
+                        if (r < 0)
+                                return r;
+                        r = strv_extendf(&l,
+                                         "sshd would listen on ports %s, not only on %s: Port is cumulative (every "
+                                         "Port line in every file adds a port), and %s adds one; remove it, or set "
+                                         "ssh.port to that port",
+                                         e->actual, e->setting->value, where);
+                } else
+                        r = strv_extendf(&l, "%s %s for %s (want %s)", e->setting->keyword, e->actual, e->user,
+                                         e->setting->value);
+                if (r < 0)
                         return -ENOMEM;
+                if (diff_is_extra_port(e) && diff_same_for_all(p, d, i))
+                        while (i + 1 < d->n && d->items[i + 1].setting == e->setting)
+                                i++;
+        }
         return strv_join(l, "; ", ret);
-}
-
-static int check_lockout(Context *c, const SshPlan *p, const SshdDump *dump, Outcome *o) {
-        const Policy *pol = c->policy;
-        _cleanup_free_ char *passwd = NULL, *group = NULL, *who = NULL, *missing = NULL;
-        _cleanup_strv_free_ char **files = NULL;
-        const char *v;
-        size_t len;
-        int r;
-
-        r = read_file_at_root(c->root, "/etc/passwd", !c->live, READ_FILE_MAX, &passwd, &len);
-        if (r < 0 && r != -ENOENT)
-                return outcome_fail(o, r, "cannot read /etc/passwd: %s", strerror(-r));
-        r = read_file_at_root(c->root, "/etc/group", !c->live, READ_FILE_MAX, &group, &len);
-        if (r < 0 && r != -ENOENT)
-                return outcome_fail(o, r, "cannot read /etc/group: %s", strerror(-r));
-        v = dump ? sshd_dump_get(dump, "authorizedkeysfile") : NULL;
-        r = strv_split(v ?: DEFAULT_KEYS_FILES, " ", &files);
-        if (r < 0)
-                return r;
-        v = dump ? sshd_dump_get(dump, "strictmodes") : NULL;
-
-        SshLockoutInput in = {
-                .root = c->root,
-                .nofollow = !c->live,
-                .passwd = passwd,
-                .group = group,
-                .root_allowed = pol->ssh.permit_root_login != PERMIT_ROOT_LOGIN_NO,
-                .allow_groups = pol->ssh.allow_groups,
-                .keys_files = files,
-                .strict_modes = !v || strcasecmp(v, "no") != 0,
-                .incoming_user = pol->admin.enable && context_module_selected(c, MODULE_ADMIN) && pol->admin.n_keys > 0
-                                         ? pol->admin.user
-                                         : NULL,
-        };
-        r = ssh_lockout_check(&in, &who, &missing);
-        if (r < 0)
-                return outcome_fail(o, r, "anti-lockout check failed: %s", strerror(-r));
-        if (r > 0)
-                return 0;
-        if (c->force)
-                return outcome_change(o, "anti-lockout check overridden with --force: %s", missing);
-        return outcome_fail(o, -EPERM,
-                            "refusing to turn SSH passwords off: no user who may log in would have a usable key "
-                            "(%s); add a key to one of them, or set admin.authorized_keys",
-                            missing);
 }
 
 static int ssh_preflight(Context *c, const FindingList *all, Outcome *o) {
@@ -651,17 +375,48 @@ static int ssh_preflight(Context *c, const FindingList *all, Outcome *o) {
                         return outcome_fail(o, r, "sshd -T fails on the resulting configuration: %s",
                                             error ?: strerror(-r));
                 if (d.n > 0) {
-                        if (format_diffs(&d, &text) < 0)
+                        if (format_diffs(c, &p, &d, &text) < 0)
                                 return -ENOMEM;
                         return outcome_fail(o, -EINVAL,
-                                            "the resulting configuration would still not be effective (another file "
+                                            "the resulting configuration would not be in effect (a file read first "
                                             "wins; see the dropin-order findings); nothing was changed: %s",
                                             text);
                 }
                 checked = true;
         }
+        if (!c->repair) {
+                _cleanup_strv_free_ char **conflicting = NULL;
+
+                r = probe_earlier_dropins(c, &p, NULL, &conflicting);
+                if (r < 0)
+                        return outcome_fail(o, r, "cannot read %s: %s", SSH_DROPIN_DIR, strerror(-r));
+                if (!strv_isempty(conflicting) && !c->force) {
+                        _cleanup_free_ char *names = NULL;
+
+                        if (strv_join(conflicting, ", ", &names) < 0)
+                                return -ENOMEM;
+                        return outcome_fail(o, -EPERM,
+                                            "refusing: %s in " SSH_DROPIN_DIR " %s read before " SSH_DROPIN_NAME
+                                            " and set%s managed keywords to other values (sshd keeps the first "
+                                            "value it reads, in Match blocks too); remove or rename %s so that "
+                                            "it sorts after " SSH_DROPIN_NAME ", or use --force",
+                                            names, strv_length(conflicting) > 1 ? "are" : "is",
+                                            strv_length(conflicting) > 1 ? "" : "s",
+                                            strv_length(conflicting) > 1 ? "them" : "it");
+                }
+        }
         if (!c->policy->ssh.password_authentication && c->policy->ssh.require_key) {
-                r = check_lockout(c, &p, checked ? &dump : NULL, o);
+                SshGuardInput gi = {
+                        .exec = checked ? &p.exec : NULL,
+                        .cache = p.cache,
+                        .config = k.config,
+                        .shared = checked ? &dump : NULL,
+                        .has_match = p.has_match,
+                        .addr = p.addr,
+                        .laddr = p.laddr,
+                };
+
+                r = ssh_guard_check(c, &gi, o);
                 if (r < 0)
                         return r;
         }

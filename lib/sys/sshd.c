@@ -152,6 +152,13 @@ static int run_tool(const SshdExec *e, const char *tool, const char *const *args
 
 int sshd_dump_config(const SshdExec *e, SshdCache *cache, const char *config, const char *user, const char *addr,
                      SshdDump *ret, char **ret_error) {
+        SshdConn conn = { .user = user, .host = addr, .addr = addr };
+
+        return sshd_dump_config_conn(e, cache, config, user ? &conn : NULL, ret, ret_error);
+}
+
+int sshd_dump_config_conn(const SshdExec *e, SshdCache *cache, const char *config, const SshdConn *conn, SshdDump *ret,
+                          char **ret_error) {
         _cleanup_(spawn_result_done) SpawnResult res = {};
         _cleanup_(ssh_signature_done) SshSignature sig = {};
         _cleanup_(sshd_dump_done) SshdDump d = {};
@@ -160,8 +167,12 @@ int sshd_dump_config(const SshdExec *e, SshdCache *cache, const char *config, co
         const char *argv[MAX_ARGS] = {};
         int r;
 
-        if (user) {
-                if (asprintf(&spec, "user=%s,host=%s,addr=%s", user, addr, addr) < 0)
+        if (conn) {
+                int k = conn->laddr ? asprintf(&spec, "user=%s,host=%s,addr=%s,laddr=%s,lport=%u", conn->user,
+                                               conn->host, conn->addr, conn->laddr, conn->lport)
+                                    : asprintf(&spec, "user=%s,host=%s,addr=%s", conn->user, conn->host, conn->addr);
+
+                if (k < 0)
                         return -ENOMEM;
                 args[3] = "-C";
                 args[4] = spec;

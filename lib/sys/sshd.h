@@ -62,6 +62,17 @@ int sshd_cache_store(SshdCache *c, const char *const *argv, SshSignature *sig, c
  * live sshd's answer is reused while sshd_signature() is unchanged (never for an image's chroot). */
 int sshd_dump_config(const SshdExec *e, SshdCache *cache, const char *config, const char *user, const char *addr,
                      SshdDump *ret, char **ret_error);
+/* The connection sshd -T -C describes: laddr NULL leaves out laddr= and lport=. */
+typedef struct SshdConn {
+        const char *user;
+        const char *host;
+        const char *addr;
+        const char *laddr;
+        unsigned lport;
+} SshdConn;
+/* sshd -T -f config -C for conn (NULL: no -C, the global view); cached as sshd_dump_config(). */
+int sshd_dump_config_conn(const SshdExec *e, SshdCache *cache, const char *config, const SshdConn *conn, SshdDump *ret,
+                          char **ret_error);
 /* sshd -t -f config: 0 valid; -EINVAL with sshd's message in *ret_error. */
 int sshd_test_config(const SshdExec *e, const char *config, char **ret_error);
 

@@ -108,6 +108,9 @@ GS
         if [ -f /etc/sudoers ]; then cp /etc/sudoers "$root/etc/sudoers"; chmod 0440 "$root/etc/sudoers"; fi
         # what sudo needs to run with this /etc bound over the real one (PAM, NSS), as in a real image
         if [ -d /etc/pam.d ]; then cp -a /etc/pam.d "$root/etc/pam.d"; fi
+        # pam_limits and pam_env in sudo's session stack read these, as in every Debian image
+        if [ -d /etc/security ]; then cp -a /etc/security "$root/etc/security"; fi
+        if [ -f /etc/environment ]; then cp /etc/environment "$root/etc/environment"; fi
         if [ -f /etc/nsswitch.conf ]; then cp /etc/nsswitch.conf "$root/etc/nsswitch.conf"; fi
         if [ -f /usr/share/openssh/sshd_config ]; then
                 cp /usr/share/openssh/sshd_config "$root/etc/ssh/sshd_config"

@@ -40,6 +40,9 @@ useradd -m -s /bin/bash bob
 install -d -m 0700 -o admin -g admin /home/admin/.ssh
 install -d -m 0700 -o bob -g bob /home/bob/.ssh
 install -d -m 0700 /root/.ssh
+# a way in is a key login AND root: the admin's sudo right, as the admin module would grant it
+printf '%%wheel ALL=(ALL:ALL) NOPASSWD: ALL\n' >/etc/sudoers.d/wheel
+chmod 0440 /etc/sudoers.d/wheel
 
 cat >"$SB/policy.conf" <<EOF
 version = 1;
@@ -207,7 +210,9 @@ for d in lib lib64 bin sbin; do [ -e "/$d" ] && ln -sfn "usr/$d" "$IMG/$d"; done
 mkdir -p "$IMG/dev" && touch "$IMG/dev/null" && mount --bind /dev/null "$IMG/dev/null"
 install -m 0600 /dev/stdin "$IMG/etc/ssh/sshd_config.d/50-cloud-init.conf" <<<$'PasswordAuthentication yes\nPermitRootLogin yes'
 echo 'admin:x:1000:1000::/home/admin:/bin/bash' >>"$IMG/etc/passwd"
+echo 'admin:!:19000:0:99999:7:::' >>"$IMG/etc/shadow"
 printf 'admin:x:1000:\nwheel:x:10:admin\n' >>"$IMG/etc/group"
+install -m 0440 /dev/stdin "$IMG/etc/sudoers.d/wheel" <<<'%wheel ALL=(ALL:ALL) NOPASSWD: ALL'
 install -d -m 0700 -o 1000 -g 1000 "$IMG/home/admin" "$IMG/home/admin/.ssh"
 IMG_SNAP() { (cd "$IMG" && find etc home -exec stat -c '%n %a %s' {} + && find etc home -type f -exec sha256sum {} +) | sort; }
 

@@ -11,7 +11,10 @@
 #include <unistd.h>
 
 #include "ssh-config.h"
+#include "acctdb.h"
 #include "ssh-lockout.h"
+#include "ssh-wayin.h"
+#include "sshkey.h"
 #include "strv.h"
 
 #define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINfFqwLLjpaMq5JK5Qx573LPfZxk0avOrwDBeYD9H2wm test@example"
@@ -160,7 +163,10 @@ static const struct {
         { "# comment\n\nInclude /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication yes\n", 1 },
         { "UsePAM yes\ninclude=/etc/ssh/sshd_config.d/*.conf\nPort 22\n", 1 },
         { "Include sshd_config.d/*.conf\n", 1 },
-        { "Include /etc/ssh/other.conf \"/etc/ssh/sshd_config.d/*.conf\"\n", 1 },
+        { "Include \"/etc/ssh/sshd_config.d/*.conf\" /etc/ssh/other.conf\n", 1 },
+        /* a file read before the drop-in could open a Match block or set a managed keyword */
+        { "Include /etc/ssh/other.conf \"/etc/ssh/sshd_config.d/*.conf\"\n", 0 },
+        { "Include /etc/ssh/extra.conf\nInclude /etc/ssh/sshd_config.d/*.conf\n", 0 },
         { "Include /etc/ssh/sshd_config.d/00-hardend.conf\n", 1 },
         { "PasswordAuthentication yes\nInclude /etc/ssh/sshd_config.d/*.conf\n", 0 },
         { "  permitrootlogin yes\nInclude /etc/ssh/sshd_config.d/*.conf\n", 0 },
@@ -305,6 +311,8 @@ static void fixture_setup(void) {
         put("/home/junk/.ssh/authorized_keys", "ssh-ed25519 notbase64\nhello\n", 0600);
         put("/home/loose/.ssh/authorized_keys", KEY "\n", 0666);
         put("/root/.ssh/authorized_keys", KEY "\n", 0600);
+        put("/bin/bash", "#!/bin/true\n", 0755);
+        put("/bin/sh", "#!/bin/true\n", 0755);
 }
 
 static char *problem(const char *user, uid_t uid, bool strict) {
@@ -337,34 +345,78 @@ START_TEST(test_keyfile_scan) {
 }
 END_TEST
 
-static int lockout(const char *passwd, const char *group, bool root_allowed, char **groups, const char *incoming,
+/* A fake sshd view (one for everybody) and a fake sudo: the users in sudo_ok become root. */
+typedef struct Fake {
+        SshdDump view;
+        char **sudo_ok;
+} Fake;
+
+static int fake_view(void *userdata, const char *user, const SshdDump **ret, char **ret_error) {
+        Fake *f = userdata;
+
+        (void) user;
+        (void) ret_error;
+        *ret = &f->view;
+        return 0;
+}
+
+static int fake_sudo(void *userdata, const char *user, char **ret_why) {
+        Fake *f = userdata;
+
+        if (strv_contains(f->sudo_ok, user))
+                return 1;
+        *ret_why = strdup("not in sudoers");
+        return 0;
+}
+
+static int lockout(const char *passwd, const char *group, const char *view, char **sudo_ok, const char *incoming,
                    char **ret) {
-        char *files[] = { ".ssh/authorized_keys", "%h/.ssh/authorized_keys2", NULL };
+        _cleanup_(acct_db_done) AcctDb db = {};
         _cleanup_free_ char *who = NULL;
+        Fake f = { .sudo_ok = sudo_ok };
+        SshKey key = {};
+        const char *reason;
+        int r;
+
+        ck_assert_int_eq(sshkey_parse_line(KEY, &key, &reason), 0);
+        ck_assert_int_eq(acct_parse_passwd(passwd, &db, NULL), 0);
+        ck_assert_int_eq(acct_parse_group(group, &db, NULL), 0);
+        ck_assert_int_eq(sshd_dump_parse(view, &f.view), 0);
         SshLockoutInput in = {
                 .root = fixture,
                 .nofollow = true,
-                .passwd = passwd,
-                .group = group,
-                .root_allowed = root_allowed,
-                .allow_groups = groups,
-                .keys_files = files,
-                .strict_modes = false,
+                .db = &db,
+                .shells = "/bin/bash\n/bin/sh\n",
+                .client = { .addr = "192.0.2.1", .host = "192.0.2.1" },
+                .now = 1700000000,
+                .view = fake_view,
+                .sudo = fake_sudo,
+                .userdata = &f,
                 .incoming_user = incoming,
+                .incoming_group = "wheel",
+                .incoming_keys = &key,
+                .n_incoming_keys = 1,
+                .incoming_home = "/home/admin",
         };
-        int r;
 
         *ret = NULL;
         r = ssh_lockout_check(&in, &who, ret);
         if (r > 0)
                 *ret = TAKE_PTR(who);
+        sshd_dump_done(&f.view);
+        sshkey_done(&key);
         return r;
 }
 
+#define VIEW_BASE                                                                                                \
+        "permitrootlogin no\npubkeyauthentication yes\nstrictmodes no\nauthenticationmethods any\nforcecommand " \
+        "none\n"                                                                                                 \
+        "authorizedkeysfile .ssh/authorized_keys %h/.ssh/authorized_keys2\n"
+
 START_TEST(test_lockout) {
         _cleanup_free_ char *pw = NULL, *pw_empty = NULL;
-        char *out, *wheel[] = { "wheel", NULL }, *none[] = { NULL };
-        static const char gr[] = "wheel:x:10:good\n";
+        char *out, *good[] = { "good", NULL }, *none[] = { NULL };
+        static const char gr[] = "wheel:x:10:good\nops:x:11:\n";
         unsigned me = (unsigned) test_uid();
 
         ck_assert_int_ge(asprintf(&pw,
@@ -376,51 +428,218 @@ START_TEST(test_lockout) {
                          0);
         ck_assert_int_ge(asprintf(&pw_empty, "empty:x:%u:%u::/home/empty:/bin/sh\n", me, me), 0);
 
-        ck_assert_msg(lockout(pw, gr, false, none, NULL, &out) == 1, "%s", out);
-        ck_assert_str_eq(out, "good");
+        ck_assert_msg(lockout(pw, gr, VIEW_BASE, good, NULL, &out) == 1, "%s", out);
+        ck_assert_str_eq(out, "good (a key in /home/good/.ssh/authorized_keys, then sudo)");
         free(out);
-        ck_assert_int_eq(lockout(pw, gr, false, wheel, NULL, &out), 1);
+        ck_assert_int_eq(lockout(pw, gr, VIEW_BASE "allowgroups wheel\n", good, NULL, &out), 1);
+        free(out);
+
+        /* a key but no way to root */
+        ck_assert_int_eq(lockout(pw, gr, VIEW_BASE, none, NULL, &out), 0);
+        ck_assert_ptr_nonnull(strstr(out, "good: can log in (a key in /home/good/.ssh/authorized_keys) but cannot "
+                                          "become root: not in sudoers"));
         free(out);
 
         /* good is not in ops; root has keys but root login is off */
-        {
-                char *ops[] = { "ops", NULL };
-
-                ck_assert_int_eq(lockout(pw, gr, false, ops, NULL, &out), 0);
-                ck_assert_ptr_nonnull(strstr(out, "root: root login is off"));
-                ck_assert_ptr_nonnull(strstr(out, "good: not in AllowGroups (ops)"));
-                free(out);
-                /* root may log in with a key: root counts */
-                ck_assert_int_eq(lockout(pw, gr, true, ops, NULL, &out), 0);
-                free(out);
-                ck_assert_int_eq(lockout("root:x:0:0::/root:/bin/bash\n", gr, true, none, NULL, &out), 1);
-                ck_assert_str_eq(out, "root");
-                free(out);
-        }
+        ck_assert_int_eq(lockout(pw, gr, VIEW_BASE "allowgroups ops\n", good, NULL, &out), 0);
+        ck_assert_ptr_nonnull(strstr(out, "root: root login is off"));
+        ck_assert_ptr_nonnull(strstr(out, "good: not in AllowGroups (ops)"));
+        free(out);
+        /* DenyUsers, AllowUsers with a host part, DenyGroups */
+        ck_assert_int_eq(lockout(pw, gr, VIEW_BASE "denyusers g*\n", good, NULL, &out), 0);
+        ck_assert_ptr_nonnull(strstr(out, "good: DenyUsers g* matches it"));
+        free(out);
+        ck_assert_int_eq(lockout(pw, gr, VIEW_BASE "allowusers good@198.51.100.0/24\n", good, NULL, &out), 0);
+        ck_assert_ptr_nonnull(strstr(out, "good: not in AllowUsers"));
+        free(out);
+        ck_assert_int_eq(lockout(pw, gr, VIEW_BASE "allowusers good@192.0.2.0/24\n", good, NULL, &out), 1);
+        free(out);
+        ck_assert_int_eq(lockout(pw, gr, VIEW_BASE "denygroups wheel\n", good, NULL, &out), 0);
+        ck_assert_ptr_nonnull(strstr(out, "good: its group wheel is in DenyGroups"));
+        free(out);
+        /* ForceCommand, AuthenticationMethods, PubkeyAuthentication */
+        ck_assert_int_eq(lockout(pw, gr,
+                                 "permitrootlogin no\nstrictmodes no\nforcecommand /usr/bin/true\n"
+                                 "authorizedkeysfile .ssh/authorized_keys\n",
+                                 good, NULL, &out),
+                         0);
+        ck_assert_ptr_nonnull(strstr(out, "good: ForceCommand /usr/bin/true replaces every command"));
+        free(out);
+        ck_assert_int_eq(lockout(pw, gr,
+                                 "permitrootlogin no\nstrictmodes no\nforcecommand /bin/bash\n"
+                                 "authorizedkeysfile .ssh/authorized_keys\n",
+                                 good, NULL, &out),
+                         1);
+        free(out);
+        ck_assert_int_eq(lockout(pw, gr,
+                                 "permitrootlogin no\nstrictmodes no\nauthenticationmethods publickey,password\n"
+                                 "authorizedkeysfile .ssh/authorized_keys\n",
+                                 good, NULL, &out),
+                         0);
+        free(out);
+        /* keys read from elsewhere, and from a command */
+        ck_assert_int_eq(lockout(pw, gr, "permitrootlogin no\nstrictmodes no\nauthorizedkeysfile /etc/keys/%u\n", good,
+                                 NULL, &out),
+                         0);
+        ck_assert_ptr_nonnull(strstr(out, "good: /etc/keys/good no such file"));
+        free(out);
+        ck_assert_int_eq(lockout(pw, gr,
+                                 "permitrootlogin no\nauthorizedkeysfile none\n"
+                                 "authorizedkeyscommand /usr/bin/keys %u\n",
+                                 good, NULL, &out),
+                         1);
+        free(out);
+        /* root may log in with a key: root counts */
+        ck_assert_int_eq(lockout("root:x:0:0::/root:/bin/bash\n", gr,
+                                 "permitrootlogin prohibit-password\nstrictmodes no\n"
+                                 "authorizedkeysfile .ssh/authorized_keys\n",
+                                 none, NULL, &out),
+                         1);
+        ck_assert_str_eq(out, "root (a key in /root/.ssh/authorized_keys)");
+        free(out);
 
         /* only empty has a shell and it has no key: refused, naming the file */
-        ck_assert_int_eq(lockout(pw_empty, gr, false, none, NULL, &out), 0);
+        ck_assert_int_eq(lockout(pw_empty, gr, VIEW_BASE, good, NULL, &out), 0);
         ck_assert_ptr_nonnull(strstr(out, "empty: /home/empty/.ssh/authorized_keys empty"));
         ck_assert_ptr_nonnull(strstr(out, "/home/empty/.ssh/authorized_keys2 no such file"));
         free(out);
-        /* ... unless the admin module brings keys in this apply */
-        ck_assert_int_eq(lockout(pw_empty, gr, false, none, "admin", &out), 1);
-        ck_assert_ptr_nonnull(strstr(out, "admin"));
-        free(out);
-        ck_assert_int_eq(lockout("svc:x:1:1::/home/good:/usr/sbin/nologin\n", gr, false, none, NULL, &out), 0);
+        /* ... unless the admin module brings keys in this apply, and sudo lets it in */
+        {
+                char *admin[] = { "admin", NULL };
+
+                ck_assert_int_eq(lockout(pw_empty, gr, VIEW_BASE, admin, "admin", &out), 1);
+                ck_assert_str_eq(out, "admin (a key from admin.authorized_keys in /home/admin/.ssh/authorized_keys, "
+                                      "then sudo)");
+                free(out);
+                /* the policy's keys count only where sshd reads them */
+                ck_assert_int_eq(lockout(pw_empty, gr, "authorizedkeysfile /etc/keys/%u\n", admin, "admin", &out), 0);
+                ck_assert_ptr_nonnull(strstr(out, "admin: /etc/keys/admin no such file"));
+                free(out);
+        }
+        ck_assert_int_eq(lockout("svc:x:1:1::/home/good:/usr/sbin/nologin\n", gr, VIEW_BASE, good, NULL, &out), 0);
         ck_assert_str_eq(out, "no user has a login shell");
         free(out);
 }
 END_TEST
 
+static SshKey key_with(const char *options) {
+        _cleanup_free_ char *line = NULL;
+        SshKey k = {};
+        const char *reason;
+
+        ck_assert_int_ge(asprintf(&line, "%s%s" KEY, strempty(options), options ? " " : ""), 0);
+        ck_assert_int_eq(sshkey_parse_line(line, &k, &reason), 0);
+        return k;
+}
+
+static int usable(const char *view_text, const char *options) {
+        _cleanup_(sshd_dump_done) SshdDump v = {};
+        _cleanup_(sshkey_done) SshKey k = key_with(options);
+        _cleanup_free_ char *why = NULL;
+        WayinClient c = { .addr = "192.0.2.1", .host = "192.0.2.1" };
+        int r;
+
+        ck_assert_int_eq(sshd_dump_parse(view_text, &v), 0);
+        r = wayin_key_usable(&v, &k, &c, 1700000000 /* 2023-11-14 */, &why);
+        ck_assert(r == 1 ? why == NULL : why != NULL);
+        return r;
+}
+
+START_TEST(test_wayin_keys) {
+        static const char ed[] = "pubkeyacceptedalgorithms ssh-ed25519,rsa-sha2-512\n";
+        static const char rsa_only[] = "pubkeyacceptedalgorithms rsa-sha2-512,rsa-sha2-256\n";
+
+        ck_assert_int_eq(usable(ed, NULL), 1);
+        ck_assert_int_eq(usable(rsa_only, NULL), 0);
+        ck_assert_int_eq(usable("", NULL), 1);
+        ck_assert_int_eq(usable(ed, "from=\"192.0.2.0/24\""), 1);
+        ck_assert_int_eq(usable(ed, "from=\"198.51.100.0/24\""), 0);
+        ck_assert_int_eq(usable(ed, "from=\"*,!192.0.2.1\""), 0);
+        ck_assert_int_eq(usable(ed, "from=\"192.0.2.*\""), 1);
+        ck_assert_int_eq(usable(ed, "expiry-time=\"20200101\""), 0);
+        ck_assert_int_eq(usable(ed, "expiry-time=\"20991231Z\""), 1);
+        ck_assert_int_eq(usable(ed, "command=\"/bin/false\""), 0);
+        ck_assert_int_eq(usable(ed, "restrict"), 1);
+        ck_assert_int_eq(usable(ed, "no-pty,no-port-forwarding"), 1);
+        ck_assert_int_eq(usable(ed, "from=\"192.0.2.1\",environment=\"A=b\""), 1);
+}
+END_TEST
+
+START_TEST(test_wayin_patterns) {
+        ck_assert(ssh_match_pattern("admin", "adm*"));
+        ck_assert(ssh_match_pattern("admin", "a?min"));
+        ck_assert(!ssh_match_pattern("admin", "adm"));
+        ck_assert(ssh_match_pattern("", "*"));
+        ck_assert_int_eq(ssh_match_host_and_ip("192.0.2.7", "192.0.2.7", "198.51.100.1,192.0.2.0/28"), 1);
+        ck_assert_int_eq(ssh_match_host_and_ip("192.0.2.7", "192.0.2.7", "192.0.2.0/24,!192.0.2.7"), -1);
+        ck_assert_int_eq(ssh_match_host_and_ip("2001:db8::5", "2001:db8::5", "2001:db8::/32"), 1);
+        ck_assert_int_eq(ssh_match_host_and_ip("2001:db8::5", "2001:db8::5", "192.0.2.0/24"), 0);
+        ck_assert(wayin_command_is_shell("/bin/bash", "# shells\n/bin/sh\n/bin/bash\n"));
+        ck_assert(!wayin_command_is_shell("/bin/bash -c id", "/bin/bash\n"));
+        ck_assert(!wayin_command_is_shell("internal-sftp", "/bin/bash\n"));
+}
+END_TEST
+
+START_TEST(test_wayin_account) {
+        char *groups[] = { "good", "wheel", NULL };
+        WayinAccount a = { .name = "good",
+                           .uid = 1000,
+                           .shell = "/bin/bash",
+                           .groups = groups,
+                           .password = "!",
+                           .expire_days = -1,
+                           .shell_executable = true };
+        WayinClient c = { .addr = "192.0.2.1", .host = "192.0.2.1" };
+        _cleanup_(sshd_dump_done) SshdDump pam = {}, nopam = {};
+        char *why = NULL;
+
+        ck_assert_int_eq(sshd_dump_parse("usepam yes\n", &pam), 0);
+        ck_assert_int_eq(sshd_dump_parse("usepam no\n", &nopam), 0);
+        ck_assert_int_eq(wayin_account_admitted(&pam, &a, &c, 1700000000, &why), 1);
+        /* OpenSSH refuses a locked account ("!") when UsePAM is off, keys or not */
+        ck_assert_int_eq(wayin_account_admitted(&nopam, &a, &c, 1700000000, &why), 0);
+        ck_assert_ptr_nonnull(strstr(why, "password is locked and UsePAM is off"));
+        why = mfree(why);
+        a.password = "*";
+        ck_assert_int_eq(wayin_account_admitted(&nopam, &a, &c, 1700000000, &why), 1);
+        a.expire_days = 0;
+        ck_assert_int_eq(wayin_account_admitted(&pam, &a, &c, 1700000000, &why), 0);
+        ck_assert_ptr_nonnull(strstr(why, "expired"));
+        why = mfree(why);
+        a.expire_days = -1;
+        a.shell = "/usr/sbin/nologin";
+        ck_assert_int_eq(wayin_account_admitted(&pam, &a, &c, 1700000000, &why), 0);
+        why = mfree(why);
+        a.shell = "/bin/bash";
+        a.shell_executable = false;
+        ck_assert_int_eq(wayin_account_admitted(&pam, &a, &c, 1700000000, &why), 0);
+        why = mfree(why);
+}
+END_TEST
+
 static void fixture_teardown(void) {
         /* CK_FORK: each test makes and removes its own tree */
-        for (const char *const *p =
-                     (const char *const[]){ "/home/good/.ssh/authorized_keys", "/home/empty/.ssh/authorized_keys",
-                                            "/home/junk/.ssh/authorized_keys", "/home/loose/.ssh/authorized_keys",
-                                            "/root/.ssh/authorized_keys", "/home/good/.ssh", "/home/empty/.ssh",
-                                            "/home/junk/.ssh", "/home/loose/.ssh", "/root/.ssh", "/home/good",
-                                            "/home/empty", "/home/junk", "/home/loose", "/home", "/root", "", NULL };
+        for (const char *const *p = (const char *const[]){ "/home/good/.ssh/authorized_keys",
+                                                           "/home/empty/.ssh/authorized_keys",
+                                                           "/home/junk/.ssh/authorized_keys",
+                                                           "/home/loose/.ssh/authorized_keys",
+                                                           "/root/.ssh/authorized_keys",
+                                                           "/home/good/.ssh",
+                                                           "/home/empty/.ssh",
+                                                           "/home/junk/.ssh",
+                                                           "/home/loose/.ssh",
+                                                           "/root/.ssh",
+                                                           "/home/good",
+                                                           "/home/empty",
+                                                           "/home/junk",
+                                                           "/home/loose",
+                                                           "/home",
+                                                           "/root",
+                                                           "/bin/bash",
+                                                           "/bin/sh",
+                                                           "/bin",
+                                                           "",
+                                                           NULL };
              *p; p++) {
                 _cleanup_free_ char *f = NULL;
 
@@ -445,6 +664,9 @@ static Suite *ssh_suite(void) {
         tcase_add_test(tc, test_managed_lines);
         tcase_add_test(tc, test_expand_path);
         tcase_add_test(tc, test_passwd_groups);
+        tcase_add_test(tc, test_wayin_keys);
+        tcase_add_test(tc, test_wayin_patterns);
+        tcase_add_test(tc, test_wayin_account);
         suite_add_tcase(s, tc);
 
         tcase_add_checked_fixture(tf, fixture_setup, fixture_teardown);

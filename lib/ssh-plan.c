@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "acctdb.h"
+#include "ssh-config.h"
+#include "ssh-guard.h"
+#include "ssh-plan.h"
+#include "strv.h"
+#include "sys/fileio.h"
+#include "sys/sshd.h"
+
+#define DEFAULT_ADDR "192.0.2.1"
+
+void plan_done(SshPlan *p) {
+        ssh_algorithms_done(&p->algos);
+        free(p->algo_problem);
+        ssh_settings_done(&p->want);
+        free(p->dropin);
+        free(p->current_dropin);
+        free(p->main_text);
+        strv_free(p->dropins);
+        free(p->addr);
+        free(p->laddr);
+        strv_free(p->users);
+        sshd_exec_done(&p->exec);
+        *p = (SshPlan){};
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int list_dropins(const char *root, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int fd, r;
+        DIR *d;
+
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        fd = open_dir_at_root(root, SSH_DROPIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd == -ENOENT) {
+                *ret = TAKE_PTR(l);
+                return 0;
+        }
+        if (fd < 0)
+                return fd;
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return -errno;
+        }
+        for (struct dirent *de; (de = readdir(d));) {
+                if (de->d_name[0] == '.' || !endswith(de->d_name, ".conf"))
+                        continue;
+                r = strv_extend(&l, de->d_name);
+                if (r < 0) {
+                        closedir(d);
+                        return r;
+                }
+        }
+        closedir(d);
+        qsort(l, strv_length(l), sizeof(char *), cmp_str);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* ssh -Q and sshd -T answers, kept in the Context (NULL when out of memory: then nothing is kept). */
+static SshdCache *ssh_cache(Context *c) {
+        ModuleCache *m = &c->cache[MODULE_SSH];
+
+        if (!m->data) {
+                m->data = sshd_cache_new();
+                m->free = sshd_cache_free;
+        }
+        return m->data;
+}
+
+static int plan_algorithms(Context *c, SshPlan *p) {
+        for (SshAlgoClass a = 0; a < _SSH_ALGO_MAX; a++) {
+                _cleanup_strv_free_ char **supported = NULL;
+                int r = ssh_query(p->cache, c->root, c->live, ssh_algo_class_query(a), &supported);
+
+                if (r == -ENOMEM)
+                        return r;
+                if (r >= 0)
+                        r = ssh_algorithms_pick(a, supported, &p->algos.list[a]);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        ssh_algorithms_done(&p->algos);
+                        return asprintf(&p->algo_problem, "could not ask \"ssh -Q %s\" which algorithms are supported",
+                                        ssh_algo_class_query(a)) < 0
+                                       ? -ENOMEM
+                                       : 0;
+                }
+        }
+        return 0;
+}
+
+/* Whether text, or a file it includes (to a bounded depth), has a Match block other than "Match all". */
+static int text_has_match(Context *c, const char *text, size_t len, unsigned depth) {
+        _cleanup_strv_free_ char **patterns = NULL;
+        int r;
+
+        r = ssh_config_has_match(text, len);
+        if (r != 0 || depth >= 4)
+                return r < 0 ? r : 1;
+        r = ssh_config_include_patterns(text, len, &patterns);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (pat, patterns) {
+                _cleanup_free_ char *full = NULL;
+                glob_t gl = {};
+
+                if (startswith(*pat, SSH_DROPIN_DIR "/"))
+                        continue; /* scanned as the drop-ins */
+                if (path_join_root(c->root, *pat, &full) < 0)
+                        return -ENOMEM;
+                if (glob(full, 0, NULL, &gl) != 0)
+                        continue;
+                for (size_t i = 0; r == 0 && i < gl.gl_pathc; i++) {
+                        _cleanup_free_ char *t = NULL;
+                        const char *rel = gl.gl_pathv[i] + (streq(c->root, "/") ? 0 : strlen(c->root));
+                        size_t l;
+
+                        if (read_file_at_root(c->root, rel, !c->live, READ_FILE_MAX, &t, &l) >= 0)
+                                r = text_has_match(c, t, l, depth + 1);
+                }
+                globfree(&gl);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* With a Match block, sshd's view differs per user: every user with a login shell is checked. */
+static int plan_scan_match(Context *c, SshPlan *p) {
+        _cleanup_(acct_db_done) AcctDb db = {};
+        _cleanup_free_ char *what = NULL;
+        int r = p->main_text ? text_has_match(c, p->main_text, p->main_len, 0) : 0;
+
+        STRV_FOREACH (name, p->dropins) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+                size_t len;
+
+                if (r != 0)
+                        break;
+                if (asprintf(&path, SSH_DROPIN_DIR "/%s", *name) < 0)
+                        return -ENOMEM;
+                if (read_file_at_root(c->root, path, !c->live, READ_FILE_MAX, &text, &len) >= 0)
+                        r = text_has_match(c, text, len, 1);
+        }
+        if (r <= 0)
+                return r;
+        p->has_match = true;
+        if (acct_db_load(c->root, &db, &what) < 0)
+                return 0; /* reported by the lockout check */
+        for (size_t i = 0; i < db.n_users; i++) {
+                const char *sh = db.users[i].shell, *base = strrchr(sh, '/');
+
+                base = base ? base + 1 : sh;
+                if (streq(base, "nologin") || streq(base, "false") || strv_contains(p->users, db.users[i].name))
+                        continue;
+                if (strv_extend(&p->users, db.users[i].name) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+int plan_load(Context *c, SshPlan *ret) {
+        _cleanup_(plan_done) SshPlan p = {};
+        const Policy *pol = c->policy;
+        bool nofollow = !c->live;
+        int r;
+
+        p.cache = ssh_cache(c);
+        if (pol->ssh.strong_crypto && (r = plan_algorithms(c, &p)) < 0)
+                return r;
+        r = ssh_settings_from_policy(&pol->ssh, &p.algos, &p.want);
+        if (r < 0)
+                return r;
+        r = ssh_render_dropin(&p.want, &p.dropin);
+        if (r < 0)
+                return r;
+
+        r = read_file_at_root(c->root, SSH_DROPIN_PATH, true, READ_FILE_MAX, &p.current_dropin, &p.current_dropin_len);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = read_file_at_root(c->root, SSH_MAIN_CONFIG, nofollow, READ_FILE_MAX, &p.main_text, &p.main_len);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (p.main_text) {
+                r = ssh_config_includes_dropin(p.main_text, p.main_len);
+                if (r < 0)
+                        return r;
+                p.main_includes = r > 0;
+        }
+        r = list_dropins(c->root, &p.dropins);
+        if (r < 0)
+                return r;
+
+        p.have_sshd = sshd_exec_find(c->root, c->live, &p.exec) >= 0;
+        if (c->ssh_connection && c->ssh_connection[0]) {
+                _cleanup_strv_free_ char **f = NULL;
+
+                if (strv_split(c->ssh_connection, " ", &f) < 0)
+                        return -ENOMEM;
+                p.addr = strdup(f[0] ?: DEFAULT_ADDR);
+                if (strv_length(f) >= 3 && !(p.laddr = strdup(f[2])))
+                        return -ENOMEM;
+        } else
+                p.addr = strdup(DEFAULT_ADDR);
+        if (!p.addr || strv_extend(&p.users, "root") < 0)
+                return -ENOMEM;
+        if (!isempty(pol->admin.user) && !streq(pol->admin.user, "root") && strv_extend(&p.users, pol->admin.user) < 0)
+                return -ENOMEM;
+        p.port = pol->ssh.port;
+        r = plan_scan_match(c, &p);
+        if (r < 0)
+                return r;
+        *ret = p;
+        p = (SshPlan){};
+        return 0;
+}
+
+bool plan_dropin_ok(const SshPlan *p) {
+        return p->current_dropin && streq(p->current_dropin, p->dropin);
+}
+
+bool plan_has_work(const SshPlan *p) {
+        return !plan_dropin_ok(p) || !p->main_includes;
+}
+
+void candidate_done(Candidate *k) {
+        for (size_t i = strv_length(k->written); i > 0; i--)
+                (void) unlink(k->written[i - 1]);
+        if (k->dir) {
+                _cleanup_free_ char *d = NULL;
+
+                if (asprintf(&d, "%s/sshd_config.d", k->dir) >= 0)
+                        (void) rmdir(d);
+                (void) rmdir(k->dir);
+        }
+        free(k->dir);
+        free(k->config);
+        strv_free(k->written);
+        *k = (Candidate){};
+}
+
+static int candidate_write(Candidate *k, const char *name, const char *text, size_t len, mode_t mode) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "%s/%s", k->dir, name) < 0)
+                return -ENOMEM;
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        if (fchmod(fd, mode) < 0)
+                return -errno;
+        if (strv_extend(&k->written, path) < 0)
+                return -ENOMEM;
+        for (size_t off = 0; off < len;) {
+                ssize_t n = write(fd, text + off, len - off);
+
+                if (n < 0)
+                        return -errno;
+                off += (size_t) n;
+        }
+        return 0;
+}
+
+int candidate_build(Context *c, const SshPlan *p, bool proposed, Candidate *k) {
+        _cleanup_free_ char *main_with = NULL, *main_text = NULL, *tmpl = NULL, *sub = NULL, *dropin_dir = NULL;
+        mode_t mode = p->exec.chroot ? 0644 : 0600, dmode = p->exec.chroot ? 0755 : 0700;
+        size_t main_len;
+        struct stat st;
+        int r;
+
+        if (p->exec.chroot) {
+                r = lstat_at_root(c->root, "/tmp", &st);
+                if (r < 0 || !S_ISDIR(st.st_mode))
+                        return r < 0 ? r : -ENOTDIR;
+                r = asprintf(&tmpl, "%s/tmp", c->root);
+        } else
+                r = asprintf(&tmpl, "%s", access("/run", W_OK) == 0 ? "/run" : "/tmp");
+        if (r < 0)
+                return -ENOMEM;
+        r = mkdtemp_owned(tmpl, "hardend-sshd", &k->dir);
+        if (r < 0)
+                return r;
+        if (asprintf(&sub, "%s/sshd_config.d", k->dir) < 0)
+                return -ENOMEM;
+        /* the image's sshd runs as nobody and must read the candidate */
+        if (mkdir(sub, 0700) < 0 || chmod(sub, dmode) < 0 || chmod(k->dir, dmode) < 0)
+                return -errno;
+        /* the paths as the checked sshd sees them */
+        if (asprintf(&dropin_dir, "%s/sshd_config.d", p->exec.chroot ? k->dir + strlen(c->root) : k->dir) < 0 ||
+            asprintf(&k->config, "%s/sshd_config", p->exec.chroot ? k->dir + strlen(c->root) : k->dir) < 0)
+                return -ENOMEM;
+
+        if (proposed && !p->main_includes) {
+                r = ssh_config_add_include(strempty(p->main_text), p->main_text ? p->main_len : 0, &main_with,
+                                           &main_len);
+                if (r < 0)
+                        return r;
+        }
+        r = ssh_config_redirect_includes(main_with ?: strempty(p->main_text),
+                                         main_with ? main_len : (p->main_text ? p->main_len : 0), dropin_dir,
+                                         &main_text);
+        if (r < 0)
+                return r;
+        r = candidate_write(k, "sshd_config", main_text, strlen(main_text), mode);
+        if (r < 0)
+                return r;
+
+        STRV_FOREACH (name, p->dropins) {
+                _cleanup_free_ char *path = NULL, *text = NULL, *redirected = NULL, *rel = NULL;
+                size_t len;
+
+                if (proposed && streq(*name, SSH_DROPIN_NAME))
+                        continue;
+                if (asprintf(&path, SSH_DROPIN_DIR "/%s", *name) < 0 || asprintf(&rel, "sshd_config.d/%s", *name) < 0)
+                        return -ENOMEM;
+                r = read_file_at_root(c->root, path, !c->live, READ_FILE_MAX, &text, &len);
+                if (r < 0)
+                        return r;
+                r = ssh_config_redirect_includes(text, len, dropin_dir, &redirected);
+                if (r < 0)
+                        return r;
+                r = candidate_write(k, rel, redirected, strlen(redirected), mode);
+                if (r < 0)
+                        return r;
+        }
+        if (!proposed)
+                return 0;
+        return candidate_write(k, "sshd_config.d/" SSH_DROPIN_NAME, p->dropin, strlen(p->dropin), mode);
+}
+
+/* sshd's messages name the staged copy; say which real file they are about. */
+char *unstage_paths(const Candidate *k, const char *text) {
+        _cleanup_free_ char *prefix = NULL;
+        size_t pl, n = 0;
+        FILE *f;
+        char *buf = NULL;
+
+        if (!text || !k->config ||
+            asprintf(&prefix, "%.*s", (int) (strlen(k->config) - strlen("/sshd_config")), k->config) < 0)
+                return NULL;
+        pl = strlen(prefix);
+        f = open_memstream(&buf, &n);
+        if (!f)
+                return NULL;
+        for (const char *p = text; *p;) {
+                const char *m = strstr(p, prefix);
+
+                if (!m) {
+                        fputs(p, f);
+                        break;
+                }
+                fwrite(p, 1, (size_t) (m - p), f);
+                fputs(SSH_CONFIG_DIR, f);
+                p = m + pl;
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
