@@ -325,9 +325,13 @@ int fw_sshd_probe(Context *c, FwSshd *ret) {
 
                 if (asprintf(&addr, "port %u", p->ssh.port) < 0)
                         return -ENOMEM;
+                size_t n = s.n;
+
                 r = fw_sshd_add(&s, p->ssh.port, AF_UNSPEC, addr, "ssh.port, which hardend's sshd drop-in sets");
                 if (r < 0)
                         return r;
+                if (s.n > n)
+                        s.items[n].planned = true;
         }
         *ret = s;
         s = (FwSshd){};

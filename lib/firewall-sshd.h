@@ -17,6 +17,7 @@ typedef struct FwSshdPort {
         int family;    /* AF_INET, AF_INET6, or AF_UNSPEC: both */
         char *address; /* "0.0.0.0:2222", "[::]:2222", "port 2222" (any address) */
         char *source;  /* where it comes from: "sshd -T", "a listening socket of sshd[812]", ... */
+        bool planned;  /* not from sshd: ssh.port, which the ssh module's drop-in is about to set */
 } FwSshdPort;
 
 typedef struct FwSshd {

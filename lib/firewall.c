@@ -389,7 +389,7 @@ static const int families[] = { AF_INET, AF_INET6 };
 
 /* Why the new firewall would cut sshd off on sp over family, or NULL (and 0) when it would not. */
 static int sshd_blocked(const FirewallPolicy *fw, const FwSshdPort *sp, int family, char **ret) {
-        bool planned = startswith(sp->source, "ssh.port");
+        bool planned = sp->planned;
 
         *ret = NULL;
         if (!fw_sshd_port_in_family(sp, family) || policy_firewall_allows(fw, IPPROTO_TCP, sp->port, family, NULL))
