@@ -72,13 +72,64 @@ static const struct {
         { AF_INET6, 133, true }, { AF_INET6, 134, true }, { AF_INET6, 135, true }, { AF_INET6, 136, true },
 };
 
-int fw_ruleset_build(const FirewallPolicy *fw, uint16_t ssh_port, int family, FwRuleset *ret) {
+/* Whether fw->allow lets tcp/port in over family from anywhere or from some source. */
+static bool allows_tcp(const FirewallPolicy *fw, uint16_t port, int family) {
+        for (size_t i = 0; i < fw->n_allow; i++) {
+                const FwAllow *a = &fw->allow[i];
+
+                if (a->proto != IPPROTO_TCP || a->port != port)
+                        continue;
+                if (a->n_sources == 0)
+                        return true;
+                for (size_t j = 0; j < a->n_sources; j++)
+                        if (a->sources[j].family == family)
+                                return true;
+        }
+        return false;
+}
+
+static int cmp_u16(const void *a, const void *b) {
+        return (int) *(const uint16_t *) a - (int) *(const uint16_t *) b;
+}
+
+/* The rate limit of one port: update before set, so that a source that already opened `hits` new
+ * connections within `seconds` is dropped; the first `hits` get through and are remembered. The
+ * recent list is shared by every SSH port: the limit is per source, not per port. */
+static int add_rate_limit(FwRuleset *s, const FirewallPolicy *fw, uint16_t port) {
+        FwRule r = fw_rule_any(s->family);
+        int k;
+
+        r.proto = IPPROTO_TCP;
+        r.dport = port;
+        r.ct_state = FW_CT_NEW;
+        r.recent = FW_RECENT_UPDATE;
+        r.recent_seconds = fw->rate_seconds;
+        r.recent_hits = fw->rate_hits;
+        r.target = FW_TARGET_DROP;
+        if ((k = ruleset_add(s, &r)) < 0)
+                return k;
+        r.recent = FW_RECENT_SET;
+        r.recent_seconds = r.recent_hits = 0;
+        r.target = FW_TARGET_NONE;
+        return ruleset_add(s, &r);
+}
+
+int fw_ruleset_build(const FirewallPolicy *fw, const uint16_t *ssh_ports, size_t n_ssh_ports, int family,
+                     FwRuleset *ret) {
         _cleanup_(fw_ruleset_done) FwRuleset s = { .family = family, .input_drop = true };
+        _cleanup_free_ uint16_t *ports = NULL;
         FwRule r;
         int k;
 
         if (family != AF_INET && family != AF_INET6)
                 return -EAFNOSUPPORT;
+        if (n_ssh_ports > 0) {
+                ports = malloc(n_ssh_ports * sizeof(uint16_t));
+                if (!ports)
+                        return -ENOMEM;
+                memcpy(ports, ssh_ports, n_ssh_ports * sizeof(uint16_t));
+                qsort(ports, n_ssh_ports, sizeof(uint16_t), cmp_u16);
+        }
         s.forward_drop = fw->forward_policy == FORWARD_POLICY_DROP;
 
         r = fw_rule_any(family);
@@ -110,23 +161,10 @@ int fw_ruleset_build(const FirewallPolicy *fw, uint16_t ssh_port, int family, Fw
                         return k;
         }
 
-        if (fw->rate_limit && ssh_port > 0) {
-                /* update before set: a source that already opened `hits` new connections within
-                 * `seconds` is dropped; the first `hits` get through and are remembered. */
-                r = fw_rule_any(family);
-                r.proto = IPPROTO_TCP;
-                r.dport = ssh_port;
-                r.ct_state = FW_CT_NEW;
-                r.recent = FW_RECENT_UPDATE;
-                r.recent_seconds = fw->rate_seconds;
-                r.recent_hits = fw->rate_hits;
-                r.target = FW_TARGET_DROP;
-                if ((k = ruleset_add(&s, &r)) < 0)
-                        return k;
-                r.recent = FW_RECENT_SET;
-                r.recent_seconds = r.recent_hits = 0;
-                r.target = FW_TARGET_NONE;
-                if ((k = ruleset_add(&s, &r)) < 0)
+        for (size_t i = 0; fw->rate_limit && i < n_ssh_ports; i++) {
+                if (ports[i] == 0 || (i > 0 && ports[i] == ports[i - 1]) || !allows_tcp(fw, ports[i], family))
+                        continue;
+                if ((k = add_rate_limit(&s, fw, ports[i])) < 0)
                         return k;
         }
 
@@ -256,6 +294,75 @@ int fw_rule_describe(const FwRule *r, char **ret) {
                 return k;
         *ret = s;
         return 0;
+}
+
+FwSpan fw_span_any(int family) {
+        return (FwSpan){ .family = family, .dport_max = 0xffff, .icmp_type = -1 };
+}
+
+bool fw_span_intersect(const FwSpan *a, const FwSpan *b, FwSpan *ret) {
+        FwSpan s = *a;
+
+        if (a->family != b->family)
+                return false;
+        s.in_loopback = a->in_loopback || b->in_loopback;
+        if (b->has_source) {
+                /* two prefixes overlap only when one holds the other: keep the narrower */
+                if (!a->has_source || (b->source.prefixlen >= a->source.prefixlen &&
+                                       cidr_contains(&a->source, a->family, &b->source.addr))) {
+                        s.source = b->source;
+                        s.has_source = true;
+                } else if (!(a->source.prefixlen >= b->source.prefixlen &&
+                             cidr_contains(&b->source, b->family, &a->source.addr)))
+                        return false;
+        }
+        if (a->proto != 0 && b->proto != 0 && a->proto != b->proto)
+                return false;
+        s.proto = a->proto ?: b->proto;
+        s.dport_min = a->dport_min > b->dport_min ? a->dport_min : b->dport_min;
+        s.dport_max = a->dport_max < b->dport_max ? a->dport_max : b->dport_max;
+        if (s.dport_min > s.dport_max)
+                return false;
+        if (a->icmp_type >= 0 && b->icmp_type >= 0 && a->icmp_type != b->icmp_type)
+                return false;
+        s.icmp_type = a->icmp_type >= 0 ? a->icmp_type : b->icmp_type;
+        if (a->ct_state != 0 && b->ct_state != 0) {
+                s.ct_state = a->ct_state & b->ct_state;
+                if (s.ct_state == 0)
+                        return false;
+        } else
+                s.ct_state = a->ct_state | b->ct_state;
+        *ret = s;
+        return true;
+}
+
+/* Every packet of f matches o (an ACCEPT rule of ours). */
+static bool rule_covers(const FwRule *o, const FwSpan *f) {
+        if (o->target != FW_TARGET_ACCEPT || o->recent != FW_RECENT_NONE)
+                return false;
+        if (o->in_loopback && !f->in_loopback)
+                return false;
+        if (o->has_source && !(f->has_source && f->source.prefixlen >= o->source.prefixlen &&
+                               cidr_contains(&o->source, f->family, &f->source.addr)))
+                return false;
+        if (o->proto != 0 && f->proto != o->proto)
+                return false;
+        if (o->dport != 0 && !(f->dport_min == o->dport && f->dport_max == o->dport))
+                return false;
+        if (o->icmp_type >= 0 && f->icmp_type != o->icmp_type)
+                return false;
+        if (o->ct_state != 0 && (f->ct_state == 0 || (f->ct_state & ~o->ct_state) != 0))
+                return false;
+        return true;
+}
+
+bool fw_ruleset_covers(const FwRuleset *s, const FwSpan *f) {
+        if (f->family != s->family)
+                return false;
+        for (size_t i = 0; i < s->n_rules; i++)
+                if (rule_covers(&s->rules[i], f))
+                        return true;
+        return false;
 }
 
 bool fw_policy_admits(const FirewallPolicy *fw, int family, const void *addr, uint16_t port) {

@@ -72,13 +72,37 @@ typedef struct FwRuleset {
 /* A rule initialised to "any" for family. */
 FwRule fw_rule_any(int family);
 
-/* The rules of FW_CHAIN for one family, from the policy and the SSH port (for the rate limit).
- * fw->enable is not looked at: callers decide whether the firewall is managed at all. */
-int fw_ruleset_build(const FirewallPolicy *fw, uint16_t ssh_port, int family, FwRuleset *ret);
+/* The rules of FW_CHAIN for one family, from the policy and the ports sshd listens on (or will:
+ * ssh.port). The SSH rate limit covers each of ssh_ports (in ascending order, once each) that
+ * fw->allow lets in over family; a port the policy drops anyway needs none. fw->enable is not
+ * looked at: callers decide whether the firewall is managed at all. */
+int fw_ruleset_build(const FirewallPolicy *fw, const uint16_t *ssh_ports, size_t n_ssh_ports, int family,
+                     FwRuleset *ret);
 void fw_ruleset_done(FwRuleset *s);
 
 /* "tcp dpt:80 ACCEPT", "src 192.0.2.0/24 tcp dpt:22 ACCEPT", "icmpv6 type neighbour-solicitation ACCEPT" */
 int fw_rule_describe(const FwRule *r, char **ret);
+
+/* What a rule read back from the kernel can match, as far as it is understood: each field left at
+ * "any" where the rule has no such match, or one that is not understood (an inverted match, an
+ * unknown extension), so that a span is never narrower than the rule it describes. */
+typedef struct FwSpan {
+        int family;
+        bool in_loopback; /* -i lo, exactly */
+        bool has_source;
+        Cidr source;
+        int proto;                     /* 0: any */
+        uint16_t dport_min, dport_max; /* 0..65535: any */
+        int icmp_type;                 /* -1: any */
+        unsigned ct_state;             /* FW_CT_* bits (and the kernel's others); 0: any */
+} FwSpan;
+
+FwSpan fw_span_any(int family);
+/* The packets both match; false when there are none. */
+bool fw_span_intersect(const FwSpan *a, const FwSpan *b, FwSpan *ret);
+/* Whether every packet of f is accepted by one ACCEPT rule of s: then a foreign ACCEPT of f
+ * (behind the jump to FW_CHAIN) lets nothing in that the policy drops. */
+bool fw_ruleset_covers(const FwRuleset *s, const FwSpan *f);
 
 const char *fw_target_to_string(FwTarget t);
 const char *fw_family_to_string(int family); /* "ipv4" / "ipv6" */

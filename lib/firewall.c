@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firewall-foreign.h"
 #include "firewall-rules.h"
+#include "firewall-sshd.h"
 #include "firewall.h"
 #include "strv.h"
 #include "sys/netfilter.h"
@@ -45,13 +47,26 @@ static void fw_actual_done(FwActual *a) {
         *a = (FwActual){};
 }
 
-static int fw_wanted_build(const Policy *p, const NfOps *ops, FwWanted *ret) {
+/* sshd's ports (and ssh.port, rate limited as before sshd was asked) are the rate limit's. */
+static int fw_wanted_build(const Policy *p, const FwSshd *sshd, const NfOps *ops, FwWanted *ret) {
         _cleanup_(fw_wanted_done) FwWanted w = { .ops = ops };
+        _cleanup_free_ uint16_t *ports = NULL;
         FwRule jump = fw_rule_any(ops->family);
-        size_t size;
+        size_t size, n_ports;
         int r;
 
-        r = fw_ruleset_build(&p->firewall, p->ssh.port, ops->family, &w.set);
+        r = fw_sshd_ports(sshd, ops->family, &ports, &n_ports);
+        if (r < 0)
+                return r;
+        {
+                uint16_t *n = reallocarray(ports, n_ports + 1, sizeof(uint16_t));
+
+                if (!n)
+                        return -ENOMEM;
+                ports = n;
+                ports[n_ports++] = p->ssh.port;
+        }
+        r = fw_ruleset_build(&p->firewall, ports, n_ports, ops->family, &w.set);
         if (r < 0)
                 return r;
         w.entries = calloc(w.set.n_rules ?: 1, sizeof(void *));
@@ -227,7 +242,9 @@ static int chain_findings(const FwWanted *w, const FwActual *a, FindingList *out
         return 0;
 }
 
-static int input_findings(const FwWanted *w, const FwActual *input, bool repair, FindingList *out) {
+static int input_findings(const FwWanted *w, const FwActual *input, struct xtc_handle *h, const Policy *p, bool repair,
+                          FindingList *out) {
+        _cleanup_(fw_foreign_list_done) FwForeignList foreign = {};
         const char *fam = w->ops->name;
         int r;
 
@@ -245,33 +262,35 @@ static int input_findings(const FwWanted *w, const FwActual *input, bool repair,
                 if (r < 0)
                         return r;
         }
-        /* ACCEPT rules that others put in INPUT: reported and left in place, removed only by the
-         * watcher in repair mode */
-        for (size_t j = 0; j < input->n; j++) {
-                _cleanup_free_ char *have = NULL, *pos = NULL;
+        /* Rules that others put in INPUT and that can accept what the policy drops (directly or
+         * through their chains): drift that apply removes. An ACCEPT of what FW_CHAIN accepts anyway
+         * changes nothing: only the watcher in repair mode removes it (as it always did). */
+        r = fw_foreign_find(w->ops, h, &w->set, w->jump, p->firewall.reject_tail, &foreign);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < foreign.n; i++) {
+                const FwForeign *f = &foreign.items[i];
 
-                if (!streq_ptr(input->labels[j], "ACCEPT"))
+                if (f->harmless && !repair)
                         continue;
-                r = nf_entry_describe(w->ops, input->entries[j], input->labels[j], &have);
-                if (r < 0)
-                        return r;
-                if (asprintf(&pos, "rule %zu: %s", j + 1, have) < 0)
-                        return -ENOMEM;
-                r = add_finding(out, FINDING_DRIFT, "foreign-accept", SEVERITY_MEDIUM, repair,
-                                "no ACCEPT in INPUT outside " FW_CHAIN, pos, "%s INPUT %s", fam, have);
+                r = add_finding(out, FINDING_DRIFT, "foreign-accept", f->harmless ? SEVERITY_MEDIUM : SEVERITY_HIGH,
+                                true,
+                                f->harmless ? "no ACCEPT in INPUT outside " FW_CHAIN
+                                            : "nothing accepted outside " FW_CHAIN " that the policy drops",
+                                f->path, "%s INPUT rule %zu: %s", fam, f->rule + 1, f->entry);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int probe_family(const Policy *p, const NfOps *ops, bool repair, FindingList *out) {
+static int probe_family(const Policy *p, const FwSshd *sshd, const NfOps *ops, bool repair, FindingList *out) {
         _cleanup_(fw_wanted_done) FwWanted w = {};
         _cleanup_(fw_actual_done) FwActual mine = {}, input = {};
         struct xtc_handle *h = NULL;
         int r;
 
-        r = fw_wanted_build(p, ops, &w);
+        r = fw_wanted_build(p, sshd, ops, &w);
         if (r < 0)
                 return r;
         h = ops->init(FW_TABLE);
@@ -318,7 +337,7 @@ static int probe_family(const Policy *p, const NfOps *ops, bool repair, FindingL
 
         r = read_chain(ops, h, "INPUT", &input);
         if (r >= 0)
-                r = input_findings(&w, &input, repair, out);
+                r = input_findings(&w, &input, h, p, repair, out);
 finish:
         fw_actual_done(&mine);
         fw_actual_done(&input);
@@ -364,8 +383,70 @@ static int probe_nftables(FindingList *out) {
         return 0; /* no nf_tables in this kernel, or nothing there */
 }
 
+/* ---- sshd's ports ---- */
+
+static const int families[] = { AF_INET, AF_INET6 };
+
+/* Why the new firewall would cut sshd off on sp over family, or NULL (and 0) when it would not. */
+static int sshd_blocked(const FirewallPolicy *fw, const FwSshdPort *sp, int family, char **ret) {
+        bool planned = sp->planned;
+
+        *ret = NULL;
+        if (!fw_sshd_port_in_family(sp, family) || policy_firewall_allows(fw, IPPROTO_TCP, sp->port, family, NULL))
+                return 0;
+        if (asprintf(ret,
+                     "sshd %s %s (%s), but firewall.allow does not let tcp/%u in over %s: add "
+                     "{ port = %u; proto = \"tcp\"; } to firewall.allow, or %s",
+                     planned ? "will listen on" : "listens on", sp->address, sp->source, sp->port,
+                     fw_family_to_string(family), sp->port,
+                     planned ? "change ssh.port"
+                             : "remove the Port (or ListenAddress) line from sshd's configuration") < 0)
+                return -ENOMEM;
+        return 1;
+}
+
+static int sshd_findings(const Policy *p, const FwSshd *sshd, FindingList *out) {
+        int r;
+
+        if (sshd->unknown) {
+                _cleanup_free_ char *actual = NULL;
+
+                /* before network-pre.target sshd may not run nor have host keys yet: not an error */
+                if (asprintf(&actual,
+                             "%s; the ports of its configuration are not known, only those of the sockets it "
+                             "listens on and ssh.port are checked",
+                             sshd->unknown) < 0)
+                        return -ENOMEM;
+                r = add_finding(out, FINDING_UNKNOWN, "ssh-port", SEVERITY_MEDIUM, false, "sshd -T answers", actual,
+                                "sshd");
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < sshd->n; i++)
+                for (size_t f = 0; f < ELEMENTSOF(families); f++) {
+                        _cleanup_free_ char *why = NULL, *want = NULL;
+
+                        if (families[f] == AF_INET6 && !p->firewall.ipv6)
+                                continue;
+                        r = sshd_blocked(&p->firewall, &sshd->items[i], families[f], &why);
+                        if (r <= 0) {
+                                if (r < 0)
+                                        return r;
+                                continue;
+                        }
+                        if (asprintf(&want, "tcp/%u in firewall.allow", sshd->items[i].port) < 0)
+                                return -ENOMEM;
+                        r = add_finding(out, FINDING_DRIFT, "ssh-port", SEVERITY_HIGH, false, want, why, "%s tcp/%u",
+                                        fw_family_to_string(families[f]), sshd->items[i].port);
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
+
 static int firewall_probe(Context *c, FindingList *out) {
         const FirewallPolicy *fw = &c->policy->firewall;
+        _cleanup_(fw_sshd_done) FwSshd sshd = {};
         int r;
 
         if (!c->live)
@@ -373,9 +454,14 @@ static int firewall_probe(Context *c, FindingList *out) {
                                    "left to the image's first boot (--root: the kernel firewall is not touched)",
                                    "kernel firewall");
 
-        r = probe_family(c->policy, &nf_ops_ipv4, c->repair, out);
+        r = fw_sshd_probe(c, &sshd);
+        if (r < 0)
+                return r;
+        r = sshd_findings(c->policy, &sshd, out);
+        if (r >= 0)
+                r = probe_family(c->policy, &sshd, &nf_ops_ipv4, c->repair, out);
         if (r >= 0 && fw->ipv6)
-                r = probe_family(c->policy, &nf_ops_ipv6, c->repair, out);
+                r = probe_family(c->policy, &sshd, &nf_ops_ipv6, c->repair, out);
         if (r >= 0)
                 r = probe_nftables(out);
         return r;
@@ -383,14 +469,15 @@ static int firewall_probe(Context *c, FindingList *out) {
 
 /* ---- preflight: anti-lockout ---- */
 
-static int firewall_preflight(Context *c, const FindingList *all, Outcome *o) {
+/* This SSH session's client must get back in. */
+static int preflight_session(Context *c, Outcome *o) {
         const FirewallPolicy *fw = &c->policy->firewall;
         char buf[INET6_ADDRSTRLEN] = "?";
         uint16_t port;
         FwAddr addr;
         int family, r;
 
-        if (!c->live || isempty(c->ssh_connection))
+        if (isempty(c->ssh_connection))
                 return 0;
         r = fw_parse_ssh_connection(c->ssh_connection, &family, &addr, &port);
         if (r < 0) {
@@ -410,11 +497,56 @@ static int firewall_preflight(Context *c, const FindingList *all, Outcome *o) {
                             buf, port);
 }
 
+/* Every port sshd listens on (or will, with the ssh module's drop-in) must be let in. */
+static int preflight_sshd(Context *c, Outcome *o) {
+        const FirewallPolicy *fw = &c->policy->firewall;
+        _cleanup_(fw_sshd_done) FwSshd sshd = {};
+        _cleanup_strv_free_ char **why = NULL;
+        _cleanup_free_ char *all = NULL;
+        int r;
+
+        if (c->force)
+                return 0;
+        r = fw_sshd_probe(c, &sshd);
+        if (r < 0)
+                return outcome_fail(o, r, "cannot tell where sshd listens: %s", strerror(-r));
+        for (size_t i = 0; i < sshd.n; i++)
+                for (size_t f = 0; f < ELEMENTSOF(families); f++) {
+                        char *w = NULL;
+
+                        if (families[f] == AF_INET6 && !fw->ipv6)
+                                continue;
+                        r = sshd_blocked(fw, &sshd.items[i], families[f], &w);
+                        if (r < 0)
+                                return r;
+                        if (r > 0 && (r = strv_consume(&why, w)) < 0)
+                                return r;
+                }
+        if (strv_isempty(why))
+                return 0;
+        r = strv_join(why, "; ", &all);
+        if (r < 0)
+                return r;
+        return outcome_fail(o, -EPERM, "%s. The new firewall would cut SSH off there (--force overrides)", all);
+}
+
+static int firewall_preflight(Context *c, const FindingList *all, Outcome *o) {
+        int r;
+
+        if (!c->live)
+                return 0;
+        r = preflight_session(c, o);
+        if (r < 0)
+                return r;
+        return preflight_sshd(c, o);
+}
+
 /* ---- apply ---- */
 
-static int apply_family(const Policy *p, const NfOps *ops, bool repair, Outcome *o) {
+static int apply_family(const Policy *p, const FwSshd *sshd, const NfOps *ops, bool repair, Outcome *o) {
         _cleanup_(fw_wanted_done) FwWanted w = {};
         _cleanup_(fw_actual_done) FwActual mine = {}, input = {};
+        _cleanup_(fw_foreign_list_done) FwForeignList foreign = {};
         _cleanup_strv_free_ char **changes = NULL;
         _cleanup_free_ char *why = NULL;
         struct xtc_handle *h = NULL;
@@ -422,7 +554,7 @@ static int apply_family(const Policy *p, const NfOps *ops, bool repair, Outcome 
         bool exists;
         int r, err = 0;
 
-        r = fw_wanted_build(p, ops, &w);
+        r = fw_wanted_build(p, sshd, ops, &w);
         if (r < 0)
                 return outcome_fail(o, r, "%s: cannot build the ruleset: %s", ops->name, strerror(-r));
         h = nf_init(ops, FW_TABLE);
@@ -478,31 +610,35 @@ static int apply_family(const Policy *p, const NfOps *ops, bool repair, Outcome 
                         goto finish;
         }
 
-        if (repair) {
-                /* read INPUT as it is now, then delete foreign ACCEPTs from the end so numbers hold */
-                fw_actual_done(&input);
-                r = read_chain(ops, h, "INPUT", &input);
-                if (r < 0)
-                        goto finish;
-                for (size_t j = input.n; j > 0; j--) {
-                        _cleanup_free_ char *have = NULL;
+        /* The foreign rules in INPUT through which a packet the policy drops could be accepted
+         * (with the jump now first: as the probe judged them), and in repair mode every ACCEPT in
+         * INPUT. Only the INPUT rule is removed; a foreign chain it led to stays. */
+        fw_actual_done(&input); /* the jump may have moved */
+        r = fw_foreign_find(ops, h, &w.set, w.jump, p->firewall.reject_tail && !repair, &foreign);
+        if (r < 0)
+                goto finish;
+        for (size_t i = 0; i < foreign.n; i++) {
+                const FwForeign *f = &foreign.items[i];
 
-                        if (!streq_ptr(input.labels[j - 1], "ACCEPT"))
-                                continue;
-                        r = nf_entry_describe(ops, input.entries[j - 1], input.labels[j - 1], &have);
-                        if (r < 0)
-                                goto finish;
-                        if ((r = strv_extendf(&changes, "%s: removed a foreign rule from INPUT: %s", ops->name,
-                                              have)) < 0)
-                                goto finish;
+                if (f->harmless && !repair)
+                        continue;
+                bool via = strstr(f->path, " -> ");
+
+                if ((r = strv_extendf(&changes, "%s: removed a foreign rule from INPUT: rule %zu, %s%s%s%s", ops->name,
+                                      f->rule + 1, f->entry, via ? " (which led to: " : "", via ? f->path : "",
+                                      via ? ")" : "")) < 0)
+                        goto finish;
+        }
+        /* from the end, so that the numbers of the others hold */
+        for (size_t i = foreign.n; i > 0; i--) {
+                const FwForeign *f = &foreign.items[i - 1];
+
+                if (f->harmless && !repair)
+                        continue;
+                if (!ops->delete_num_entry("INPUT", (unsigned) f->rule, h)) {
+                        err = errno, call = "delete_num_entry";
+                        goto fail;
                 }
-                for (size_t j = input.n; j > 0; j--)
-                        if (streq_ptr(input.labels[j - 1], "ACCEPT") &&
-                            !ops->delete_num_entry("INPUT", (unsigned) (j - 1), h)) {
-                                err = errno, call = "delete_num_entry";
-                                goto fail;
-                        }
-                fw_actual_done(&input);
         }
 
         for (size_t i = 0; i < ELEMENTSOF(builtin_chains); i++) {
@@ -544,11 +680,15 @@ finish:
 }
 
 static int firewall_apply(Context *c, const FindingList *mine, Outcome *o) {
+        _cleanup_(fw_sshd_done) FwSshd sshd = {};
         _cleanup_close_ int lock = -EBADF;
         int r;
 
         if (!c->live)
-                return 0; /* the image's first boot does it */
+                return 0;            /* the image's first boot does it */
+        r = fw_sshd_probe(c, &sshd); /* as the probe saw it: kept in the Context */
+        if (r < 0)
+                return outcome_fail(o, r, "cannot tell where sshd listens: %s", strerror(-r));
 
         lock = nf_lock(FW_LOCK_TIMEOUT_MS);
         if (lock == -EBUSY)
@@ -557,9 +697,9 @@ static int firewall_apply(Context *c, const FindingList *mine, Outcome *o) {
         if (lock < 0)
                 return outcome_fail(o, lock, "cannot take the xtables lock %s: %s", NF_LOCK_PATH, strerror(-lock));
 
-        r = apply_family(c->policy, &nf_ops_ipv4, c->repair, o);
+        r = apply_family(c->policy, &sshd, &nf_ops_ipv4, c->repair, o);
         if (r >= 0 && c->policy->firewall.ipv6)
-                r = apply_family(c->policy, &nf_ops_ipv6, c->repair, o);
+                r = apply_family(c->policy, &sshd, &nf_ops_ipv6, c->repair, o);
         return r;
 }
 

@@ -6,6 +6,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_recent.h>
+#include <linux/netfilter/xt_state.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ipt_REJECT.h>
 #include <linux/netfilter_ipv6/ip6t_REJECT.h>
@@ -380,6 +381,130 @@ static bool decode_match(const struct xt_entry_match *m, FwRule *r) {
                 return (c->check_set & (XT_RECENT_SET | XT_RECENT_UPDATE)) != 0 && !c->invert;
         }
         return false;
+}
+
+/* ---- what an entry can match ---- */
+
+static void span_ip(const NfOps *ops, const void *e, FwSpan *s) {
+        const char *iniface;
+        const unsigned char *inmask;
+        const uint8_t *src, *smsk;
+        size_t alen = ops->family == AF_INET ? 4 : 16;
+        uint8_t inv;
+        unsigned prefix;
+
+        if (ops->family == AF_INET) {
+                const struct ipt_entry *x = e;
+
+                iniface = x->ip.iniface;
+                inmask = x->ip.iniface_mask;
+                src = (const uint8_t *) &x->ip.src;
+                smsk = (const uint8_t *) &x->ip.smsk;
+                inv = x->ip.invflags;
+                if (!(inv & IPT_INV_PROTO))
+                        s->proto = x->ip.proto;
+        } else {
+                const struct ip6t_entry *x = e;
+
+                iniface = x->ipv6.iniface;
+                inmask = x->ipv6.iniface_mask;
+                src = (const uint8_t *) &x->ipv6.src;
+                smsk = (const uint8_t *) &x->ipv6.smsk;
+                inv = x->ipv6.invflags;
+                if ((x->ipv6.flags & IP6T_F_PROTO) && !(inv & IP6T_INV_PROTO))
+                        s->proto = x->ipv6.proto;
+        }
+        /* "lo" exactly: the name and its terminating NUL under the mask (not "lo+", not "! -i lo") */
+        s->in_loopback = !(inv & IPT_INV_VIA_IN) && strncmp(iniface, "lo", IFNAMSIZ) == 0 && inmask[0] == 0xff &&
+                         inmask[1] == 0xff && inmask[2] == 0xff;
+        prefix = mask_to_prefix(smsk, alen);
+        if (prefix > 0 && !(inv & IPT_INV_SRCIP)) {
+                s->has_source = true;
+                s->source = (Cidr){ .family = ops->family, .prefixlen = prefix };
+                memcpy(&s->source.addr, src, alen);
+        }
+}
+
+static void span_match(const struct xt_entry_match *m, FwSpan *s) {
+        const char *n = m->u.user.name;
+        size_t len = m->u.match_size - sizeof(*m);
+
+        if (streq(n, "tcp") && len >= sizeof(struct xt_tcp)) {
+                const struct xt_tcp *t = (const void *) m->data;
+
+                if (!(t->invflags & XT_TCP_INV_DSTPT) && t->dpts[0] <= t->dpts[1]) {
+                        s->dport_min = t->dpts[0];
+                        s->dport_max = t->dpts[1];
+                }
+        } else if (streq(n, "udp") && len >= sizeof(struct xt_udp)) {
+                const struct xt_udp *u = (const void *) m->data;
+
+                if (!(u->invflags & XT_UDP_INV_DSTPT) && u->dpts[0] <= u->dpts[1]) {
+                        s->dport_min = u->dpts[0];
+                        s->dport_max = u->dpts[1];
+                }
+        } else if ((streq(n, "icmp") || streq(n, "icmp6")) && len >= sizeof(struct ipt_icmp)) {
+                /* struct ipt_icmp and struct ip6t_icmp have the same layout, and the same invert bit */
+                const struct ipt_icmp *i = (const void *) m->data;
+
+                if (!(i->invflags & IPT_ICMP_INV) && i->type != 0xff) /* 0xff: any type */
+                        s->icmp_type = i->type;
+        } else if (streq(n, "conntrack") && m->u.user.revision >= 2 && len >= sizeof(struct xt_conntrack_mtinfo2)) {
+                const struct xt_conntrack_mtinfo2 *c = (const void *) m->data;
+
+                if ((c->match_flags & XT_CONNTRACK_STATE) && !(c->invert_flags & XT_CONNTRACK_STATE) &&
+                    c->state_mask != 0)
+                        s->ct_state = c->state_mask;
+        } else if (streq(n, "conntrack") && m->u.user.revision == 1 && len >= sizeof(struct xt_conntrack_mtinfo1)) {
+                const struct xt_conntrack_mtinfo1 *c = (const void *) m->data;
+
+                if ((c->match_flags & XT_CONNTRACK_STATE) && !(c->invert_flags & XT_CONNTRACK_STATE) &&
+                    c->state_mask != 0)
+                        s->ct_state = c->state_mask;
+        } else if (streq(n, "state") && len >= sizeof(struct xt_state_info)) {
+                /* the same bits as conntrack's; "! --state" is stored as the complement */
+                const struct xt_state_info *st = (const void *) m->data;
+
+                if (st->statemask != 0)
+                        s->ct_state = st->statemask;
+        }
+        /* any other match only narrows what the rule matches: leaving it out keeps the span wider */
+}
+
+void nf_entry_span(const NfOps *ops, const void *e, FwSpan *ret) {
+        const uint8_t *p = e;
+        size_t at = get_u16(e, ops->off_target_offset);
+        FwSpan s = fw_span_any(ops->family);
+
+        span_ip(ops, e, &s);
+        for (size_t i = ops->entry_size; i + sizeof(struct xt_entry_match) <= at;) {
+                const struct xt_entry_match *m = (const void *) (p + i);
+
+                if (m->u.match_size < sizeof(*m) || i + m->u.match_size > at)
+                        break;
+                span_match(m, &s);
+                i += m->u.match_size;
+        }
+        /* tcp/udp ports mean something only with that protocol */
+        if (s.proto != IPPROTO_TCP && s.proto != IPPROTO_UDP) {
+                s.dport_min = 0;
+                s.dport_max = 0xffff;
+        }
+        *ret = s;
+}
+
+bool nf_entry_same_match(const NfOps *ops, const void *a, const void *b) {
+        size_t at = get_u16(a, ops->off_target_offset);
+
+        return at == get_u16(b, ops->off_target_offset) && at >= ops->entry_size && memcmp(a, b, ops->ip_size) == 0 &&
+               memcmp((const uint8_t *) a + ops->entry_size, (const uint8_t *) b + ops->entry_size,
+                      at - ops->entry_size) == 0;
+}
+
+bool nf_entry_is_goto(const NfOps *ops, const void *e) {
+        if (ops->family == AF_INET)
+                return ((const struct ipt_entry *) e)->ip.flags & IPT_F_GOTO;
+        return ((const struct ip6t_entry *) e)->ipv6.flags & IP6T_F_GOTO;
 }
 
 int nf_entry_describe(const NfOps *ops, const void *e, const char *label, char **ret) {

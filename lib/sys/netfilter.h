@@ -63,6 +63,17 @@ size_t nf_entry_size(const NfOps *ops, const void *e);
 bool nf_entry_equal(const NfOps *ops, const void *actual, const char *actual_label, const void *built,
                     FwTarget built_target);
 
+/* What an entry read back can match (firewall-rules.h FwSpan): the matches and header fields that
+ * are understood narrow it, anything else (inverted fields, interface wildcards, unknown or
+ * unusual extensions) leaves it wider, never narrower. */
+void nf_entry_span(const NfOps *ops, const void *e, FwSpan *ret);
+/* Whether a and b match the same packets by the same bytes: the header and the matches, not the
+ * target nor the kernel's bookkeeping. */
+bool nf_entry_same_match(const NfOps *ops, const void *a, const void *b);
+
+/* The entry's jump is a goto (-g): the chain's end returns to INPUT's caller, not to INPUT. */
+bool nf_entry_is_goto(const NfOps *ops, const void *e);
+
 /* A human description of any entry read back, e.g. "src 198.51.100.7/32 tcp dpt:8080 ACCEPT". */
 int nf_entry_describe(const NfOps *ops, const void *e, const char *label, char **ret);
 

@@ -26,7 +26,8 @@ KEY=$(cat "$SB/id_test.pub")
 sed -e "s|^\( *authorized_keys = \)\[ *\];|\1[ \"$KEY\" ];|" "$SRC/conf/hardend.conf" >"$CONF"
 HC() { "$HARDENCTL" --config "$CONF" "$@"; }
 
-# a firewall with rules of its own, in both families, that the rollback must bring back exactly
+# a firewall with rules of its own, in both families, that the rollback must bring back exactly;
+# the INPUT jumps into the chains that ACCEPT are removed by apply (the chains stay)
 iptables-legacy -N FOREIGN
 iptables-legacy -A FOREIGN -s 198.51.100.7/32 -p tcp --dport 8080 -j ACCEPT
 iptables-legacy -A INPUT -j FOREIGN
@@ -109,6 +110,9 @@ check_that "confirm without a waiting apply says so" grep -q "Nothing waits" "$S
 t0=$(date +%s%N)
 start_apply 3
 check_that "1: the changes are in place while it waits" changed_now
+check_that "1: the foreign INPUT jumps are removed while it waits, their chains kept" \
+        bash -c "! iptables-legacy -S INPUT | grep -q -- '-j FOREIGN' && ! ip6tables-legacy -S INPUT | grep -q -- '-j FOREIGN6' &&
+                iptables-legacy -S FOREIGN | grep -q 8080 && ip6tables-legacy -S FOREIGN6 | grep -q 2001:db8::7"
 check_that "1: the snapshot is on disk while it waits" test -f /var/lib/hardend/rollback/manifest
 check_that "1: the socket is root's alone" test "$(stat -c %a /run/hardend)" = 700
 wait_apply

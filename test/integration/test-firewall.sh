@@ -1,7 +1,8 @@
 #!/bin/bash
 # The firewall module against the real kernel, inside a fresh network namespace: exact rules read
 # back with iptables-legacy-save/ip6tables-legacy-save, idempotence, drift found and repaired on both
-# families, --root, nftables detection, traffic through a veth pair, the SSH rate limit, anti-lockout.
+# families, --root, nftables detection, traffic through a veth pair, the SSH rate limit, anti-lockout,
+# sshd's real ports (sshd -T, its sockets), other software's ACCEPT rules and chains removed.
 . "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 sandbox_live_root
@@ -128,14 +129,14 @@ for fam in 4 6; do
         drift_case "$P chain deleted" "chain $P HARDEND-INPUT: expected present, actual missing" \
                 bash -c "$IPT -D INPUT -j HARDEND-INPUT && $IPT -F HARDEND-INPUT && $IPT -X HARDEND-INPUT"
 
-        # a foreign ACCEPT in INPUT: reported, never removed (report only)
+        # a foreign ACCEPT in INPUT of a port the policy drops: drift, and apply removes it
         $IPT -I INPUT 2 -p tcp --dport 8080 -j ACCEPT
         expect_rc 1 HC check
-        check_that "$P foreign ACCEPT in INPUT named" last_out_has "foreign-accept $P INPUT tcp dpt:8080 ACCEPT"
-        check_that "$P foreign ACCEPT is report only" last_out_has "[report only]"
+        check_that "$P foreign ACCEPT in INPUT named" last_out_has "foreign-accept $P INPUT rule 2: tcp dpt:8080 ACCEPT"
+        check_that "$P foreign ACCEPT is not report only" bash -c "! grep -F 'foreign-accept' '$SB/last.out' | grep -qF '[report only]'"
         expect_rc 0 HC apply
-        check_that "$P foreign ACCEPT left in place" bash -c "$IPT -S INPUT | grep -q -- '--dport 8080'"
-        $IPT -D INPUT -p tcp --dport 8080 -j ACCEPT
+        check_that "$P apply lists the removed rule" last_out_has "removed a foreign rule from INPUT: rule 2, tcp dpt:8080 ACCEPT"
+        check_that "$P foreign ACCEPT removed" bash -c "! $IPT -S INPUT | grep -q -- '--dport 8080'"
         expect_rc 0 HC check
 done
 
@@ -173,6 +174,68 @@ expect_rc 0 env SSH_CONNECTION="192.0.2.2 40000 192.0.2.1 22" "$HARDENCTL" --con
 check_that "an allowed client is not refused" last_out_has "applied"
 expect_rc 0 HC apply
 
+# ---- sshd's real ports: its configuration (sshd -T) and its listening sockets ----
+if [ -x /usr/sbin/sshd ]; then
+        SSHD_PID=
+        stop_sshd() { [ -z "$SSHD_PID" ] || kill "$SSHD_PID" 2>/dev/null || true; SSHD_PID=; }
+        trap 'rc=$?; stop_sshd; (exit $rc); sandbox_leave' EXIT
+        flush_all() { for t in iptables-legacy ip6tables-legacy; do $t -P INPUT ACCEPT; $t -P FORWARD ACCEPT; $t -F; $t -X; done; }
+        mkdir -p /etc/ssh/sshd_config.d /run/sshd
+        # Port is cumulative: every Port line (here a drop-in's) adds one
+        printf 'Port 22\nPort 2222\n' >/etc/ssh/sshd_config.d/50-test-ports.conf
+        flush_all
+        before=$(save4; save6)
+        expect_rc 1 HC check
+        check_that "check names sshd's port 2222 (ipv4)" last_out_has "ssh-port ipv4 tcp/2222"
+        check_that "check names sshd's port 2222 (ipv6)" last_out_has "ssh-port ipv6 tcp/2222"
+        check_that "the ssh-port finding says where it comes from and the fix" \
+                grep -qF 'sshd listens on 0.0.0.0:2222 (sshd -T), but firewall.allow does not let tcp/2222 in over ipv4: add { port = 2222; proto = "tcp"; } to firewall.allow' "$SB/last.out"
+        expect_rc 3 HC apply
+        check_that "the refusal names the port, its source and the fix" \
+                grep -qF 'sshd listens on 0.0.0.0:2222 (sshd -T)' "$SB/last.err"
+        check_that "refused: nothing changed" test "$before" = "$(save4; save6)"
+        expect_rc 0 HC --force apply
+        check_that "--force: the firewall is in place" bash -c 'iptables-legacy-save | grep -q "^:INPUT DROP"'
+        check_that "--force: no rate limit on a port the policy drops" bash -c '! iptables-legacy-save | grep -q -- "--dport 2222"'
+
+        # the same port in the policy: allowed, and rate limited like 22
+        ALLOWED=$SB/sshd-ports.conf
+        sed 's/{ port = 22; }/{ port = 22; }, { port = 2222; }/' "$CONF" >"$ALLOWED"
+        expect_rc 0 "$HARDENCTL" --config "$ALLOWED" --only firewall apply
+        for t in iptables-legacy-save ip6tables-legacy-save; do
+                check_that "$t: sshd's port 2222 rate limited" bash -c "$t | grep -q -- '--dport 2222 -m conntrack --ctstate NEW -m recent --update --seconds 60 --hitcount 3 --name HARDEND-SSH'"
+                check_that "$t: and still 22" bash -c "$t | grep -q -- '--dport 22 -m conntrack --ctstate NEW -m recent --update'"
+        done
+        expect_rc 0 "$HARDENCTL" --config "$ALLOWED" --only firewall check
+        rm /etc/ssh/sshd_config.d/50-test-ports.conf
+
+        # a port given on sshd's command line is not in sshd -T: its listening socket tells
+        /usr/sbin/sshd -p 2223 -o PidFile=/run/sshd-test.pid -E "$SB/sshd.log"
+        for _ in $(seq 50); do [ -s /run/sshd-test.pid ] && ss -Hlnt | grep -q ':2223 ' && break; sleep 0.1; done
+        SSHD_PID=$(cat /run/sshd-test.pid)
+        flush_all
+        before=$(save4; save6)
+        expect_rc 3 HC apply
+        check_that "the refusal names sshd's listening socket" grep -qF "listens on 0.0.0.0:2223 (a listening socket of sshd[$SSHD_PID])" "$SB/last.err"
+        check_that "refused (socket): nothing changed" test "$before" = "$(save4; save6)"
+
+        # sshd -T fails (a broken drop-in, or no host keys before the first boot): an unknown, not
+        # a failure; the socket still counts
+        printf 'PasswordAuthentication maybe\n' >/etc/ssh/sshd_config.d/40-broken.conf
+        expect_rc 3 HC apply
+        check_that "sshd -T failing: the socket is still seen" grep -qF "0.0.0.0:2223" "$SB/last.err"
+        stop_sshd
+        expect_rc 0 HC apply
+        check_that "sshd -T failing: the boot firewall still applies" bash -c 'iptables-legacy-save | grep -q "^:INPUT DROP"'
+        expect_rc 0 HC check
+        check_that "sshd -T failing: told as unknown" last_out_has "ssh-port sshd"
+        rm /etc/ssh/sshd_config.d/40-broken.conf
+        expect_rc 0 HC apply
+        check_that "back to the test policy (sshd)" rules_are_wanted
+else
+        echo "# /usr/sbin/sshd is not installed: sshd's ports are not tested"
+fi
+
 # ---- traffic through a veth pair ----
 for t in iptables-legacy ip6tables-legacy; do
         $t -P INPUT ACCEPT; $t -P FORWARD ACCEPT; $t -F; $t -X
@@ -193,7 +256,7 @@ ip -n peer addr add 192.0.2.2/24 dev veth1
 ip -n peer addr add 2001:db8::2/64 dev veth1 nodad
 ip -n peer link set veth1 up
 
-for p in 22 80 443 8080 3306; do
+for p in 22 80 443 8080 3306 8081 8082 8083; do
         socat TCP6-LISTEN:$p,ipv6only=0,reuseaddr,fork SYSTEM:"echo tcp$p" 2>/dev/null &
 done
 for p in 1900 53; do
@@ -201,8 +264,8 @@ for p in 1900 53; do
 done
 # every listener bound before the first probe (a loaded machine can take more than a moment)
 for i in $(seq 50); do
-        n=$(ss -Hlntu | grep -cE ':(22|80|443|8080|3306|1900|53) ' || true)
-        [ "$n" -ge 7 ] && break
+        n=$(ss -Hlntu | grep -cE ':(22|80|443|8080|3306|8081|8082|8083|1900|53) ' || true)
+        [ "$n" -ge 10 ] && break
         sleep 0.1
 done
 
@@ -224,18 +287,69 @@ export -f tcp_from_peer udp_from_peer
 # without the firewall every listener answers: the blocked results below mean something
 for fam in 4 6; do
         h=$(host_of $fam)
-        for p in 80 443 8080 3306; do check_that "no firewall: tcp/$p over ipv$fam" tcp_from_peer "$h" $p; done
+        for p in 80 443 8080 3306 8081 8082 8083; do check_that "no firewall: tcp/$p over ipv$fam" tcp_from_peer "$h" $p; done
         for p in 1900 53; do check_that "no firewall: udp/$p over ipv$fam" udp_from_peer_retry "$h" $p; done
 done
 
 expect_rc 0 HC apply
+
+# Other software's rules in INPUT, on both families: an ACCEPT behind our jump, one before it, a
+# jump into a chain that accepts, a goto into a chain that jumps on into one that accepts; and
+# harmless ones: loopback, a policy port, a fail2ban-like chain that only rejects and returns.
+for IPT in iptables-legacy ip6tables-legacy; do
+        if [ $IPT = iptables-legacy ]; then BAD=198.51.100.0/24; else BAD=2001:db8:bad::/48; fi
+        $IPT -A INPUT -p tcp --dport 8080 -j ACCEPT
+        $IPT -N FOREIGN
+        $IPT -A FOREIGN -p tcp --dport 8081 -j ACCEPT
+        $IPT -A INPUT -j FOREIGN
+        $IPT -N NESTED
+        $IPT -A NESTED -p tcp --dport 8082 -j ACCEPT
+        $IPT -N OUTER
+        $IPT -A OUTER -p tcp -j NESTED
+        $IPT -A INPUT -p tcp -g OUTER
+        $IPT -A INPUT -i lo -j ACCEPT
+        $IPT -A INPUT -p tcp --dport 80 -j ACCEPT
+        $IPT -N F2B
+        $IPT -A F2B -s $BAD -j REJECT
+        $IPT -A F2B -j RETURN
+        $IPT -A INPUT -p tcp --dport 22 -j F2B
+        $IPT -I INPUT 1 -p tcp --dport 3306 -j ACCEPT
+done
+expect_rc 1 HC check
+for P in ipv4 ipv6; do
+        check_that "$P foreign ACCEPT before our jump named" last_out_has "foreign-accept $P INPUT rule 1: tcp dpt:3306 ACCEPT"
+        check_that "$P foreign ACCEPT behind our jump named" last_out_has "foreign-accept $P INPUT rule 3: tcp dpt:8080 ACCEPT"
+        check_that "$P jump into an accepting chain named, with its path" \
+                last_out_has "INPUT rule 4 -> FOREIGN rule 1: tcp dpt:8081 ACCEPT"
+        check_that "$P goto into a chain that jumps into an accepting one named, with its path" \
+                last_out_has "INPUT rule 5 (goto) -> OUTER rule 1 -> NESTED rule 1: tcp dpt:8082 ACCEPT"
+        check_that "$P harmless ACCEPTs and the rejecting chain not reported" \
+                bash -c "! grep -E 'foreign-accept $P INPUT rule (6|7|8):' '$SB/last.out'"
+done
+# the foreign ports answer now, through the foreign rules
+for fam in 4 6; do
+        h=$(host_of $fam)
+        for p in 8080 3306 8081 8082; do check_that "foreign rules: tcp/$p open over ipv$fam before apply" tcp_from_peer "$h" $p; done
+done
+expect_rc 0 HC apply
+check_that "apply lists each removed rule" test "$(grep -c 'removed a foreign rule from INPUT' "$SB/last.out")" = 8
+sed -n 's/^ *\(ipv[46]: removed a foreign rule.*\)/# \1/p' "$SB/last.out"
+expect_rc 0 HC check
+for IPT in iptables-legacy ip6tables-legacy; do
+        check_that "$IPT: the harmless rules stay" bash -c "$IPT -S INPUT | grep -qx -- '-A INPUT -i lo -j ACCEPT' &&
+                $IPT -S INPUT | grep -qx -- '-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT' &&
+                $IPT -S INPUT | grep -qx -- '-A INPUT -p tcp -m tcp --dport 22 -j F2B'"
+        check_that "$IPT: the foreign chains stay, unreferenced" bash -c "$IPT -S FOREIGN | grep -q 8081 && $IPT -S NESTED | grep -q 8082"
+        check_that "$IPT: the entry points are gone" bash -c "! $IPT -S INPUT | grep -qE -- '8080|3306|-j FOREIGN|-g OUTER'"
+        check_that "$IPT: our jump is first" bash -c "$IPT -S INPUT | sed -n 2p | grep -qx -- '-A INPUT -j HARDEND-INPUT'"
+done
 ip -6 neigh flush all; ip -n peer -6 neigh flush all; ip neigh flush all; ip -n peer neigh flush all
 check_that "ping over ipv4" ip netns exec peer ping -c1 -W2 192.0.2.1
 check_that "ping over ipv6 (with neighbour discovery)" ip netns exec peer ping -6 -c1 -W2 2001:db8::1
 for fam in 4 6; do
         h=$(host_of $fam)
         for p in 22 80 443; do check_that "allowed: tcp/$p over ipv$fam" tcp_from_peer "$h" $p; done
-        for p in 8080 3306; do check_that "dropped: tcp/$p over ipv$fam" bash -c "! tcp_from_peer '$h' $p"; done
+        for p in 8080 3306 8081 8082 8083; do check_that "dropped: tcp/$p over ipv$fam" bash -c "! tcp_from_peer '$h' $p"; done
         for p in 1900 53; do check_that "dropped: udp/$p over ipv$fam" bash -c "! udp_from_peer '$h' $p"; done
 done 2>/dev/null
 

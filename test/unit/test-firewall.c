@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "firewall-rules.h"
+#include "firewall-sshd.h"
 #include "strv.h"
 #include "sys/netfilter.h"
 
@@ -48,14 +49,22 @@ static const struct {
         int family;
         const char *want;
         bool forward_drop;
+        uint16_t ssh_ports[6]; /* the ports sshd listens on; none: ssh.port alone */
+        size_t n_ssh_ports;
 } ruleset_cases[] = {
-        { "default v4", "version = 1;", AF_INET,
+        { "default v4",
+          "version = 1;",
+          AF_INET,
           "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|"
           "icmp type echo-request ACCEPT|icmp type destination-unreachable ACCEPT|icmp type time-exceeded ACCEPT|"
           "tcp dpt:22 ctstate NEW recent: update seconds:60 hit_count:6 DROP|tcp dpt:22 ctstate NEW recent: set|"
           "tcp dpt:22 ACCEPT|tcp dpt:80 ACCEPT|tcp dpt:443 ACCEPT",
-          true },
-        { "default v6", "version = 1;", AF_INET6,
+          true,
+          {},
+          0 },
+        { "default v6",
+          "version = 1;",
+          AF_INET6,
           "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|"
           "icmpv6 type destination-unreachable ACCEPT|icmpv6 type packet-too-big ACCEPT|"
           "icmpv6 type time-exceeded ACCEPT|icmpv6 type parameter-problem ACCEPT|icmpv6 type echo-request ACCEPT|"
@@ -63,7 +72,9 @@ static const struct {
           "icmpv6 type neighbour-solicitation ACCEPT|icmpv6 type neighbour-advertisement ACCEPT|"
           "tcp dpt:22 ctstate NEW recent: update seconds:60 hit_count:6 DROP|tcp dpt:22 ctstate NEW recent: set|"
           "tcp dpt:22 ACCEPT|tcp dpt:80 ACCEPT|tcp dpt:443 ACCEPT",
-          true },
+          true,
+          {},
+          0 },
         /* without allow_icmp, IPv6 keeps neighbour discovery; no rate limit; sources split by family */
         { "sources v4",
           "version = 1; firewall = { allow_icmp = false; forward_policy = \"accept\"; "
@@ -73,7 +84,9 @@ static const struct {
           AF_INET,
           "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|src 192.0.2.0/24 tcp dpt:22 "
           "ACCEPT|udp dpt:53 ACCEPT",
-          false },
+          false,
+          {},
+          0 },
         { "sources v6",
           "version = 1; firewall = { allow_icmp = false; forward_policy = \"accept\"; "
           "ssh_rate_limit = { enable = false; }; allow = ( { port = 22; sources = [ \"192.0.2.0/24\", "
@@ -84,7 +97,9 @@ static const struct {
           "icmpv6 type router-solicitation ACCEPT|icmpv6 type router-advertisement ACCEPT|"
           "icmpv6 type neighbour-solicitation ACCEPT|icmpv6 type neighbour-advertisement ACCEPT|"
           "src 2001:db8::/32 tcp dpt:22 ACCEPT|udp dpt:53 ACCEPT|src 2001:db8:1::/48 tcp dpt:2222 ACCEPT",
-          false },
+          false,
+          {},
+          0 },
         { "reject tail, ssh port 2222",
           "version = 1; firewall = { allow_icmp = false; reject_tail = true; "
           "ssh_rate_limit = { hits = 3; seconds = 10; }; allow = ( { port = 2222; } ); }; ssh = { port = 2222; };",
@@ -92,15 +107,59 @@ static const struct {
           "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|"
           "tcp dpt:2222 ctstate NEW recent: update seconds:10 hit_count:3 DROP|tcp dpt:2222 ctstate NEW recent: set|"
           "tcp dpt:2222 ACCEPT|tcp REJECT tcp-reset|REJECT port-unreachable",
-          true },
+          true,
+          {},
+          0 },
+        /* sshd on several ports: each allowed one rate limited, in order, once; 2200 is dropped
+         * anyway (not in firewall.allow), 0 is no port */
+        { "sshd ports v4",
+          "version = 1; firewall = { allow_icmp = false; allow = ( { port = 22; }, { port = 2222; sources = [ "
+          "\"192.0.2.0/24\" ]; } ); };",
+          AF_INET,
+          "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|"
+          "tcp dpt:22 ctstate NEW recent: update seconds:60 hit_count:6 DROP|tcp dpt:22 ctstate NEW recent: set|"
+          "tcp dpt:2222 ctstate NEW recent: update seconds:60 hit_count:6 DROP|tcp dpt:2222 ctstate NEW recent: set|"
+          "tcp dpt:22 ACCEPT|src 192.0.2.0/24 tcp dpt:2222 ACCEPT",
+          true,
+          { 2222, 22, 2200, 22, 0, 2222 },
+          6 },
+        /* the same over IPv6: 2222 is let in from an IPv4 source only, so it needs no rate limit */
+        { "sshd ports v6",
+          "version = 1; firewall = { allow_icmp = false; allow = ( { port = 22; }, { port = 2222; sources = [ "
+          "\"192.0.2.0/24\" ]; } ); };",
+          AF_INET6,
+          "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|"
+          "icmpv6 type router-solicitation ACCEPT|icmpv6 type router-advertisement ACCEPT|"
+          "icmpv6 type neighbour-solicitation ACCEPT|icmpv6 type neighbour-advertisement ACCEPT|"
+          "tcp dpt:22 ctstate NEW recent: update seconds:60 hit_count:6 DROP|tcp dpt:22 ctstate NEW recent: set|"
+          "tcp dpt:22 ACCEPT",
+          true,
+          { 2222, 22, 2200, 22, 0, 2222 },
+          6 },
+        /* no port sshd listens on is let in: no rate limit at all */
+        { "sshd ports none allowed",
+          "version = 1; firewall = { allow_icmp = false; allow = ( { port = 80; } ); }; ssh = { enable = false; };",
+          AF_INET,
+          "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|tcp dpt:80 ACCEPT",
+          true,
+          { 22, 2222 },
+          2 },
 };
 
+static int build_case(size_t i, FwRuleset *ret) {
+        _cleanup_policy_free_ Policy *p = load(ruleset_cases[i].conf);
+
+        if (ruleset_cases[i].n_ssh_ports == 0)
+                return fw_ruleset_build(&p->firewall, &p->ssh.port, 1, ruleset_cases[i].family, ret);
+        return fw_ruleset_build(&p->firewall, ruleset_cases[i].ssh_ports, ruleset_cases[i].n_ssh_ports,
+                                ruleset_cases[i].family, ret);
+}
+
 START_TEST(test_ruleset) {
-        _cleanup_policy_free_ Policy *p = load(ruleset_cases[_i].conf);
         _cleanup_(fw_ruleset_done) FwRuleset s = {};
         _cleanup_free_ char *got = NULL;
 
-        ck_assert_int_eq(fw_ruleset_build(&p->firewall, p->ssh.port, ruleset_cases[_i].family, &s), 0);
+        ck_assert_int_eq(build_case(_i, &s), 0);
         got = describe_all(&s);
         ck_assert_msg(streq(got, ruleset_cases[_i].want), "%s:\n got  %s\n want %s", ruleset_cases[_i].name, got,
                       ruleset_cases[_i].want);
@@ -115,7 +174,7 @@ START_TEST(test_bad_family) {
         _cleanup_policy_free_ Policy *p = load("version = 1;");
         FwRuleset s = {};
 
-        ck_assert_int_eq(fw_ruleset_build(&p->firewall, 22, AF_UNIX, &s), -EAFNOSUPPORT);
+        ck_assert_int_eq(fw_ruleset_build(&p->firewall, &(uint16_t){ 22 }, 1, AF_UNIX, &s), -EAFNOSUPPORT);
         ck_assert_ptr_null(s.rules);
 }
 END_TEST
@@ -123,11 +182,10 @@ END_TEST
 /* Every rule of every case: the entry's layout, its description read back from the bytes, and
  * its comparison with itself and with a changed copy. */
 START_TEST(test_entries_round_trip) {
-        _cleanup_policy_free_ Policy *p = load(ruleset_cases[_i].conf);
         _cleanup_(fw_ruleset_done) FwRuleset s = {};
         const NfOps *ops = nf_ops_for(ruleset_cases[_i].family);
 
-        ck_assert_int_eq(fw_ruleset_build(&p->firewall, p->ssh.port, ruleset_cases[_i].family, &s), 0);
+        ck_assert_int_eq(build_case(_i, &s), 0);
         for (size_t i = 0; i < s.n_rules; i++) {
                 _cleanup_free_ void *e = NULL, *e2 = NULL;
                 _cleanup_free_ char *want = NULL, *got = NULL;
@@ -293,6 +351,162 @@ START_TEST(test_admits) {
 }
 END_TEST
 
+/* A foreign rule read back from the kernel: what it can match, and whether hardend's own chain
+ * accepts all of that anyway. */
+static void *foreign_entry(const NfOps *ops, void (*edit)(void *e), const FwRule *r) {
+        void *e = NULL;
+        size_t size;
+
+        ck_assert_int_eq(nf_entry_build(ops, r, &e, &size), 0);
+        if (edit)
+                edit(e);
+        return e;
+}
+
+static void invert_dport(void *e) {
+        struct xt_entry_match *m = (void *) ((uint8_t *) e + sizeof(struct ipt_entry));
+
+        ck_assert_str_eq(m->u.user.name, "tcp");
+        ((struct xt_tcp *) m->data)->invflags |= XT_TCP_INV_DSTPT;
+}
+
+static void invert_iniface(void *e) {
+        ((struct ipt_entry *) e)->ip.invflags |= IPT_INV_VIA_IN;
+}
+
+static void wildcard_iniface(void *e) {
+        ((struct ipt_entry *) e)->ip.iniface_mask[2] = 0; /* "lo+" */
+}
+
+static void unknown_match(void *e) {
+        struct xt_entry_match *m = (void *) ((uint8_t *) e + sizeof(struct ipt_entry));
+
+        /* the tcp match becomes one we do not know: the port no longer narrows the span */
+        memcpy(m->u.user.name, "multiport", sizeof("multiport"));
+}
+
+START_TEST(test_foreign_covered) {
+        _cleanup_policy_free_ Policy *p = load("version = 1; firewall = { allow = ( { port = 22; }, { port = 80; }, "
+                                               "{ port = 443; sources = [ \"192.0.2.0/24\" ]; } ); };");
+        _cleanup_(fw_ruleset_done) FwRuleset s = {};
+        static const struct {
+                const char *name;
+                bool loopback;
+                const char *source;
+                int proto;
+                uint16_t dport;
+                unsigned ct;
+                void (*edit)(void *e);
+                bool covered;
+        } t[] = {
+                { "-i lo", true, NULL, 0, 0, 0, NULL, true },
+                { "ctstate ESTABLISHED", false, NULL, 0, 0, FW_CT_ESTABLISHED, NULL, true },
+                { "ctstate NEW", false, NULL, 0, 0, FW_CT_NEW, NULL, false },
+                { "tcp/80", false, NULL, IPPROTO_TCP, 80, 0, NULL, true },
+                { "tcp/80 from a source", false, "198.51.100.0/24", IPPROTO_TCP, 80, 0, NULL, true },
+                { "tcp/8080", false, NULL, IPPROTO_TCP, 8080, 0, NULL, false },
+                { "udp/80", false, NULL, IPPROTO_UDP, 80, 0, NULL, false },
+                { "tcp/443 from inside the allowed source", false, "192.0.2.128/25", IPPROTO_TCP, 443, 0, NULL, true },
+                { "tcp/443 from a wider source", false, "192.0.0.0/16", IPPROTO_TCP, 443, 0, NULL, false },
+                { "tcp/443 from anywhere", false, NULL, IPPROTO_TCP, 443, 0, NULL, false },
+                { "anything", false, NULL, 0, 0, 0, NULL, false },
+                { "tcp ! --dport 80", false, NULL, IPPROTO_TCP, 80, 0, invert_dport, false },
+                { "! -i lo", true, NULL, 0, 0, 0, invert_iniface, false },
+                { "-i lo+", true, NULL, 0, 0, 0, wildcard_iniface, false },
+                { "an unknown match on tcp", false, NULL, IPPROTO_TCP, 80, 0, unknown_match, false },
+        };
+
+        ck_assert_int_eq(fw_ruleset_build(&p->firewall, &p->ssh.port, 1, AF_INET, &s), 0);
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                FwRule r = fw_rule_any(AF_INET);
+                _cleanup_free_ void *e = NULL;
+                FwSpan span;
+
+                r.in_loopback = t[i].loopback;
+                if (t[i].source) {
+                        r.has_source = true;
+                        ck_assert_int_eq(cidr_parse(t[i].source, &r.source, &(const char *){ NULL }), 0);
+                }
+                r.proto = t[i].proto;
+                r.dport = t[i].dport;
+                r.ct_state = t[i].ct;
+                r.target = FW_TARGET_ACCEPT;
+                e = foreign_entry(&nf_ops_ipv4, t[i].edit, &r);
+                nf_entry_span(&nf_ops_ipv4, e, &span);
+                ck_assert_msg(fw_ruleset_covers(&s, &span) == t[i].covered, "%s", t[i].name);
+        }
+}
+END_TEST
+
+START_TEST(test_span_intersect) {
+        FwSpan a = fw_span_any(AF_INET), b = fw_span_any(AF_INET), x;
+
+        ck_assert(fw_span_intersect(&a, &b, &x));
+        a.proto = IPPROTO_TCP;
+        a.dport_min = a.dport_max = 8081;
+        b.in_loopback = true;
+        ck_assert(fw_span_intersect(&a, &b, &x));
+        ck_assert(x.in_loopback);
+        ck_assert_int_eq(x.proto, IPPROTO_TCP);
+        ck_assert_uint_eq(x.dport_min, 8081);
+        b.proto = IPPROTO_UDP;
+        ck_assert(!fw_span_intersect(&a, &b, &x));
+        b = fw_span_any(AF_INET);
+        b.dport_min = 1;
+        b.dport_max = 1024;
+        ck_assert(!fw_span_intersect(&a, &b, &x));
+        b = fw_span_any(AF_INET);
+        b.has_source = true;
+        ck_assert_int_eq(cidr_parse("192.0.2.0/24", &b.source, &(const char *){ NULL }), 0);
+        a.has_source = true;
+        ck_assert_int_eq(cidr_parse("192.0.2.64/26", &a.source, &(const char *){ NULL }), 0);
+        ck_assert(fw_span_intersect(&a, &b, &x));
+        ck_assert_uint_eq(x.source.prefixlen, 26);
+        ck_assert(fw_span_intersect(&b, &a, &x));
+        ck_assert_uint_eq(x.source.prefixlen, 26);
+        ck_assert_int_eq(cidr_parse("198.51.100.0/24", &a.source, &(const char *){ NULL }), 0);
+        ck_assert(!fw_span_intersect(&a, &b, &x));
+        a = fw_span_any(AF_INET);
+        b = fw_span_any(AF_INET);
+        a.ct_state = FW_CT_NEW;
+        b.ct_state = FW_CT_ESTABLISHED | FW_CT_RELATED;
+        ck_assert(!fw_span_intersect(&a, &b, &x));
+}
+END_TEST
+
+/* sshd -T's answer: one listenaddress per address and port (joined by SshdDump), else port lines. */
+START_TEST(test_sshd_dump) {
+        _cleanup_(fw_sshd_done) FwSshd s = {};
+
+        ck_assert_int_eq(fw_sshd_add_dump(&s, "0.0.0.0:22 [::]:22 0.0.0.0:2222 127.0.0.1:2200 [::1]:2201", "22 2222",
+                                          "sshd -T"),
+                         0);
+        ck_assert_uint_eq(s.n, 3); /* loopback is let in always */
+        ck_assert_uint_eq(s.items[0].port, 22);
+        ck_assert_int_eq(s.items[0].family, AF_INET);
+        ck_assert_int_eq(s.items[1].family, AF_INET6);
+        ck_assert_str_eq(s.items[1].address, "[::]:22");
+        ck_assert_uint_eq(s.items[2].port, 2222);
+        ck_assert(fw_sshd_port_in_family(&s.items[2], AF_INET));
+        ck_assert(!fw_sshd_port_in_family(&s.items[2], AF_INET6)); /* ListenAddress 0.0.0.0 only */
+        ck_assert_str_eq(s.items[2].source, "sshd -T");
+        fw_sshd_done(&s);
+
+        ck_assert_int_eq(fw_sshd_add_dump(&s, NULL, "22 2222", "sshd -T"), 0);
+        ck_assert_uint_eq(s.n, 2);
+        ck_assert_int_eq(s.items[1].family, AF_UNSPEC);
+        ck_assert(fw_sshd_port_in_family(&s.items[1], AF_INET6));
+        ck_assert_str_eq(s.items[1].address, "port 2222");
+        fw_sshd_done(&s);
+
+        ck_assert_int_eq(fw_sshd_add_dump(&s, "[2001:db8::1]:2222", NULL, "sshd -T"), 0);
+        ck_assert_int_eq(s.items[0].family, AF_INET6);
+        ck_assert_int_eq(fw_sshd_add_dump(&s, "example.org:22", NULL, "sshd -T"), -EINVAL);
+        ck_assert_int_eq(fw_sshd_add_dump(&s, "0.0.0.0:0", NULL, "sshd -T"), -EINVAL);
+        ck_assert_int_eq(fw_sshd_add_dump(&s, NULL, "22x", "sshd -T"), -EINVAL);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("firewall");
         TCase *tc = tcase_create("core");
@@ -304,6 +518,9 @@ int main(void) {
         tcase_add_test(tc, test_entry_layout);
         tcase_add_test(tc, test_ssh_connection);
         tcase_add_test(tc, test_admits);
+        tcase_add_test(tc, test_foreign_covered);
+        tcase_add_test(tc, test_span_intersect);
+        tcase_add_test(tc, test_sshd_dump);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }
