@@ -178,7 +178,12 @@ int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult
         for (size_t i = 0; i < a.n_modules; i++) {
                 ModuleResult *mr = &a.modules[i];
 
-                if (!mr->ran || !mr->module->preflight)
+                /* drift that apply cannot fix (a port sshd listens on outside the policy) may
+                 * still be a reason to refuse */
+                bool drifted = context_module_active(c, mr->module) &&
+                               finding_list_count(&a.before, mr->module->name, FINDING_DRIFT) > 0;
+
+                if (!(mr->ran || drifted) || !mr->module->preflight)
                         continue;
                 mr->r = mr->module->preflight(c, &a.before, &mr->outcome);
                 if (mr->r < 0) {

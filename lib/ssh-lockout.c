@@ -37,10 +37,21 @@ static bool executable_in_root(const char *root, const char *path) {
         _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
         struct stat st;
 
+        if (streq(root, "/"))
+                return stat(path, &st) >= 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
         dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return false;
         fd = (int) syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+        if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
+                /* no openat2 (old kernel, or a seccomp filter): the path itself, not followed */
+                _cleanup_free_ char *usr = NULL;
+
+                if (lstat_at_root(root, path, &st) >= 0)
+                        return S_ISREG(st.st_mode) && (st.st_mode & 0111);
+                return asprintf(&usr, "/usr%s", path) >= 0 && lstat_at_root(root, usr, &st) >= 0 &&
+                       S_ISREG(st.st_mode) && (st.st_mode & 0111);
+        }
         if (fd < 0)
                 return false;
         return fstat(fd, &st) >= 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);

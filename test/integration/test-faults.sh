@@ -47,6 +47,8 @@ fault() {
 # the admin user with its key first: the SSH cases need it (anti-lockout)
 expect_rc 0 "$HARDENCTL" apply --config "$CONF" --only admin
 rm -f "$SUDO_DROPIN"
+# ... and its way to root, which the admin cases below take away (a way in is a key AND root)
+install -m 0440 /dev/stdin /etc/sudoers.d/faults-wheel <<<'%wheel ALL=(ALL:ALL) NOPASSWD: ALL'
 
 # ---- a full disk ------------------------------------------------------------------------------
 # fill DIR: a tiny tmpfs over DIR with DIR's files, then filled to the last byte

@@ -144,6 +144,8 @@ for l in bin sbin lib lib64; do [ -e "/$l" ] && ln -s "usr/$l" "$IMG/$l"; done
 mkdir -p "$IMG/dev" "$IMG/proc" "$IMG/var/lib"
 grep -q 'includedir' "$IMG/etc/sudoers" || echo "@includedir /etc/sudoers.d" >>"$IMG/etc/sudoers"
 chmod 0440 "$IMG/etc/sudoers"
+# first an image without /etc/security (sandbox_image_root copies it, as a real image has it)
+rm -rf "$IMG/etc/security"
 { cat "$IMG/etc/passwd"; echo 'admin:x:1000:1000::/home/admin:/bin/bash'; } >"$C/img-passwd"
 { cat "$IMG/etc/group"; echo 'wheel:x:1001:admin'; echo 'admin:x:1000:'; } >"$C/img-group"
 { sed "s|^root:[^:]*:|root:!*:|" "$IMG/etc/shadow"; echo "admin:$HASH:19800:0:99999:7:::"; } >"$C/img-shadow"
@@ -153,7 +155,7 @@ img_sum() { (cd "$IMG" && find etc run var -printf '%p %m %u %g %s\n' | sort && 
 IMG_BEFORE=$(img_sum)
 BEFORE=$(state_sum)
 ACCOUNTS=("/etc/passwd=$C/img-passwd" "/etc/group=$C/img-group")
-# This minimal image has no /etc/security/limits.conf: pam_limits fails sudo's PAM session, so
+# Without /etc/security/limits.conf pam_limits fails sudo's PAM session, so
 # sudo runs nothing for anybody there, NOPASSWD or not.
 verdict "$IMG" admin no "pam_open_session: Error in service module" -- "${ACCOUNTS[@]}" \
         /etc/shadow="$C/img-shadow" /etc/sudoers.d/hardend="$C/hardend-wheel"
