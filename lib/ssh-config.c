@@ -239,6 +239,19 @@ bool ssh_value_matches(const char *keyword, const char *want, const char *actual
                 return false;
         if (strcasecmp(keyword, "PermitRootLogin") == 0 && strcasecmp(want, "prohibit-password") == 0)
                 return strcasecmp(actual, "prohibit-password") == 0 || strcasecmp(actual, "without-password") == 0;
+        if (strcasecmp(keyword, "Port") == 0) {
+                /* the same Port on several lines is one listener */
+                size_t wl = strlen(want);
+
+                for (const char *p = actual; *p;) {
+                        size_t l = strcspn(p, " ");
+
+                        if (l != wl || strncmp(p, want, wl) != 0)
+                                return false;
+                        p += l + (p[l] == ' ');
+                }
+                return *actual != 0;
+        }
         return strcasecmp(want, actual) == 0;
 }
 

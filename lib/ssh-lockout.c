@@ -69,9 +69,42 @@ static bool user_can_read(const struct stat *st, uid_t uid, gid_t gid) {
         return st->st_mode & S_IROTH;
 }
 
-static bool secure_owner_mode(const struct stat *st, uid_t uid) {
-        return (st->st_uid == 0 || st->st_uid == uid) && !(st->st_mode & (S_IWGRP | S_IWOTH));
+/* Debian's sshd (its user-group-modes patch) also accepts a group-writable path when the group
+ * has exactly one member: the owner (its private group). */
+static bool group_is_owners_own(const AcctDb *db, uid_t owner, gid_t gid) {
+        const AcctUser *u = NULL;
+        const AcctGroup *g = NULL;
+
+        if (!db)
+                return false;
+        for (size_t i = 0; !u && i < db->n_users; i++)
+                if (db->users[i].uid == owner)
+                        u = &db->users[i];
+        for (size_t i = 0; !g && i < db->n_groups; i++)
+                if (db->groups[i].gid == gid)
+                        g = &db->groups[i];
+        if (!u || !g)
+                return false;
+        if (strv_isempty(g->members))
+                return u->gid == g->gid;
+        return strv_length(g->members) == 1 && streq(g->members[0], u->name);
 }
+
+static bool secure_owner_mode(const struct stat *st, uid_t uid, const AcctDb *db) {
+        if (st->st_uid != 0 && st->st_uid != uid)
+                return false;
+        if (st->st_mode & S_IWOTH)
+                return false;
+        return !(st->st_mode & S_IWGRP) || group_is_owners_own(db, st->st_uid, st->st_gid);
+}
+
+/* How StrictModes is judged for one user: the account files (for Debian's private groups), and
+ * the paths this apply makes safe itself (the admin module owns the admin's home, ~/.ssh and
+ * ~/.ssh/authorized_keys). */
+typedef struct StrictCtx {
+        const AcctDb *db;
+        char *const *fixed;
+} StrictCtx;
 
 /* sshd's auth_secure_path() walks the real path (realpath(3)) of the file up to the real home or
  * "/". Image trees are not followed at all, so there the path is already real. */
@@ -86,7 +119,7 @@ static int real_path(const char *root, bool nofollow, const char *path, char **r
 }
 
 static int strict_modes_problem(const char *root, bool nofollow, const char *path, uid_t uid, const char *home,
-                                char **ret) {
+                                const StrictCtx *sc, char **ret) {
         _cleanup_free_ char *dir = NULL, *real_home = NULL;
         struct stat st;
         int r;
@@ -96,7 +129,8 @@ static int strict_modes_problem(const char *root, bool nofollow, const char *pat
                 return r == -ENOMEM ? r : 0;
         if (real_path(root, nofollow, home, &real_home) < 0)
                 real_home = NULL;
-        if (stat_below_root(root, nofollow, dir, &st) >= 0 && !secure_owner_mode(&st, uid))
+        if (!(sc && strv_contains(sc->fixed, path)) && stat_below_root(root, nofollow, dir, &st) >= 0 &&
+            !secure_owner_mode(&st, uid, sc ? sc->db : NULL))
                 return asprintf(ret, "bad ownership or modes (StrictModes)") < 0 ? -ENOMEM : 0;
         for (char *slash; (slash = strrchr(dir, '/'));) {
                 if (slash == dir)
@@ -105,7 +139,7 @@ static int strict_modes_problem(const char *root, bool nofollow, const char *pat
                         *slash = 0;
                 if (stat_below_root(root, nofollow, dir, &st) < 0)
                         break;
-                if (!secure_owner_mode(&st, uid))
+                if (!(sc && strv_contains(sc->fixed, dir)) && !secure_owner_mode(&st, uid, sc ? sc->db : NULL))
                         return asprintf(ret, "bad ownership or modes of %s (StrictModes)", dir) < 0 ? -ENOMEM : 0;
                 if ((real_home && streq(dir, real_home)) || streq(dir, "/"))
                         break;
@@ -115,7 +149,7 @@ static int strict_modes_problem(const char *root, bool nofollow, const char *pat
 
 /* The text of one key file as sshd would get it, or *ret_problem. */
 static int keyfile_read(const char *root, bool nofollow, const char *path, uid_t uid, gid_t gid, const char *home,
-                        bool strict_modes, char **ret_text, size_t *ret_len, char **ret_problem) {
+                        bool strict_modes, const StrictCtx *sc, char **ret_text, size_t *ret_len, char **ret_problem) {
         struct stat st;
         int r;
 
@@ -131,7 +165,7 @@ static int keyfile_read(const char *root, bool nofollow, const char *path, uid_t
                                ? -ENOMEM
                                : 0;
         if (strict_modes) {
-                r = strict_modes_problem(root, nofollow, path, uid, home, ret_problem);
+                r = strict_modes_problem(root, nofollow, path, uid, home, sc, ret_problem);
                 if (r < 0 || *ret_problem)
                         return r;
         }
@@ -147,7 +181,7 @@ int ssh_keyfile_problem(const char *root, bool nofollow, const char *path, uid_t
         size_t len = 0;
         int r;
 
-        r = keyfile_read(root, nofollow, path, uid, gid, home, strict_modes, &text, &len, &problem);
+        r = keyfile_read(root, nofollow, path, uid, gid, home, strict_modes, NULL, &text, &len, &problem);
         if (r < 0)
                 return r;
         if (!problem && sshkey_count_valid(text, len) == 0)
@@ -209,8 +243,15 @@ static int user_keys(const SshLockoutInput *in, const SshdDump *view, const Cand
 
         if (wayin_keys_command(view))
                 return (*ret_how = strdup("AuthorizedKeysCommand may supply its keys")) ? 1 : -ENOMEM;
+        _cleanup_strv_free_ char **fixed = NULL;
+        StrictCtx sc = { .db = in->db };
+
         if (u->incoming && asprintf(&incoming_path, "%s/.ssh/authorized_keys", u->home) < 0)
                 return -ENOMEM;
+        if (u->incoming && (strv_extend(&fixed, u->home) < 0 || strv_extendf(&fixed, "%s/.ssh", u->home) < 0 ||
+                            strv_extend(&fixed, incoming_path) < 0))
+                return -ENOMEM;
+        sc.fixed = fixed;
         r = strv_split(v ?: DEFAULT_KEYS_FILES, " ", &files);
         if (r < 0)
                 return r;
@@ -242,7 +283,8 @@ static int user_keys(const SshLockoutInput *in, const SshdDump *view, const Cand
                                 keywhy = mfree(keywhy);
                         }
                 }
-                r = keyfile_read(in->root, in->nofollow, path, u->uid, u->gid, u->home, strict, &text, &len, &problem);
+                r = keyfile_read(in->root, in->nofollow, path, u->uid, u->gid, u->home, strict, &sc, &text, &len,
+                                 &problem);
                 if (r < 0)
                         return r;
                 if (!problem) {

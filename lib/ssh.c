@@ -374,15 +374,31 @@ static int ssh_preflight(Context *c, const FindingList *all, Outcome *o) {
                 if (r < 0)
                         return outcome_fail(o, r, "sshd -T fails on the resulting configuration: %s",
                                             error ?: strerror(-r));
-                if (d.n > 0) {
-                        if (format_diffs(c, &p, &d, &text) < 0)
-                                return -ENOMEM;
-                        return outcome_fail(o, -EINVAL,
-                                            "the resulting configuration would not be in effect (a file read first "
-                                            "wins; see the dropin-order findings); nothing was changed: %s",
-                                            text);
-                }
                 checked = true;
+        }
+        if (!c->policy->ssh.password_authentication && c->policy->ssh.require_key) {
+                SshGuardInput gi = {
+                        .exec = checked ? &p.exec : NULL,
+                        .cache = p.cache,
+                        .config = k.config,
+                        .shared = checked ? &dump : NULL,
+                        .has_match = p.has_match,
+                        .addr = p.addr,
+                        .laddr = p.laddr,
+                };
+
+                r = ssh_guard_check(c, &gi, o);
+                if (r < 0)
+                        return r;
+        }
+        /* a way in survives: what would still not be in effect is the next reason to stop */
+        if (d.n > 0) {
+                if (format_diffs(c, &p, &d, &text) < 0)
+                        return -ENOMEM;
+                return outcome_fail(o, -EINVAL,
+                                    "the resulting configuration would not be in effect (a file read first wins; see "
+                                    "the dropin-order findings); nothing was changed: %s",
+                                    text);
         }
         if (!c->repair) {
                 _cleanup_strv_free_ char **conflicting = NULL;
@@ -404,21 +420,6 @@ static int ssh_preflight(Context *c, const FindingList *all, Outcome *o) {
                                             strv_length(conflicting) > 1 ? "" : "s",
                                             strv_length(conflicting) > 1 ? "them" : "it");
                 }
-        }
-        if (!c->policy->ssh.password_authentication && c->policy->ssh.require_key) {
-                SshGuardInput gi = {
-                        .exec = checked ? &p.exec : NULL,
-                        .cache = p.cache,
-                        .config = k.config,
-                        .shared = checked ? &dump : NULL,
-                        .has_match = p.has_match,
-                        .addr = p.addr,
-                        .laddr = p.laddr,
-                };
-
-                r = ssh_guard_check(c, &gi, o);
-                if (r < 0)
-                        return r;
         }
         return 0;
 }

@@ -504,6 +504,11 @@ case_match_user_pubkey_no_earlier() {
         printf 'Match User admin\n\tPubkeyAuthentication no\n' >/etc/ssh/extra.conf
         sed -i '0,/^Include /s|^Include |Include /etc/ssh/extra.conf\nInclude |' /etc/ssh/sshd_config
 }
+case_match_user_pubkey_no_dropin() {
+        add_user admin -G wheel
+        add_key admin admin_ed25519
+        sshd_dropin 0-early.conf <<<$'Match User admin\n\tPubkeyAuthentication no'
+}
 case_match_other_user() {
         add_user admin -G wheel
         add_user bob
@@ -687,7 +692,7 @@ case_port_2222_all_modules() {
         add_user admin -G wheel
         add_key admin admin_ed25519
         sshd_dropin 10-port.conf <<<'Port 2222'
-        CASE_PORTS="22 2222"
+        CASE_PORTS="22 2222" CASE_WHO='tcp/2222'
 }
 case_port_22_firewall_only() {
         add_user admin -G wheel
@@ -737,7 +742,8 @@ denyusers                       ;refuse;DenyUsers                       ;DenyUse
 denygroups                      ;refuse;DenyGroups                      ;DenyGroups wheel (admin's group)
 allowusers_includes             ;apply ;-                               ;AllowUsers bob admin
 match_user_pubkey_no_later      ;apply ;-                               ;Match User admin: PubkeyAuthentication no, in a drop-in after 00-hardend.conf (hardend's Match all wins)
-match_user_pubkey_no_earlier    ;refuse;Pubkey                          ;Match User admin: PubkeyAuthentication no, read before hardend's drop-in
+match_user_pubkey_no_earlier    ;safe  ;Pubkey                          ;Match User admin: PubkeyAuthentication no, Included before sshd_config.d (apply reads hardend's drop-in first)
+match_user_pubkey_no_dropin     ;refuse;Pubkey                          ;Match User admin: PubkeyAuthentication no in a drop-in that sorts before 00-hardend.conf
 match_other_user                ;apply ;-                               ;Match User bob: PubkeyAuthentication no; admin has the key
 match_address_akf_there         ;apply ;-                               ;Match Address 192.0.2.0/24: AuthorizedKeysFile /etc/ssh/keys/%u, where the key is
 match_address_akf_unread        ;refuse;keys|AuthorizedKeysFile         ;the same Match, the key only in ~/.ssh/authorized_keys
@@ -766,7 +772,7 @@ sudo_rootpw_password            ;refuse;rootpw|root.*password           ;Default
 sudo_password                   ;apply ;-                               ;sudo = "password" with password_hash; the admin types it
 sudo_rootpw_nopasswd            ;apply ;-                               ;Defaults rootpw, sudo = "nopasswd"
 port_2222_firewall_only         ;refuse;2222                            ;sshd on 2222, --only firewall that allows 22
-port_2222_all_modules           ;safe  ;Port                            ;sshd on 2222, all modules: hardend's Port 22 adds a listener the firewall allows
+port_2222_all_modules           ;safe  ;Port|firewall.allow             ;sshd on 2222, all modules: the firewall would drop sshd's 2222 (exit 3)
 port_22_firewall_only           ;apply ;-                               ;sshd on 22, --only firewall: the login still works through the new firewall
 ssh_connection_outside          ;refuse;SSH_CONNECTION|reconnect|firewall;SSH_CONNECTION from 192.0.2.2, ssh sources 198.51.100.0/24 only
 ssh_connection_inside           ;apply ;-                               ;SSH_CONNECTION from 192.0.2.2, ssh sources 192.0.2.0/24

@@ -153,6 +153,8 @@ START_TEST(test_sshd_dump) {
         ck_assert(!ssh_value_matches("PasswordAuthentication", "no", "yes"));
         ck_assert(!ssh_value_matches("PasswordAuthentication", "no", NULL));
         ck_assert(!ssh_value_matches("Port", "2222", "22 2222"));
+        ck_assert(ssh_value_matches("Port", "22", "22 22"));
+        ck_assert(!ssh_value_matches("Port", "22", "22 222"));
 }
 END_TEST
 
