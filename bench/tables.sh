@@ -31,6 +31,8 @@ seed_image() {
         install -d -m 0700 -o debian -g debian /home/debian/.ssh
         ssh-keygen -q -t ed25519 -N '' -C bench@sandbox -f "$SB/key"
         install -m 0600 -o debian -g debian "$SB/key.pub" /home/debian/.ssh/authorized_keys
+        # and its sudo right, as cloud-init's default_user writes it
+        install -m 0440 /dev/stdin /etc/sudoers.d/90-cloud-init-users <<<'debian ALL=(ALL) NOPASSWD:ALL'
 }
 
 # Snapshot of /etc /home /root /var /run; reset.sh puts each back on a fresh tmpfs (checked empty
@@ -78,6 +80,25 @@ firstboot)
         # the same apply, already compliant (what a reboot costs)
         "${HF[@]}" --export-json "$OUT/firstboot-noop.json" -n "hardenctl apply (already compliant)" "$HARDENCTL apply" \
                 -n "hardenctl check" "sh -c '$HARDENCTL check >/dev/null; true'"
+        ;;
+firstboot-vs)
+        # the same first-boot apply by another build ($HARDENCTL_BASE) and by this one, in one run
+        [ -x "${HARDENCTL_BASE:-}" ] || { echo "$0: HARDENCTL_BASE is not an executable" >&2; exit 1; }
+        seed_image
+        snapshot
+        reset
+        "$HARDENCTL" apply >"$OUT/firstboot-vs-apply.txt" 2>&1 || { cat "$OUT/firstboot-vs-apply.txt"; exit 1; }
+        reset
+        "$HARDENCTL_BASE" apply >"$OUT/firstboot-vs-base.txt" 2>&1 || { cat "$OUT/firstboot-vs-base.txt"; exit 1; }
+        reset
+        "${HF[@]}" --prepare "bash $SB/reset.sh" --export-json "$OUT/firstboot-vs.json" \
+                -n "hardenctl apply (${BASE_NAME:-base})" "$HARDENCTL_BASE apply" \
+                -n "hardenctl apply (this build)" "$HARDENCTL apply"
+        # what each spawns on the way
+        for b in "$HARDENCTL_BASE" "$HARDENCTL"; do
+                reset
+                strace -f -q --seccomp-bpf -e trace=execve -o "$OUT/firstboot-vs-strace.$(basename "$(dirname "$(dirname "$b")")")" "$b" apply >/dev/null 2>&1 || true
+        done
         ;;
 cloudinit)
         seed_image

@@ -57,6 +57,17 @@ void context_done(Context *c) {
                         c->cache[i].free(c->cache[i].data);
                 c->cache[i] = (ModuleCache){};
         }
+        if (c->shared.data && c->shared.free)
+                c->shared.free(c->shared.data);
+        c->shared = (ModuleCache){};
+}
+
+void *context_cache(ModuleCache *slot, void *(*make)(void), void (*drop)(void *data)) {
+        if (!slot->data) {
+                slot->data = make();
+                slot->free = drop;
+        }
+        return slot->data;
 }
 
 int context_get_bus(Context *c, sd_bus **ret) {

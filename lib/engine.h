@@ -54,9 +54,14 @@ typedef struct Context {
         int bus_error;
         bool bus_tried;
         ModuleCache cache[_MODULE_MAX];
+        /* answers of system programs that more than one module asks (sshd -T: the ssh module and
+         * the firewall's SSH ports), kept like a module's cache */
+        ModuleCache shared;
 } Context;
 
 void context_done(Context *c);
+/* slot's data, made with make() on first use (NULL when out of memory). */
+void *context_cache(ModuleCache *slot, void *(*make)(void), void (*drop)(void *data));
 /* The system bus; -errno (cached) when it cannot be reached or the root is not live. */
 int context_get_bus(Context *c, sd_bus **ret);
 bool context_module_selected(const Context *c, ModuleId id);

@@ -197,12 +197,13 @@ static int strdup_or_null(const char *s, char **ret) {
         return s && !*ret ? -ENOMEM : 0;
 }
 
-static int ask_sshd(const SshdExec *e, FwSshdCache *n) {
+static int ask_sshd(const SshdExec *e, SshdCache *shared, FwSshdCache *n) {
         _cleanup_(sshd_dump_done) SshdDump d = {};
         _cleanup_free_ char *error = NULL;
         int r;
 
-        r = sshd_dump_config(e, NULL, SSH_MAIN_CONFIG, NULL, NULL, &d, &error);
+        /* the same question as the ssh module's (without Match blocks): asked once for both */
+        r = sshd_dump_config(e, shared, SSH_MAIN_CONFIG, NULL, NULL, &d, &error);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -233,7 +234,7 @@ static int probe_config(Context *c, FwSshd *s) {
                 use = cache;
         else {
                 /* the signature is taken before sshd runs: a change meanwhile is seen next time */
-                r = ask_sshd(&e, &fresh);
+                r = ask_sshd(&e, context_cache(&c->shared, sshd_cache_new_any, sshd_cache_free), &fresh);
                 if (r < 0)
                         return r;
                 fresh.valid = signed_ok;

@@ -272,6 +272,26 @@ static ssize_t dump_index(const SshdDump *d, const char *keyword) {
         return -1;
 }
 
+int sshd_dump_copy(const SshdDump *from, SshdDump *ret) {
+        _cleanup_(sshd_dump_done) SshdDump d = {};
+
+        d.keys = calloc(from->n + 1, sizeof(char *));
+        d.values = calloc(from->n + 1, sizeof(char *));
+        if (!d.keys || !d.values)
+                return -ENOMEM;
+        for (; d.n < from->n; d.n++) {
+                d.keys[d.n] = strdup(from->keys[d.n]);
+                d.values[d.n] = strdup(from->values[d.n]);
+                if (!d.keys[d.n] || !d.values[d.n]) {
+                        d.n++;
+                        return -ENOMEM;
+                }
+        }
+        *ret = d;
+        d = (SshdDump){};
+        return 0;
+}
+
 int sshd_dump_parse(const char *text, SshdDump *ret) {
         _cleanup_(sshd_dump_done) SshdDump d = {};
 

@@ -79,6 +79,7 @@ typedef struct SshdDump {
 
 void sshd_dump_done(SshdDump *d);
 int sshd_dump_parse(const char *text, SshdDump *ret);
+int sshd_dump_copy(const SshdDump *from, SshdDump *ret);
 /* NULL when sshd did not print the keyword. */
 const char *sshd_dump_get(const SshdDump *d, const char *keyword);
 

@@ -74,13 +74,7 @@ static int list_dropins(const char *root, char ***ret) {
 
 /* ssh -Q and sshd -T answers, kept in the Context (NULL when out of memory: then nothing is kept). */
 static SshdCache *ssh_cache(Context *c) {
-        ModuleCache *m = &c->cache[MODULE_SSH];
-
-        if (!m->data) {
-                m->data = sshd_cache_new();
-                m->free = sshd_cache_free;
-        }
-        return m->data;
+        return context_cache(&c->shared, sshd_cache_new_any, sshd_cache_free);
 }
 
 static int plan_algorithms(Context *c, SshPlan *p) {

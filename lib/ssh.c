@@ -43,17 +43,29 @@ static bool ssh_enabled(const Policy *p) {
 /* sshd -T of config for each user; managed keywords whose value differs go to diffs. */
 static int effective_diffs(const SshPlan *p, const char *config, EffDiffs *diffs, SshdDump *ret_dump,
                            char **ret_error) {
+        _cleanup_(sshd_dump_done) SshdDump shared = {};
+
+        /* Without a Match block (but "Match all") every user gets sshd's global view */
+        if (!p->has_match) {
+                int r = sshd_dump_config_conn(&p->exec, p->cache, config, NULL, &shared, ret_error);
+
+                if (r < 0)
+                        return r;
+        }
         STRV_FOREACH (user, p->users) {
                 _cleanup_(sshd_dump_done) SshdDump d = {};
-                SshdConn conn = { .user = *user, .host = p->addr, .addr = p->addr };
-                int r;
+                SshdConn conn = { .user = *user,
+                                  .host = p->addr,
+                                  .addr = p->addr,
+                                  /* Match LocalAddress/LocalPort blocks need both to be named */
+                                  .laddr = p->laddr ?: SSH_CHECK_LADDR,
+                                  .lport = p->port };
+                int r = 0;
 
-                /* Match LocalAddress/LocalPort blocks need both to be named */
-                if (p->has_match) {
-                        conn.laddr = p->laddr ?: SSH_CHECK_LADDR;
-                        conn.lport = p->port;
-                }
-                r = sshd_dump_config_conn(&p->exec, p->cache, config, &conn, &d, ret_error);
+                if (p->has_match)
+                        r = sshd_dump_config_conn(&p->exec, p->cache, config, &conn, &d, ret_error);
+                else
+                        r = sshd_dump_copy(&shared, &d);
 
                 if (r < 0)
                         return r;
@@ -451,8 +463,8 @@ static int reload_sshd(Context *c, const SshPlan *p, Outcome *o) {
 
         /* PidFile is global (not allowed in Match): the first checked user's view has it too, and
          * asking with the same command line as the verifying probe lets that probe reuse the answer */
-        if (p->have_sshd &&
-            sshd_dump_config(&p->exec, p->cache, SSH_MAIN_CONFIG, p->users[0], p->addr, &d, &error) >= 0)
+        if (p->have_sshd && sshd_dump_config(&p->exec, p->cache, SSH_MAIN_CONFIG, p->has_match ? p->users[0] : NULL,
+                                             p->addr, &d, &error) >= 0)
                 pidfile = sshd_dump_get(&d, "pidfile");
         if (context_get_bus(c, &bus) < 0)
                 bus = NULL;

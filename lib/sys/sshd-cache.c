@@ -228,6 +228,10 @@ SshdCache *sshd_cache_new(void) {
         return calloc(1, sizeof(SshdCache));
 }
 
+void *sshd_cache_new_any(void) {
+        return sshd_cache_new();
+}
+
 static void entry_done(CacheEntry *e) {
         strv_free(e->argv);
         ssh_signature_done(&e->sig);
@@ -266,26 +270,6 @@ static CacheEntry *find(SshdCache *c, const char *const *argv) {
         return NULL;
 }
 
-static int dump_copy(const SshdDump *from, SshdDump *ret) {
-        _cleanup_(sshd_dump_done) SshdDump d = {};
-
-        d.keys = calloc(from->n + 1, sizeof(char *));
-        d.values = calloc(from->n + 1, sizeof(char *));
-        if (!d.keys || !d.values)
-                return -ENOMEM;
-        for (; d.n < from->n; d.n++) {
-                d.keys[d.n] = strdup(from->keys[d.n]);
-                d.values[d.n] = strdup(from->values[d.n]);
-                if (!d.keys[d.n] || !d.values[d.n]) {
-                        d.n++;
-                        return -ENOMEM;
-                }
-        }
-        *ret = d;
-        d = (SshdDump){};
-        return 0;
-}
-
 int sshd_cache_lookup(SshdCache *c, const char *const *argv, const SshSignature *sig, char ***ret_list,
                       SshdDump *ret_dump) {
         CacheEntry *e = find(c, argv);
@@ -303,7 +287,7 @@ int sshd_cache_lookup(SshdCache *c, const char *const *argv, const SshSignature 
                         return -ENOMEM;
                 *ret_list = l;
         }
-        if (ret_dump && (r = dump_copy(&e->dump, ret_dump)) < 0)
+        if (ret_dump && (r = sshd_dump_copy(&e->dump, ret_dump)) < 0)
                 return r;
         c->hits++;
         return 1;
@@ -322,7 +306,7 @@ int sshd_cache_store(SshdCache *c, const char *const *argv, SshSignature *sig, c
                 return -ENOMEM;
         if (list && !(n.list = strv_copy(list)))
                 return -ENOMEM;
-        if (dump && (r = dump_copy(dump, &n.dump)) < 0)
+        if (dump && (r = sshd_dump_copy(dump, &n.dump)) < 0)
                 return r;
         n.sig = *sig;
         *sig = (SshSignature){};

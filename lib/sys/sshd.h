@@ -29,6 +29,7 @@ void sshd_exec_done(SshdExec *e);
  * cache). Kept by the caller in its Context's module slot; sshd_cache_free() takes a void * for it. */
 typedef struct SshdCache SshdCache;
 SshdCache *sshd_cache_new(void);
+void *sshd_cache_new_any(void); /* the same, for context_cache() */
 void sshd_cache_free(void *c);
 void sshd_cache_stats(const SshdCache *c, unsigned *ret_hits, unsigned *ret_misses);
 

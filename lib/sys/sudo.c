@@ -761,28 +761,30 @@ int sudo_root_check(const char *root, const char *user, const SudoOverlay *overl
         if (r < 0)
                 return r;
 
-        /* 1: does the policy let the user run it as root at all (after a password or not)? */
-        r = run_sudo(
-                &p,
-                (const char *const[]){ SUDO_BINARY, "-n", "-l", "-U", user, "-u", "root", SUDO_PROBE_COMMAND, NULL },
-                &a);
+        /* 1: as the user, with no tty and no way to answer a prompt: the common case answers here */
+        p.as_user = true;
+        r = run_sudo(&p, argv_user, &b);
         if (r < 0)
                 return r;
-        if (a.exit_code != 0) {
-                if (asprintf(&why, "sudo: %s may not run %s as root%s%s", user, SUDO_PROBE_COMMAND,
-                             isempty(a.err) ? "" : ": ", a.err) < 0)
-                        return -ENOMEM;
-                verdict = SUDO_ROOT_NO;
-        } else {
-                /* 2: as the user, with no tty and no way to answer a prompt */
-                p.as_user = true;
-                r = run_sudo(&p, argv_user, &b);
+        if (b.exit_code == 0 && streq(b.out, "0\n"))
+                verdict = SUDO_ROOT_NOPASSWD;
+        else {
+                /* 2: does the policy let the user run it as root at all (after a password or not)? */
+                p.as_user = false;
+                r = run_sudo(&p,
+                             (const char *const[]){ SUDO_BINARY, "-n", "-l", "-U", user, "-u", "root",
+                                                    SUDO_PROBE_COMMAND, NULL },
+                             &a);
                 if (r < 0)
                         return r;
-                if (b.exit_code == 0 && streq(b.out, "0\n"))
-                        verdict = SUDO_ROOT_NOPASSWD;
-                else {
+                if (a.exit_code != 0) {
+                        if (asprintf(&why, "sudo: %s may not run %s as root%s%s", user, SUDO_PROBE_COMMAND,
+                                     isempty(a.err) ? "" : ": ", a.err) < 0)
+                                return -ENOMEM;
+                        verdict = SUDO_ROOT_NO;
+                } else {
                         /* 3: would it run the command once the user has authenticated? */
+                        p.as_user = true;
                         r = plan_without_authentication(&p, user);
                         if (r >= 0)
                                 r = run_sudo(&p, argv_user, &n);

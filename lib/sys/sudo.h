@@ -9,11 +9,11 @@
  * no cached ticket counts, and nothing sudo writes there outlives the check. Only its log lines
  * (syslog, journal) get out.
  *
- *   1. as root: sudo -n -l -U USER -u root /usr/bin/id
- *      status 1 ⇒ SUDO_ROOT_NO (the policy does not let USER run it as root at all);
- *   2. as USER (uid, gid and groups from the candidate passwd and group files; no tty, stdin
+ *   1. as USER (uid, gid and groups from the candidate passwd and group files; no tty, stdin
  *      /dev/null, a clean environment): sudo -n -u root /usr/bin/id -u
- *      status 0 and "0" ⇒ SUDO_ROOT_NOPASSWD;
+ *      status 0 and "0" ⇒ SUDO_ROOT_NOPASSWD (one run: the common case);
+ *   2. else as root: sudo -n -l -U USER -u root /usr/bin/id
+ *      status 1 ⇒ SUDO_ROOT_NO (the policy does not let USER run it as root at all);
  *   3. otherwise, the same with "Defaults:USER !authenticate" appended to the staged
  *      /etc/sudoers: if sudo still runs nothing (PAM account or session failure, requiretty,
  *      a PASSWD: tag) ⇒ SUDO_ROOT_NO with sudo's message;
