@@ -3,6 +3,7 @@
 # run (bench/tables.sh firstboot-vs, in fresh namespaces), printed as a Markdown table.
 #
 #   bench/firstboot-vs.sh REV       # as root, after `ninja -C build`; e.g. REV = the last release
+#   VS_MODULES="firewall ssh" bench/firstboot-vs.sh REV   # also each module's own apply
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(dirname "$HERE")
@@ -26,8 +27,7 @@ print("| command | mean (ms) | σ (ms) | min (ms) |")
 print("|---|---|---|---|")
 for x in r:
     print(f"| {x['command']} | {x['mean']*1000:.1f} | {x['stddev']*1000:.1f} | {x['min']*1000:.1f} |")
-print(f"\nratio this build / base: {now['mean']/base['mean']:.2f}x (mean), {now['min']/base['min']:.2f}x (min)")
+for i in range(0, len(r), 2):
+    b, n = r[i], r[i + 1]
+    print(f"\nratio {n['command']} / {b['command']}: {n['mean']/b['mean']:.2f}x (mean), {n['min']/b['min']:.2f}x (min)")
 PY
-for f in "$W"/out/firstboot-vs-strace.*; do
-        echo "spawned by $(basename "$f" | sed 's/firstboot-vs-strace.//'): $(grep -c 'execve(' "$f") execve: $(grep -o 'execve("[^"]*"' "$f" | sed 's/execve("//; s/"$//' | xargs -n1 basename | sort | uniq -c | sort -rn | awk '{printf "%s %s, ", $1, $2}')"
-done

@@ -293,4 +293,11 @@ if os.path.exists(ROBUST):
     text = open(ROBUST).read().split("\n", 1)[1]
     text = re.sub(r"(?m)^## ", "### ", text)
     L += ["", "## 6. Robustness (issue 10; from bench/RESULTS-robustness.md)", text.rstrip()]
+# The anti-lockout cost (bench/firstboot-vs.sh: a first-boot apply of an earlier revision beside
+# this build) is kept in RESULTS-lockout.md and carried in the same way.
+LOCKOUT = os.path.join(os.path.dirname(os.path.abspath(OUT)), "RESULTS-lockout.md")
+if os.path.exists(LOCKOUT):
+    text = open(LOCKOUT).read().split("\n", 1)[1]
+    text = re.sub(r"(?m)^## ", "### ", text)
+    L += ["", "## 7. The anti-lockout check's cost (from bench/RESULTS-lockout.md)", text.rstrip()]
 open(OUT, "w").write("\n".join(L) + "\n")

@@ -91,14 +91,13 @@ firstboot-vs)
         reset
         "$HARDENCTL_BASE" apply >"$OUT/firstboot-vs-base.txt" 2>&1 || { cat "$OUT/firstboot-vs-base.txt"; exit 1; }
         reset
-        "${HF[@]}" --prepare "bash $SB/reset.sh" --export-json "$OUT/firstboot-vs.json" \
-                -n "hardenctl apply (${BASE_NAME:-base})" "$HARDENCTL_BASE apply" \
-                -n "hardenctl apply (this build)" "$HARDENCTL apply"
-        # what each spawns on the way
-        for b in "$HARDENCTL_BASE" "$HARDENCTL"; do
-                reset
-                strace -f -q --seccomp-bpf -e trace=execve -o "$OUT/firstboot-vs-strace.$(basename "$(dirname "$(dirname "$b")")")" "$b" apply >/dev/null 2>&1 || true
+        args=(-n "hardenctl apply (${BASE_NAME:-base})" "$HARDENCTL_BASE apply"
+              -n "hardenctl apply (this build)" "$HARDENCTL apply")
+        for m in ${VS_MODULES:-}; do
+                args+=(-n "only $m (${BASE_NAME:-base})" "$HARDENCTL_BASE --only $m apply"
+                       -n "only $m (this build)" "$HARDENCTL --only $m apply")
         done
+        "${HF[@]}" --prepare "bash $SB/reset.sh" --export-json "$OUT/firstboot-vs.json" "${args[@]}"
         ;;
 cloudinit)
         seed_image

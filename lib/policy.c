@@ -11,6 +11,7 @@
 
 #include "policy-scan.h"
 #include "policy.h"
+#include "sys/fileio.h"
 #include "strv.h"
 
 typedef struct Parser {
@@ -1088,10 +1089,6 @@ int policy_load_string(const char *text, const char *name, Policy **ret, PolicyE
         return r;
 }
 
-static size_t size_min(size_t a, size_t b) {
-        return a < b ? a : b;
-}
-
 static const char *file_type_name(mode_t mode) {
         switch (mode & S_IFMT) {
         case S_IFDIR:
@@ -1108,50 +1105,15 @@ static const char *file_type_name(mode_t mode) {
         return "not a regular file";
 }
 
-/* Reads at most POLICY_SIZE_MAX + 1 bytes, whatever the file claims or does meanwhile. */
-static int read_policy_fd(Parser *p, int fd, size_t size_hint, char **ret, size_t *ret_len) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, allocated = size_min(size_hint < 4096 ? 4096 : size_hint + 1, POLICY_SIZE_MAX + 1);
+/* Reads at most about twice POLICY_SIZE_MAX, whatever the file claims or does meanwhile. */
+static int read_policy_fd(Parser *p, int fd, char **ret, size_t *ret_len) {
+        int r = read_fd_max(fd, POLICY_SIZE_MAX, ret, ret_len);
 
-        buf = malloc(allocated + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n;
-
-                if (len == allocated) {
-                        size_t a = size_min(allocated * 2, POLICY_SIZE_MAX + 1);
-                        char *b;
-
-                        if (len > POLICY_SIZE_MAX)
-                                break;
-                        b = realloc(buf, a + 1);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                        allocated = a;
-                }
-                n = read(fd, buf + len, allocated - len);
-                if (n < 0) {
-                        int r = -errno;
-
-                        if (r == -EINTR)
-                                continue;
-                        (void) fail_at(p, 0, "cannot read: %s", strerror(-r));
-                        return r;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
-        if (len > POLICY_SIZE_MAX) {
+        if (r == -EFBIG)
                 (void) fail_at(p, 0, "larger than the %u MiB limit for a policy file", POLICY_SIZE_MAX >> 20);
-                return -EFBIG;
-        }
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
+        else if (r < 0)
+                (void) fail_at(p, 0, "cannot read: %s", strerror(-r));
+        return r;
 }
 
 int policy_load_file(const char *path, Policy **ret, PolicyError *error) {
@@ -1183,7 +1145,7 @@ int policy_load_file(const char *path, Policy **ret, PolicyError *error) {
                                (intmax_t) st.st_size, POLICY_SIZE_MAX >> 20);
                 return -EFBIG;
         }
-        r = read_policy_fd(&p, fd, (size_t) st.st_size, &text, &len);
+        r = read_policy_fd(&p, fd, &text, &len);
         if (r < 0) {
                 if (r == -ENOMEM && !error->message)
                         (void) fail_at(&p, 0, "out of memory");

@@ -318,7 +318,7 @@ static int ssh_probe(Context *c, FindingList *out) {
                                               .severity = SEVERITY_HIGH,
                                               .fixable = true,
                                               .expected = SSH_INCLUDE_LINE " before any managed keyword",
-                                              .actual = p.main_text ? "missing or after managed keywords"
+                                              .actual = p.main_text ? "missing, or read after a managed keyword, a Match block or another Include"
                                                                     : "the file is missing" })) < 0)
                 return r;
         r = probe_earlier_dropins(c, &p, out, NULL);

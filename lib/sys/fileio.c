@@ -108,7 +108,7 @@ int open_parent_at_root(const char *root, const char *path, char **ret_base) {
         return fd;
 }
 
-static int read_fd(int fd, size_t max, char **ret, size_t *ret_len) {
+int read_fd_max(int fd, size_t max, char **ret, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, allocated = 0;
 
@@ -164,7 +164,7 @@ int read_file_at_root(const char *root, const char *path, bool nofollow, size_t 
         }
         if (fd < 0)
                 return -errno;
-        return read_fd(fd, max, ret, ret_len);
+        return read_fd_max(fd, max, ret, ret_len);
 }
 
 int cleanup_stale_temps(int dir_fd, const char *base) {

@@ -33,6 +33,9 @@ int open_parent_at_root(const char *root, const char *path, char **ret_base);
 
 /* Reads a whole file (at most max bytes, else -EFBIG). With nofollow, a symlink at any component
  * below root is refused with -ELOOP. The data is NUL-terminated. */
+/* Reads fd to its end: -EFBIG as soon as more than max bytes came (memory stays bounded by about
+ * twice max). *ret is NUL-terminated. */
+int read_fd_max(int fd, size_t max, char **ret, size_t *ret_len);
 int read_file_at_root(const char *root, const char *path, bool nofollow, size_t max, char **ret, size_t *ret_len);
 
 /* temp file in the same directory, fchmod/fchown, fsync, rename over path, fsync the directory. A
