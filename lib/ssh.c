@@ -311,15 +311,18 @@ static int ssh_probe(Context *c, FindingList *out) {
                                               .actual = p.current_dropin ? "differs" : "missing" })) < 0)
                 return r;
         if (!p.main_includes &&
-            (r = finding_add(out, &(Finding){ .module = "ssh",
-                                              .check = "include",
-                                              .subject = SSH_MAIN_CONFIG,
-                                              .kind = FINDING_DRIFT,
-                                              .severity = SEVERITY_HIGH,
-                                              .fixable = true,
-                                              .expected = SSH_INCLUDE_LINE " before any managed keyword",
-                                              .actual = p.main_text ? "missing, or read after a managed keyword, a Match block or another Include"
-                                                                    : "the file is missing" })) < 0)
+            (r = finding_add(
+                     out,
+                     &(Finding){ .module = "ssh",
+                                 .check = "include",
+                                 .subject = SSH_MAIN_CONFIG,
+                                 .kind = FINDING_DRIFT,
+                                 .severity = SEVERITY_HIGH,
+                                 .fixable = true,
+                                 .expected = SSH_INCLUDE_LINE " before any managed keyword",
+                                 .actual = p.main_text
+                                                   ? "missing, or after a managed keyword, Match or another Include"
+                                                   : "the file is missing" })) < 0)
                 return r;
         r = probe_earlier_dropins(c, &p, out, NULL);
         if (r < 0)
