@@ -58,42 +58,44 @@ typedef struct FwAllow {
         unsigned line;
 } FwAllow;
 
+/* The sections' switches are ints in the OpenSSH servconf.c way: -1 (unset) only while the policy is
+ * loaded, 0 or 1 in every loaded policy. */
 typedef struct FirewallPolicy {
-        bool enable;
-        bool ipv6;
-        bool allow_icmp;
-        bool reject_tail;
+        int enable;
+        int ipv6;
+        int allow_icmp;
+        int reject_tail;
         ForwardPolicy forward_policy;
         FwAllow *allow;
         size_t n_allow;
-        bool rate_limit;
+        int rate_limit;
         unsigned rate_hits;
         unsigned rate_seconds;
         unsigned line;
 } FirewallPolicy;
 
 typedef struct SshPolicy {
-        bool enable;
+        int enable;
         PermitRootLogin permit_root_login;
-        bool password_authentication;
+        int password_authentication;
         uint16_t port;
         char **allow_groups; /* never NULL after load */
         unsigned max_auth_tries;
-        bool strong_crypto;
-        bool require_key;
+        int strong_crypto;
+        int require_key;
         unsigned line;
         unsigned port_line;
 } SshPolicy;
 
 typedef struct AdminPolicy {
-        bool enable;
+        int enable;
         char *user;
         char *group;
         SshKey *keys;
         size_t n_keys;
         SudoMode sudo;
         char *password_hash; /* NULL when unset */
-        bool lock_root_password;
+        int lock_root_password;
         unsigned line;
 } AdminPolicy;
 
@@ -103,9 +105,9 @@ typedef struct ListenerSpec {
 } ListenerSpec;
 
 typedef struct ServicesPolicy {
-        bool enable;
+        int enable;
         char **disable; /* unit names; never NULL after load */
-        bool mask;
+        int mask;
         ListenerSpec *listeners_allow;
         size_t n_listeners_allow;
         unsigned line;
@@ -144,6 +146,10 @@ int policy_load_builtin(Policy **ret, PolicyError *error);
 
 /* The embedded default policy text (conf/hardend.conf at build time). */
 extern const char policy_builtin_text[];
+
+/* Whether two policies say the same, field by field; where they were read from (source and the
+ * line fields) aside. */
+bool policy_equal(const Policy *a, const Policy *b);
 
 Policy *policy_free(Policy *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
