@@ -286,15 +286,33 @@ int firewall_policy_parse(Parser *p, Policy *pol, const config_setting_t *g) {
         return 0;
 }
 
-/* The firewall defaults, in the one place they live. */
+/* The firewall defaults, in the one place they live; conf/hardend.conf says the same (a unit test
+ * holds the two equal). */
 static int default_allow(FirewallPolicy *fw) {
+        static const char *const ssh_sources[] = { "0.0.0.0/0", "::/0" };
         static const uint16_t ports[] = { 22, 80, 443 };
+        FwAllow *ssh;
 
         fw->allow = calloc(ELEMENTSOF(ports), sizeof(FwAllow));
         if (!fw->allow)
                 return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(ports); i++)
                 fw->allow[fw->n_allow++] = (FwAllow){ .port = ports[i], .proto = IPPROTO_TCP };
+
+        /* tcp/22 from everywhere, written as the two families' whole ranges */
+        ssh = &fw->allow[0];
+        ssh->sources = calloc(ELEMENTSOF(ssh_sources), sizeof(Cidr));
+        if (!ssh->sources)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(ssh_sources); i++) {
+                const char *reason = NULL;
+                int r = cidr_parse(ssh_sources[i], &ssh->sources[ssh->n_sources], &reason);
+
+                if (r < 0)
+                        return r;
+                ssh->n_sources++;
+        }
+        qsort(ssh->sources, ssh->n_sources, sizeof(Cidr), cidr_cmp);
         return 0;
 }
 

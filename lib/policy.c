@@ -86,8 +86,11 @@ static int policy_validate(Parser *p, Policy *pol, const config_setting_t *root)
                                pol->ssh.port, pol->ssh.port);
         }
 
+        /* of the entries the file wrote (line > 0): the default tcp/22 from "::/0" just goes unused */
         for (size_t i = 0; i < pol->firewall.n_allow; i++)
-                for (size_t j = 0; !pol->firewall.ipv6 && j < pol->firewall.allow[i].n_sources; j++)
+                for (size_t j = 0;
+                     !pol->firewall.ipv6 && pol->firewall.allow[i].line > 0 && j < pol->firewall.allow[i].n_sources;
+                     j++)
                         if (pol->firewall.allow[i].sources[j].family == AF_INET6)
                                 return fail_at(p, pol->firewall.allow[i].line,
                                                "firewall.allow[%zu].sources: IPv6 source while firewall.ipv6 is false",

@@ -398,6 +398,44 @@ START_TEST(test_defaults) {
 }
 END_TEST
 
+/* The defaults have one source of truth: "version = 1;" alone is the built-in default text, field by
+ * field, so conf/hardend.conf and the C defaults cannot drift apart unnoticed. */
+START_TEST(test_defaults_are_builtin) {
+        PolicyError e = {};
+        Policy *min = NULL, *builtin = NULL, *other = NULL;
+
+        ck_assert_int_eq(policy_load_string("version = 1;\n", "min.conf", &min, &e), 0);
+        ck_assert_int_eq(policy_load_builtin(&builtin, &e), 0);
+        ck_assert(policy_equal(min, builtin));
+        ck_assert(policy_equal(builtin, min));
+
+        /* and policy_equal() sees a difference in a list, deep inside */
+        ck_assert_int_eq(policy_load_string("version = 1;\nfirewall = { allow = ( { port = 22; sources = [ "
+                                            "\"0.0.0.0/0\", \"::/1\" ]; }, { port = 80; }, { port = 443; } ); };\n",
+                                            "other.conf", &other, &e),
+                         0);
+        ck_assert(!policy_equal(other, builtin));
+        policy_free(other);
+        ck_assert_int_eq(policy_load_string("version = 1;\nservices = { listeners_allow = [ \"tcp/22\" ]; };\n",
+                                            "other.conf", &other, &e),
+                         0);
+        ck_assert(!policy_equal(other, builtin));
+        policy_free(other);
+        ck_assert_int_eq(
+                policy_load_string("version = 1;\nwatch = { mode = \"repair\"; };\n", "other.conf", &other, &e), 0);
+        ck_assert(!policy_equal(other, builtin));
+        policy_free(other);
+
+        /* the default tcp/22 from "::/0" is no IPv6 source the file wrote: ipv6 = false alone still loads */
+        ck_assert_int_eq(policy_load_string("version = 1;\nfirewall = { ipv6 = false; };\n", "v4.conf", &other, &e),
+                         0);
+        ck_assert(!other->firewall.ipv6);
+        policy_free(other);
+        policy_free(builtin);
+        policy_free(min);
+}
+END_TEST
+
 /* Cross-module rules hold only when their modules are on. */
 START_TEST(test_cross_rules_respect_enable) {
         PolicyError e = {};
@@ -632,6 +670,7 @@ int main(void) {
         tcase_add_test(tc, test_shipped_file_is_builtin);
         tcase_add_test(tc, test_round_trip_every_key);
         tcase_add_test(tc, test_defaults);
+        tcase_add_test(tc, test_defaults_are_builtin);
         tcase_add_test(tc, test_cross_rules_respect_enable);
         tcase_add_test(tc, test_file_errors);
         tcase_add_test(tc, test_int_literals_exact);
