@@ -41,14 +41,29 @@ typedef struct AcctDb {
         size_t n_shadows;
 } AcctDb;
 
-/* Each parses a whole file's text. Blank lines and NIS "+"/"-" entries are skipped; any other line
- * that does not have the file's fields is -EBADMSG with its 1-based number in *ret_bad_line. */
+/* Malformed lines: the one rule for every reader of the account files (the ssh module, the admin
+ * module, sudo's candidate accounts, the watcher). A malformed line is never skipped: a reader
+ * that skipped it would decide on the other lines alone (the anti-lockout check could find a way
+ * in through an account the system itself may not read the same way). Parsing stops with
+ * -EBADMSG and the line's FILE:LINE, and the caller treats that as "cannot read the account
+ * files": the anti-lockout check refuses with that reason, the admin probe reports a finding of
+ * kind unknown, the watcher does not watch the admin's home until passwd parses again.
+ *
+ * A line is malformed when it does not have exactly the file's number of ':'-separated fields
+ * (passwd 7, group 4, shadow 9), when its name is empty, or when a uid or gid is not a decimal
+ * number below 4294967295 (shadow's other fields are not checked: an expiry day that is not a
+ * number is read as none). Only blank lines and NIS "+"/"-" entries are skipped. Lines have no
+ * length limit (the file has one: READ_FILE_MAX). */
+
+/* Each parses a whole file's text; -EBADMSG at the first malformed line, with its 1-based number
+ * in *ret_bad_line. */
 int acct_parse_passwd(const char *text, AcctDb *db, unsigned *ret_bad_line);
 int acct_parse_group(const char *text, AcctDb *db, unsigned *ret_bad_line);
 int acct_parse_shadow(const char *text, AcctDb *db, unsigned *ret_bad_line);
 
 /* Reads ROOT/etc/passwd, group and shadow (without following symlinks below root). On failure,
- * *ret_what names the file (and line) that could not be read or parsed. */
+ * *ret_what names the file that could not be read, or "FILE:LINE" for a malformed line
+ * (-EBADMSG). */
 int acct_db_load(const char *root, AcctDb *ret, char **ret_what);
 /* The same, with the files' texts from read_file (e.g. files as they are about to be written). */
 typedef int (*AcctReadFunc)(const char *path, char **ret, void *userdata);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acctdb.h"
 #include "manager-watch.h"
 #include "strv.h"
 #include "sys/fileio.h"
@@ -33,34 +34,31 @@ void watch_spec_list_free(WatchSpec *l, size_t n) {
         free(l);
 }
 
-int passwd_home_at_root(const char *root, const char *user, char **ret) {
+/* The admin's home from ROOT/etc/passwd alone (group and shadow do not matter here); -ENOENT when
+ * there is no such user, -EBADMSG (see acctdb.h) when passwd has a malformed line. */
+static int admin_home(const char *root, const char *user, char **ret) {
+        _cleanup_(acct_db_done) AcctDb db = {};
         _cleanup_free_ char *text = NULL;
-        char *save = NULL;
+        const AcctUser *u;
+        char *home;
         int r;
 
         r = read_file_at_root(root, "/etc/passwd", true, READ_FILE_MAX, &text, NULL);
         if (r < 0)
                 return r;
-        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                /* name:password:uid:gid:gecos:home:shell (gecos may be empty) */
-                const char *p = line;
-                int field = 0;
-                char *home;
-
-                if (!startswith(line, user) || line[strlen(user)] != ':')
-                        continue;
-                for (; *p && field < 5; p++)
-                        if (*p == ':')
-                                field++;
-                if (field < 5 || *p != '/')
-                        return -EBADMSG;
-                home = strndup(p, strcspn(p, ":"));
-                if (!home)
-                        return -ENOMEM;
-                *ret = home;
-                return 0;
-        }
-        return -ENOENT;
+        r = acct_parse_passwd(text, &db, NULL);
+        if (r < 0)
+                return r;
+        u = acct_db_user(&db, user);
+        if (!u)
+                return -ENOENT;
+        if (u->home[0] != '/')
+                return -EBADMSG;
+        home = strdup(u->home);
+        if (!home)
+                return -ENOMEM;
+        *ret = home;
+        return 0;
 }
 
 static int spec_add(WatchSpec **l, size_t *n, const char *path, const char *const *names) {
@@ -97,10 +95,11 @@ int watch_specs_build(const char *root, const Policy *p, WatchSpec **ret, size_t
         if (p->admin.enable && p->admin.user) {
                 _cleanup_free_ char *home = NULL, *ssh = NULL;
 
-                r = passwd_home_at_root(root, p->admin.user, &home);
+                r = admin_home(root, p->admin.user, &home);
                 if (r == -ENOMEM)
                         goto fail;
-                /* no admin yet (the policy creates it): the watch on /etc/passwd sees it arrive */
+                /* no admin yet (the policy creates it), or passwd cannot be read: the watch on
+                 * /etc/passwd sees it arrive or get fixed */
                 if (r >= 0 && !streq(home, "/")) {
                         if (asprintf(&ssh, "%s/.ssh", home) < 0) {
                                 r = -ENOMEM;

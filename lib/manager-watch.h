@@ -14,5 +14,3 @@ void watch_spec_list_free(WatchSpec *l, size_t n);
 /* The files the modules own: sshd_config and its drop-ins, sudoers and sudoers.d, passwd, group,
  * shadow, gshadow, the admin's ~/.ssh and authorized_keys, /etc/systemd/system. */
 int watch_specs_build(const char *root, const Policy *p, WatchSpec **ret, size_t *ret_n);
-/* The home directory of user from ROOT/etc/passwd; -ENOENT when there is no such user. */
-int passwd_home_at_root(const char *root, const char *user, char **ret);

@@ -109,19 +109,3 @@ int ssh_config_managed_lines(const char *text, size_t len, const SshSettings *wa
 
 /* Expands an AuthorizedKeysFile pattern (%h, %u, %U, %%; relative to the home directory). */
 int ssh_expand_keys_path(const char *pattern, const char *user, uid_t uid, const char *home, char **ret);
-
-/* One /etc/passwd entry. */
-typedef struct SshUser {
-        char *name;
-        uid_t uid;
-        gid_t gid;
-        char *home;
-        char *shell;
-} SshUser;
-
-void ssh_users_free(SshUser *u, size_t n);
-int ssh_passwd_parse(const char *text, SshUser **ret, size_t *ret_n);
-/* A shell someone can log in with (not nologin, false, sync, ...). */
-bool ssh_shell_is_login(const char *shell);
-/* Whether user (with primary group gid) is in any of groups according to /etc/group text. */
-bool ssh_user_in_groups(const char *group_text, const char *user, gid_t gid, char *const *groups);

@@ -280,7 +280,8 @@ int ssh_guard_check(Context *c, const SshGuardInput *in, Outcome *o) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return outcome_fail(o, r, "anti-lockout check: cannot read %s: %s", strna(what), strerror(-r));
+                return outcome_fail(o, r, "anti-lockout check: cannot read the account files: %s: %s", strna(what),
+                                    strerror(-r));
         if (admin) {
                 r = acct_sudoers_text(&pol->admin, &sudoers);
                 if (r < 0)

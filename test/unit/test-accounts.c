@@ -60,14 +60,22 @@ static const struct {
         const char *text;
         unsigned bad_line;
 } bad_passwd[] = {
-        { "root:x:0:0:root:/root\n", 1 },                          /* 6 fields */
-        { "root:x:0:0:root:/root:/bin/sh:extra\n", 1 },            /* 8 fields */
-        { "root:x:0:0::/root:/bin/sh\nu:x:-1:0::/:/bin/sh\n", 2 }, /* negative uid */
-        { "root:x:0:0::/root:/bin/sh\nu:x:1a:0::/:/bin/sh\n", 2 }, /* not a number */
-        { "u:x:4294967295:0::/:/bin/sh\n", 1 },                    /* (uid_t) -1 */
-        { "u:x:99999999999:0::/:/bin/sh\n", 1 },                   /* too big */
-        { ":x:0:0::/:/bin/sh\n", 1 },                              /* no name */
-        { "u:x::0::/:/bin/sh\n", 1 },                              /* empty uid */
+        { "root:x:0:0:root:/root\n", 1 },                           /* 6 fields */
+        { "root:x:0:0:root:/root:/bin/sh:extra\n", 1 },             /* 8 fields */
+        { "root:x:0:0::/root:/bin/sh\nu:x:-1:0::/:/bin/sh\n", 2 },  /* negative uid */
+        { "root:x:0:0::/root:/bin/sh\nu:x:1a:0::/:/bin/sh\n", 2 },  /* not a number */
+        { "u:x:4294967295:0::/:/bin/sh\n", 1 },                     /* (uid_t) -1 */
+        { "u:x:99999999999:0::/:/bin/sh\n", 1 },                    /* too big */
+        { ":x:0:0::/:/bin/sh\n", 1 },                               /* no name */
+        { "u:x::0::/:/bin/sh\n", 1 },                               /* empty uid */
+        { "u:x:0:0::/\n", 1 },                                      /* 5 fields */
+        { "broken line\n", 1 },                                     /* 1 field */
+        { "root:x:0:0::/root:/bin/sh\n\n+nis\n-nis\nbroken\n", 5 }, /* numbered past skipped lines */
+        { "u:x:abc:0::/:/bin/sh\n", 1 },                            /* letters */
+        { "u:x: 1:0::/:/bin/sh\n", 1 },                             /* padded */
+        { "u:x:0:zero::/:/bin/sh\n", 1 },                           /* gid not a number */
+        { "u:x:0:0::/:/bin/sh\n:x:1:1::/:/bin/sh\n", 2 },           /* no name, after a good line */
+        { "# a comment\n", 1 },                                     /* no comments in passwd */
 };
 
 START_TEST(test_parse_passwd_bad) {
@@ -76,6 +84,111 @@ START_TEST(test_parse_passwd_bad) {
 
         ck_assert_int_eq(acct_parse_passwd(bad_passwd[_i].text, &db, &bad), -EBADMSG);
         ck_assert_uint_eq(bad, bad_passwd[_i].bad_line);
+        acct_db_done(&db);
+}
+END_TEST
+
+static const struct {
+        int (*parse)(const char *text, AcctDb *db, unsigned *ret_bad_line);
+        const char *text;
+        unsigned bad_line;
+} bad_group_shadow[] = {
+        { acct_parse_group, "bad:x:1\n", 1 },                                /* 3 fields */
+        { acct_parse_group, "wheel:x:10:a\nbad:x:1:a:b\n", 2 },              /* 5 fields */
+        { acct_parse_group, "wheel:x:10:a\nstaff:x:staff:\n", 2 },           /* gid not a number */
+        { acct_parse_group, "wheel:x:10:a\n:x:11:\n", 2 },                   /* no name */
+        { acct_parse_shadow, "root:!*:19800\n", 1 },                         /* 3 fields */
+        { acct_parse_shadow, "root:*:1::::::\nbin:*:1:::::::\n", 2 },        /* 10 fields */
+        { acct_parse_shadow, "root:*:1::::::\n:*:19800:0:99999:7:::\n", 2 }, /* no name */
+};
+
+START_TEST(test_parse_group_shadow_bad) {
+        AcctDb db = {};
+        unsigned bad = 0;
+
+        ck_assert_int_eq(bad_group_shadow[_i].parse(bad_group_shadow[_i].text, &db, &bad), -EBADMSG);
+        ck_assert_uint_eq(bad, bad_group_shadow[_i].bad_line);
+        acct_db_done(&db);
+}
+END_TEST
+
+/* A very long line is one line: no fixed buffer truncates it or splits it into two. */
+START_TEST(test_parse_long_line) {
+        _cleanup_free_ char *gecos = malloc(200001), *text = NULL;
+        AcctDb db = {};
+        unsigned bad = 0;
+
+        ck_assert_ptr_nonnull(gecos);
+        memset(gecos, 'g', 200000);
+        gecos[200000] = 0;
+        ck_assert_int_ge(
+                asprintf(&text, "root:x:0:0::/root:/bin/sh\nlong:x:1000:1000:%s:/home/long:/bin/bash\n", gecos), 0);
+        ck_assert_int_eq(acct_parse_passwd(text, &db, &bad), 0);
+        ck_assert_uint_eq(db.n_users, 2);
+        ck_assert_uint_eq(strlen(db.users[1].gecos), 200000);
+        ck_assert_str_eq(db.users[1].home, "/home/long");
+        ck_assert_str_eq(db.users[1].shell, "/bin/bash");
+        acct_db_done(&db);
+
+        /* the same line with one field too many (far along it), then a good line: line 2 is bad */
+        text = mfree(text);
+        gecos[150000] = ':';
+        ck_assert_int_ge(asprintf(&text,
+                                  "root:x:0:0::/root:/bin/sh\nlong:x:1000:1000:%s:/home/long:/bin/bash\n"
+                                  "next:x:1001:1001::/home/next:/bin/sh\n",
+                                  gecos),
+                         0);
+        ck_assert_int_eq(acct_parse_passwd(text, &db, &bad), -EBADMSG);
+        ck_assert_uint_eq(bad, 2);
+        ck_assert_ptr_null(acct_db_user(&db, "next")); /* stopped there */
+        acct_db_done(&db);
+
+        /* a long name is a name */
+        text = mfree(text);
+        gecos[150000] = 'g';
+        ck_assert_int_ge(asprintf(&text, "%s:x:1000:1000::/home/long:/bin/bash\n", gecos), 0);
+        ck_assert_int_eq(acct_parse_passwd(text, &db, &bad), 0);
+        ck_assert_ptr_nonnull(acct_db_user(&db, gecos));
+        acct_db_done(&db);
+}
+END_TEST
+
+/* What the SSH module's own passwd and group readers were asked (they read through AcctDb now):
+ * an empty shell is kept as it is (sshd runs /bin/sh; ssh-wayin.c says so), "adm" is not "admin",
+ * membership by the member list and by the primary group, and a broken line is not skipped. */
+START_TEST(test_parse_ssh_accounts) {
+        static const char pw[] = "root:x:0:0:root:/root:/bin/bash\n"
+                                 "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+                                 "adm:x:3:4::/var/adm:/bin/sh\n"
+                                 "admin:x:1000:1000::/home/admin:\n";
+        static const char gr[] = "wheel:x:10:bob,admin\nstaff:x:1000:\nops:x:20:\n";
+        AcctDb db = {};
+        unsigned bad = 0;
+        const AcctUser *admin, *root;
+
+        ck_assert_int_eq(acct_parse_passwd(pw, &db, &bad), 0);
+        ck_assert_int_eq(acct_parse_group(gr, &db, &bad), 0);
+        ck_assert_uint_eq(db.n_users, 4);
+        admin = acct_db_user(&db, "admin");
+        root = acct_db_user(&db, "root");
+        ck_assert_ptr_nonnull(admin);
+        ck_assert_ptr_nonnull(root);
+        ck_assert_str_eq(admin->shell, "");
+        ck_assert_uint_eq(admin->uid, 1000);
+        ck_assert_str_eq(admin->home, "/home/admin");
+        ck_assert_str_eq(acct_db_user(&db, "adm")->home, "/var/adm");
+        ck_assert_ptr_null(acct_db_user(&db, "nobody"));
+        ck_assert(acct_db_in_group(&db, admin, acct_db_group(&db, "wheel")));
+        ck_assert(acct_db_in_group(&db, admin, acct_db_group(&db, "staff"))); /* primary group */
+        ck_assert(!acct_db_in_group(&db, admin, acct_db_group(&db, "ops")));
+        ck_assert(!acct_db_in_group(&db, root, acct_db_group(&db, "wheel")));
+        acct_db_done(&db);
+
+        ck_assert_int_eq(acct_parse_passwd("root:x:0:0:root:/root:/bin/bash\nbroken line\n"
+                                           "admin:x:1000:1000::/home/admin:\n",
+                                           &db, &bad),
+                         -EBADMSG);
+        ck_assert_uint_eq(bad, 2);
         acct_db_done(&db);
 }
 END_TEST
@@ -568,6 +681,9 @@ int main(void) {
         tcase_add_test(pure, test_parse_passwd);
         tcase_add_loop_test(pure, test_parse_passwd_bad, 0, ELEMENTSOF(bad_passwd));
         tcase_add_test(pure, test_parse_group_shadow);
+        tcase_add_loop_test(pure, test_parse_group_shadow_bad, 0, ELEMENTSOF(bad_group_shadow));
+        tcase_add_test(pure, test_parse_long_line);
+        tcase_add_test(pure, test_parse_ssh_accounts);
         tcase_add_test(pure, test_membership_and_lock);
         tcase_add_test(pure, test_sudoers_text);
         tcase_add_loop_test(pure, test_sudoers_includedir, 0, ELEMENTSOF(includedir_cases));

@@ -551,19 +551,36 @@ START_TEST(test_state_and_firstboot) {
 }
 END_TEST
 
-START_TEST(test_passwd_home) {
-        _cleanup_free_ char *home = NULL;
+/* The admin's home from passwd through AcctDb: the watch on it only while passwd parses. */
+static bool watches_home(const char *passwd, const char *home) {
+        _cleanup_policy_free_ Policy *p = NULL;
+        PolicyError e = {};
+        WatchSpec *l = NULL;
+        size_t n = 0;
+        bool found = false;
 
+        write_at("/etc/passwd", passwd);
+        ck_assert_int_eq(policy_load_builtin(&p, &e), 0);
+        p->admin.enable = true;
+        ck_assert_int_eq(watch_specs_build(tmp_root, p, &l, &n), 0);
+        for (size_t i = 0; i < n; i++)
+                if (streq(l[i].path, home))
+                        found = true;
+        watch_spec_list_free(l, n);
+        return found;
+}
+
+START_TEST(test_watch_admin_home) {
         mkdir_at("/etc");
-        write_at("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nadm:x:3:4::/var/adm:/bin/sh\n"
-                                "admin:x:1000:1000:Admin,,,:/home/admin:/bin/bash\n");
-        ck_assert_int_eq(passwd_home_at_root(tmp_root, "admin", &home), 0);
-        ck_assert_str_eq(home, "/home/admin");
-        free(home);
-        home = NULL;
-        ck_assert_int_eq(passwd_home_at_root(tmp_root, "adm", &home), 0);
-        ck_assert_str_eq(home, "/var/adm");
-        ck_assert_int_eq(passwd_home_at_root(tmp_root, "nobody", &home), -ENOENT);
+        ck_assert(watches_home("root:x:0:0:root:/root:/bin/bash\nadm:x:3:4::/var/adm:/bin/sh\n"
+                               "admin:x:1000:1000:Admin,,,:/home/admin:/bin/bash\n",
+                               "/home/admin"));
+        /* "adm" is not "admin" (nor the other way round) */
+        ck_assert(!watches_home("root:x:0:0:root:/root:/bin/bash\nadm:x:3:4::/var/adm:/bin/sh\n", "/var/adm"));
+        ck_assert(!watches_home("root:x:0:0:root:/root:/bin/bash\n", "/home/admin"));
+        /* a malformed line anywhere: passwd cannot be read, no home to watch (the passwd watch stays) */
+        ck_assert(!watches_home("admin:x:1000:1000::/home/admin:/bin/bash\nbroken line\n", "/home/admin"));
+        ck_assert(!watches_home("admin:x:1000:1000::home/admin:/bin/bash\n", "home/admin")); /* not absolute */
 }
 END_TEST
 
@@ -583,7 +600,7 @@ int main(void) {
         tcase_add_test(tc, test_reload_refuses_oversized_policy);
         tcase_add_test(tc, test_sighup_reloads);
         tcase_add_test(tc, test_state_and_firstboot);
-        tcase_add_test(tc, test_passwd_home);
+        tcase_add_test(tc, test_watch_admin_home);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }

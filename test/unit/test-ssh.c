@@ -10,8 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ssh-config.h"
 #include "acctdb.h"
+#include "ssh-config.h"
+#include "ssh-guard.h"
 #include "ssh-lockout.h"
 #include "ssh-wayin.h"
 #include "sshkey.h"
@@ -249,32 +250,6 @@ START_TEST(test_expand_path) {
                 free(out);
         }
         ck_assert_int_eq(ssh_expand_keys_path("/k/%x", "a", 1000, "/home/a", &out), -EINVAL);
-}
-END_TEST
-
-START_TEST(test_passwd_groups) {
-        static const char pw[] = "root:x:0:0:root:/root:/bin/bash\n"
-                                 "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
-                                 "broken line\n"
-                                 "admin:x:1000:1000::/home/admin:\n";
-        static const char gr[] = "wheel:x:10:bob,admin\nstaff:x:1000:\nops:x:20:\n";
-        SshUser *u = NULL;
-        size_t n = 0;
-        char *wheel[] = { "wheel", NULL }, *staff[] = { "staff", NULL }, *ops[] = { "ops", NULL };
-
-        ck_assert_int_eq(ssh_passwd_parse(pw, &u, &n), 0);
-        ck_assert_uint_eq(n, 3);
-        ck_assert_str_eq(u[2].name, "admin");
-        ck_assert_str_eq(u[2].shell, "/bin/sh"); /* empty shell */
-        ck_assert_uint_eq(u[2].uid, 1000);
-        ck_assert(ssh_shell_is_login(u[0].shell));
-        ck_assert(!ssh_shell_is_login(u[1].shell));
-        ck_assert(!ssh_shell_is_login("/bin/false"));
-        ck_assert(ssh_user_in_groups(gr, "admin", 1000, wheel));
-        ck_assert(ssh_user_in_groups(gr, "admin", 1000, staff)); /* primary group */
-        ck_assert(!ssh_user_in_groups(gr, "admin", 1000, ops));
-        ck_assert(!ssh_user_in_groups(gr, "root", 0, wheel));
-        ssh_users_free(u, n);
 }
 END_TEST
 
@@ -582,6 +557,19 @@ START_TEST(test_wayin_patterns) {
 }
 END_TEST
 
+static const struct {
+        const char *shell;
+        bool login;
+} shell_cases[] = {
+        { "/bin/bash", true },   { "/bin/sh", true },    { "/usr/sbin/nologin", false },
+        { "/bin/false", false }, { "/bin/sync", false }, { "halt", false },
+};
+
+START_TEST(test_wayin_shell) {
+        ck_assert_int_eq(wayin_shell_is_login(shell_cases[_i].shell), shell_cases[_i].login);
+}
+END_TEST
+
 START_TEST(test_wayin_account) {
         char *groups[] = { "good", "wheel", NULL };
         WayinAccount a = { .name = "good",
@@ -619,6 +607,50 @@ START_TEST(test_wayin_account) {
 }
 END_TEST
 
+/* A malformed line in the account files: the anti-lockout check refuses, naming FILE:LINE, rather
+ * than look for a way in among the other accounts (acctdb.h). */
+START_TEST(test_guard_malformed_accounts) {
+        static const struct {
+                const char *path, *text, *where;
+        } cases[] = {
+                { "/etc/passwd",
+                  "root:x:0:0:root:/root:/bin/bash\ngood:x:1000:1000::/home/good:/bin/bash\nbroken line\n",
+                  "/etc/passwd:3" },
+                { "/etc/passwd", "good:x:1000:1000::/home/good\n", "/etc/passwd:1" },
+                { "/etc/group", "wheel:x:10:good\nstaff:x:staff:\n", "/etc/group:2" },
+                { "/etc/shadow", "root:*:19800:0:99999:7:::\n:*:19800:0:99999:7:::\n", "/etc/shadow:2" },
+        };
+        _cleanup_policy_free_ Policy *p = load("");
+        SshGuardInput in = { .addr = "192.0.2.1" };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(context_done) Context c = { .policy = p, .root = fixture };
+                _cleanup_(outcome_done) Outcome o = {};
+                _cleanup_free_ char *want = NULL;
+
+                put("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\ngood:x:1000:1000::/home/good:/bin/bash\n", 0644);
+                put("/etc/group", "wheel:x:10:good\n", 0644);
+                put("/etc/shadow", "root:*:19800:0:99999:7:::\ngood:*:19800:0:99999:7:::\n", 0600);
+                put(cases[i].path, cases[i].text, 0644);
+                ck_assert_int_eq(ssh_guard_check(&c, &in, &o), -EBADMSG);
+                ck_assert_int_ge(
+                        asprintf(&want, "anti-lockout check: cannot read the account files: %s: ", cases[i].where), 0);
+                ck_assert_ptr_nonnull(o.error);
+                ck_assert_msg(startswith(o.error, want), "%s", o.error);
+        }
+
+        /* the same files without the bad line are read (whatever the check then decides) */
+        {
+                _cleanup_(context_done) Context c = { .policy = p, .root = fixture };
+                _cleanup_(outcome_done) Outcome o = {};
+
+                put("/etc/shadow", "root:*:19800:0:99999:7:::\ngood:*:19800:0:99999:7:::\n", 0600);
+                (void) ssh_guard_check(&c, &in, &o);
+                ck_assert_msg(!o.error || !strstr(o.error, "account files"), "%s", o.error);
+        }
+}
+END_TEST
+
 static void fixture_teardown(void) {
         /* CK_FORK: each test makes and removes its own tree */
         for (const char *const *p = (const char *const[]){ "/home/good/.ssh/authorized_keys",
@@ -626,6 +658,10 @@ static void fixture_teardown(void) {
                                                            "/home/junk/.ssh/authorized_keys",
                                                            "/home/loose/.ssh/authorized_keys",
                                                            "/root/.ssh/authorized_keys",
+                                                           "/etc/passwd",
+                                                           "/etc/group",
+                                                           "/etc/shadow",
+                                                           "/etc",
                                                            "/home/good/.ssh",
                                                            "/home/empty/.ssh",
                                                            "/home/junk/.ssh",
@@ -665,15 +701,16 @@ static Suite *ssh_suite(void) {
         tcase_add_test(tc, test_include_redirect);
         tcase_add_test(tc, test_managed_lines);
         tcase_add_test(tc, test_expand_path);
-        tcase_add_test(tc, test_passwd_groups);
         tcase_add_test(tc, test_wayin_keys);
         tcase_add_test(tc, test_wayin_patterns);
+        tcase_add_loop_test(tc, test_wayin_shell, 0, ELEMENTSOF(shell_cases));
         tcase_add_test(tc, test_wayin_account);
         suite_add_tcase(s, tc);
 
         tcase_add_checked_fixture(tf, fixture_setup, fixture_teardown);
         tcase_add_test(tf, test_keyfile_scan);
         tcase_add_test(tf, test_lockout);
+        tcase_add_test(tf, test_guard_malformed_accounts);
         suite_add_tcase(s, tf);
         return s;
 }
