@@ -12,6 +12,7 @@
 #include "ssh-config.h"
 #include "ssh-guard.h"
 #include "ssh-plan.h"
+#include "ssh-wayin.h"
 #include "strv.h"
 #include "sys/fileio.h"
 #include "sys/sshd.h"
@@ -158,10 +159,7 @@ static int plan_scan_match(Context *c, SshPlan *p) {
         if (acct_db_load(c->root, &db, &what) < 0)
                 return 0; /* reported by the lockout check */
         for (size_t i = 0; i < db.n_users; i++) {
-                const char *sh = db.users[i].shell, *base = strrchr(sh, '/');
-
-                base = base ? base + 1 : sh;
-                if (streq(base, "nologin") || streq(base, "false") || strv_contains(p->users, db.users[i].name))
+                if (!wayin_shell_is_login(db.users[i].shell) || strv_contains(p->users, db.users[i].name))
                         continue;
                 if (strv_extend(&p->users, db.users[i].name) < 0)
                         return -ENOMEM;
