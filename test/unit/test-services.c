@@ -189,7 +189,7 @@ START_TEST(test_disk_state) {
 }
 END_TEST
 
-/* The --root case of the issue: after apply none is enabled and each is masked; again: no change. */
+/* On an image tree (--root): after apply none is enabled and each is masked; again: no change. */
 START_TEST(test_disk_apply) {
         _cleanup_policy_free_ Policy *p = test_policy_loadf(
                 SERVICES_POLICY,
