@@ -81,8 +81,9 @@ times=""
 for i in 1 2 3; do
         reset_state
         t0=$(date +%s%N)
-        "$HARDENCTL" apply --config "$CONF" >/dev/null 2>&1 || true
+        rc=0; "$HARDENCTL" apply --config "$CONF" >/dev/null 2>&1 || rc=$?
         t1=$(date +%s%N)
+        [ "$rc" = 0 ] || fail "timed apply $i exited $rc, not 0"
         times="$times $(((t1 - t0) / 1000))"
 done
 APPLY_US=$(echo $times | tr ' ' '\n' | sort -n | sed -n 2p) # the median of three
