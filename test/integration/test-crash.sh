@@ -52,13 +52,6 @@ reset_state() {
         done
 }
 
-# tables FAMILY: the filter table without counters and comments
-tables() {
-        local save=iptables-legacy-save
-        [ "$1" = 6 ] && save=ip6tables-legacy-save
-        $save -t filter | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]//'
-}
-
 # snapshot DIR: the managed files (absent: no copy) and both tables
 snapshot() {
         local d=$1 f
@@ -66,11 +59,10 @@ snapshot() {
         for f in $OWN_FILES $ACCT_FILES; do
                 [ -e "$f" ] && cp "$f" "$d/$(echo "$f" | tr / _)"
         done
-        tables 4 >"$d/ipv4"
-        tables 6 >"$d/ipv6"
+        filter_table 4 >"$d/ipv4"
+        filter_table 6 >"$d/ipv6"
 }
 
-temps() { find /etc /home /var -name '.#hardend.*' 2>/dev/null; }
 
 # the states before and after an uninterrupted apply, and how long one takes
 reset_state

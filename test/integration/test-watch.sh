@@ -54,16 +54,6 @@ stop_watch() {
         return $rc
 }
 
-# wait_for SECONDS CMD...: polls CMD every 0.1 s
-wait_for() {
-        local deadline=$(($(date +%s%N) + $1 * 1000000000)); shift
-        until "$@"; do
-                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
-                sleep 0.1
-        done
-}
-
-count() { grep -c -- "$1" "$LOG" || true; }
 has_lines() { [ "$(count "$1")" -ge "$2" ]; }
 
 # check_once PATTERN WHAT: at least one line, and no line logged twice (each finding once)
