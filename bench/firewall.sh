@@ -1,5 +1,5 @@
 #!/bin/bash
-# Benchmark of the firewall module (issue 3), in a fresh network namespace (the host's rules are
+# Benchmark of the firewall module, in a fresh network namespace (the host's rules are
 # never touched). Writes bench/RESULTS-firewall.md.
 #
 #   bench/firewall.sh                 # build/ of the source tree, 50 runs per command
@@ -126,7 +126,7 @@ ours, pair = b["hardenctl apply --only firewall"], b["iptables-legacy-restore + 
 kernel = platform.release()
 ipt = subprocess.run(["iptables-legacy", "--version"], capture_output=True, text=True).stdout.strip()
 L = []
-L.append("# Firewall benchmark (issue 3)\n")
+L.append("# Firewall benchmark\n")
 L.append(f"Produced by `bench/firewall.sh` (RUNS={runs}) on {datetime.date.today()}, kernel {kernel}, {ipt}, "
          f"in a fresh network namespace. Each number is hyperfine's **median** of {runs} runs (2 warm-up runs), "
          "whole processes, wall time in ms; hyperfine subtracts its shell's start-up. Every apply starts from "

@@ -25,7 +25,7 @@ def f(x, unit="ms"):
 
 
 env = dict(l.split("=", 1) for l in (rd("env.txt") or "").splitlines() if "=" in l)
-L.append("# hardend benchmarks (issue 9)\n")
+L.append("# hardend benchmarks\n")
 L.append(f"Produced by **`bench/run.sh`** (one command, as root, after `ninja -C build`) on {env.get('date')}; "
          f"the tables took {env.get('duration_s')} s. Settings: RUNS={env.get('runs')}, FW_RUNS={env.get('fw_runs')}, IDLE={env.get('idle')} s, LYNIS_TIMEOUT={env.get('lynis_timeout')} s.\n")
 L.append(f"- Machine: {env.get('nproc')} CPUs, {env.get('cpu')}, kernel {env.get('kernel')} (a shared, noisy VM: "
@@ -286,13 +286,13 @@ if ah and ly:
 else:
     L.append("not produced in this run (see the log).\n")
 
-# The robustness figures (issue 10) come from their own commands (tools/fuzz, test-crash.sh,
+# The robustness figures come from their own commands (tools/fuzz, test-crash.sh,
 # tools/valgrind); they are kept in RESULTS-robustness.md and carried into RESULTS.md here.
 ROBUST = os.path.join(os.path.dirname(os.path.abspath(OUT)), "RESULTS-robustness.md")
 if os.path.exists(ROBUST):
     text = open(ROBUST).read().split("\n", 1)[1]
     text = re.sub(r"(?m)^## ", "### ", text)
-    L += ["", "## 6. Robustness (issue 10; from bench/RESULTS-robustness.md)", text.rstrip()]
+    L += ["", "## 6. Robustness (from bench/RESULTS-robustness.md)", text.rstrip()]
 # The anti-lockout cost (bench/firstboot-vs.sh: a first-boot apply of an earlier revision beside
 # this build) is kept in RESULTS-lockout.md and carried in the same way.
 LOCKOUT = os.path.join(os.path.dirname(os.path.abspath(OUT)), "RESULTS-lockout.md")

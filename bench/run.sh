@@ -1,5 +1,5 @@
 #!/bin/bash
-# hardend's benchmark suite (issue 9): one command, writes bench/RESULTS.md.
+# hardend's benchmark suite: one command, writes bench/RESULTS.md.
 #
 #   bench/run.sh            # as root, after `ninja -C build`
 #   RUNS=10 FW_RUNS=20 IDLE=60 LYNIS_TIMEOUT=300 bench/run.sh

@@ -142,6 +142,49 @@ check_that() {
         if "$@"; then pass "$what"; else fail "$what"; fi
 }
 
+# require_programs PROGRAM...: skips the test (exit 77) unless every PROGRAM is installed
+require_programs() {
+        local t
+        for t in "$@"; do
+                if ! command -v "$t" >/dev/null; then
+                        echo "SKIP: $t is not installed"
+                        exit 77
+                fi
+        done
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s
+wait_for() {
+        local deadline=$(($(date +%s%N) + $1 * 1000000000)); shift
+        until "$@"; do
+                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+                sleep 0.1
+        done
+}
+
+# count PATTERN: how many lines of the watcher's log, $LOG, match PATTERN (grep -c says 0 and
+# exits 1 when none does)
+count() { grep -c -- "$1" "$LOG" || true; }
+# wait_count PATTERN N SECONDS: waits until N lines of $LOG match PATTERN
+wait_count() {
+        local deadline=$(($(date +%s%N) + $3 * 1000000000))
+        while [ "$(count "$1")" -lt "$2" ]; do
+                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+                sleep 0.02
+        done
+}
+# rss: the VmRSS of the watcher, $WATCH_PID, in kB
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$WATCH_PID/status"; }
+
+# temps: hardend's temporary files left anywhere under /etc, /home or /var
+temps() { find /etc /home /var -name '.#hardend.*' 2>/dev/null; }
+# filter_table 4|6: the filter table of that family without counters and comments
+filter_table() {
+        local save=iptables-legacy-save
+        [ "$1" = 6 ] && save=ip6tables-legacy-save
+        $save -t filter | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]//'
+}
+
 finish() {
         echo "$PASSES passed, $FAILURES failed"
         [ "$FAILURES" = 0 ]

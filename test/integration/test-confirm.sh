@@ -11,13 +11,8 @@ source "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 sandbox_live_root
 
-for t in iptables-legacy ip6tables-legacy iptables-legacy-save ip6tables-legacy-save iptables-legacy-restore \
-        ip6tables-legacy-restore ssh-keygen sha256sum; do
-        if ! command -v $t >/dev/null; then
-                echo "SKIP: $t is not installed"
-                exit 77
-        fi
-done
+require_programs iptables-legacy ip6tables-legacy iptables-legacy-save ip6tables-legacy-save \
+        iptables-legacy-restore ip6tables-legacy-restore ssh-keygen sha256sum
 
 SRC=${TEST_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 CONF=$SB/policy.conf
@@ -85,14 +80,6 @@ reset_system() {
         same_as_before >/dev/null || { echo "reset failed"; exit 1; }
 }
 
-# wait_for SECONDS CMD...: polls CMD every 0.1 s
-wait_for() {
-        local deadline=$(($(date +%s%N) + $1 * 1000000000)); shift
-        until "$@"; do
-                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
-                sleep 0.1
-        done
-}
 # start_apply SECONDS [ENV...]: apply --confirm in the background, waiting until it waits
 start_apply() {
         local secs=$1; shift

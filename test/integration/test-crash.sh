@@ -52,13 +52,6 @@ reset_state() {
         done
 }
 
-# tables FAMILY: the filter table without counters and comments
-tables() {
-        local save=iptables-legacy-save
-        [ "$1" = 6 ] && save=ip6tables-legacy-save
-        $save -t filter | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]//'
-}
-
 # snapshot DIR: the managed files (absent: no copy) and both tables
 snapshot() {
         local d=$1 f
@@ -66,11 +59,10 @@ snapshot() {
         for f in $OWN_FILES $ACCT_FILES; do
                 [ -e "$f" ] && cp "$f" "$d/$(echo "$f" | tr / _)"
         done
-        tables 4 >"$d/ipv4"
-        tables 6 >"$d/ipv6"
+        filter_table 4 >"$d/ipv4"
+        filter_table 6 >"$d/ipv6"
 }
 
-temps() { find /etc /home /var -name '.#hardend.*' 2>/dev/null; }
 
 # the states before and after an uninterrupted apply, and how long one takes
 reset_state
@@ -81,8 +73,9 @@ times=""
 for i in 1 2 3; do
         reset_state
         t0=$(date +%s%N)
-        "$HARDENCTL" apply --config "$CONF" >/dev/null 2>&1 || true
+        rc=0; "$HARDENCTL" apply --config "$CONF" >/dev/null 2>&1 || rc=$?
         t1=$(date +%s%N)
+        [ "$rc" = 0 ] || fail "timed apply $i exited $rc, not 0"
         times="$times $(((t1 - t0) / 1000))"
 done
 APPLY_US=$(echo $times | tr ' ' '\n' | sort -n | sed -n 2p) # the median of three

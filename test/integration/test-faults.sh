@@ -23,9 +23,8 @@ printf '#!/bin/sh\necho "injected failure of $0" >&2\nexit 1\n' >"$SB/failing"
 chmod 0755 "$SB/failing"
 mkdir -p "$SB/empty"
 
-temps() { find /etc /home /var -name '.#hardend.*' 2>/dev/null; }
 sum() { if [ -e "$1" ]; then sha256sum <"$1"; else echo absent; fi; }
-tables() { iptables-legacy-save -t filter | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]//'; ip6tables-legacy-save -t filter | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]//'; }
+tables() { filter_table 4; filter_table 6; }
 
 # fault NAME PATTERN FILE ARGS...: apply ARGS exits 4, its output matches PATTERN (what failed),
 # FILE is as it was (absent stays absent) and no temp file is left

@@ -7,12 +7,7 @@
 sandbox_enter "$@"
 sandbox_live_root
 
-for t in iptables-legacy-save ip6tables-legacy-save socat ping flock; do
-        if ! command -v $t >/dev/null; then
-                echo "SKIP: $t is not installed"
-                exit 77
-        fi
-done
+require_programs iptables-legacy-save ip6tables-legacy-save socat ping flock
 
 CONF=$SB/hardend.conf
 cat >"$CONF" <<'EOF'

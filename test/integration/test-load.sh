@@ -25,16 +25,6 @@ sed -e "s/^\( *interval = \)[0-9]*;/\1$INTERVAL;/" -e 's/^\( *mode = \)"[a-z]*";
 expect_rc 0 "$HARDENCTL" apply --config "$CONF"
 KEYS=$(getent passwd admin | cut -d: -f6)/.ssh/authorized_keys
 
-count() { grep -c -- "$1" "$LOG" || true; }
-wait_count() { # PATTERN N SECONDS
-        local deadline=$(($(date +%s%N) + $3 * 1000000000))
-        while [ "$(count "$1")" -lt "$2" ]; do
-                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
-                sleep 0.02
-        done
-}
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$WATCH_PID/status"; }
-
 HARDEND_LOG_LEVEL=debug "$HARDEND" watch --config "$CONF" 2>"$LOG" >/dev/null &
 WATCH_PID=$!
 wait_count "^Watching " 1 60 || { fail "the watcher did not start"; cat "$LOG"; finish; }

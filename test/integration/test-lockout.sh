@@ -20,13 +20,8 @@
 . "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 
-for t in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /usr/bin/sudo /usr/sbin/visudo /usr/sbin/useradd \
-        iptables-legacy-restore iptables-legacy-save ip6tables-legacy-save openssl; do
-        if ! command -v "$t" >/dev/null; then
-                echo "SKIP: $t is not installed"
-                exit 77
-        fi
-done
+require_programs /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /usr/bin/sudo /usr/sbin/visudo /usr/sbin/useradd \
+        iptables-legacy-restore iptables-legacy-save ip6tables-legacy-save openssl
 HAVE_SSHPASS=0
 command -v sshpass >/dev/null && HAVE_SSHPASS=1
 [ $HAVE_SSHPASS = 1 ] || echo "# sshpass is not installed: password refusal is judged by sshd -T alone"

@@ -48,15 +48,6 @@ expect_rc 0 "${VG[@]}" "$HARDENCTL" apply --config "$CONF"
 valgrind_report "hardenctl apply"
 
 KEYS=$(getent passwd admin | cut -d: -f6)/.ssh/authorized_keys
-count() { grep -c -- "$1" "$LOG" || true; }
-wait_count() { # PATTERN N SECONDS
-        local deadline=$(($(date +%s) + $3))
-        while [ "$(count "$1")" -lt "$2" ]; do
-                [ "$(date +%s)" -lt "$deadline" ] || return 1
-                sleep 0.02
-        done
-}
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$WATCH_PID/status"; }
 
 "${VG[@]}" "$HARDEND" watch --config "$CONF" 2>"$LOG" >/dev/null &
 WATCH_PID=$!

@@ -99,7 +99,8 @@ else
         fail "listener findings differ (want/got above)"
 fi
 
-"$HARDENCTL" check --only services --config "$CONF" >"$SB/check.txt" || true
+rc=0; "$HARDENCTL" check --only services --config "$CONF" >"$SB/check.txt" || rc=$?
+check_that "check exits 1 on the unexpected listeners (got $rc)" [ "$rc" = 1 ]
 check_that "text form names the socket and the process" \
         grep -q "services/listener tcp 0.0.0.0:3306: mysqld\[$PID_mysqld\]" "$SB/check.txt"
 

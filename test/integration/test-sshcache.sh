@@ -38,7 +38,8 @@ t=$(spawned "$SB/apply.strace" /usr/sbin/sshd -T)
 check_that "apply asks ssh -Q once per list (4, got $q)" [ "$q" = 4 ]
 check_that "apply runs sshd -T at most 3 times, for the ssh module and the firewall together (got $t)" \
         [ "$t" -ge 1 -a "$t" -le 3 ]
-strace -f -qq -e trace=execve -o "$SB/apply2.strace" "$HARDENCTL" apply --config "$CONF" >/dev/null 2>&1 || true
+rc=0; strace -f -qq -e trace=execve -o "$SB/apply2.strace" "$HARDENCTL" apply --config "$CONF" >/dev/null 2>&1 || rc=$?
+check_that "the second apply exits 0 (got $rc)" [ "$rc" = 0 ]
 t=$(spawned "$SB/apply2.strace" /usr/sbin/sshd -T)
 check_that "an apply with nothing to do runs sshd -T once, for every user and the firewall (got $t)" [ "$t" = 1 ]
 

@@ -54,16 +54,6 @@ stop_watch() {
         return $rc
 }
 
-# wait_for SECONDS CMD...: polls CMD every 0.1 s
-wait_for() {
-        local deadline=$(($(date +%s%N) + $1 * 1000000000)); shift
-        until "$@"; do
-                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
-                sleep 0.1
-        done
-}
-
-count() { grep -c -- "$1" "$LOG" || true; }
 has_lines() { [ "$(count "$1")" -ge "$2" ]; }
 
 # check_once PATTERN WHAT: at least one line, and no line logged twice (each finding once)
@@ -130,6 +120,7 @@ repair_case() {
         else
                 fail "repair of $what: not restored within the interval"
                 sed 's/^/    log: /' "$LOG" | tail -20
+                # diagnostics of a failure already recorded: the check's exit code does not matter here
                 "$HARDENCTL" check --only "$mod" --config "$CONF" 2>&1 | sed 's/^/    check: /' || true
         fi
 }
@@ -197,7 +188,8 @@ check_that "status --json: no journal here, and it says so" \
         python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["events"]; sys.exit(0 if not e["available"] and e["reason"] else 1)' "$SB/status.json"
 check_that "status --json: the last apply is shown" \
         python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["last_apply"]; sys.exit(0 if a and a["modules"] == "all" else 1)' "$SB/status.json"
-"$HARDENCTL" status --config "$CONF" >"$SB/status.txt" 2>&1 || true
+rc_text=0; "$HARDENCTL" status --config "$CONF" >"$SB/status.txt" 2>&1 || rc_text=$?
+check_that "status text exits as status --json does ($rc_text, $rc)" [ "$rc_text" = "$rc" ]
 check_that "status text names the watcher and the journal" \
         grep -q "^Watcher: *unknown (no system bus" "$SB/status.txt"
 expect_rc 2 "$HARDENCTL" status --config "$SB/missing.conf"

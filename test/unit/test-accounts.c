@@ -434,12 +434,11 @@ static void link_at(const char *rel, const char *rel_new) {
 
 /* A compliant tree; the admin is the test's own uid so that no root is needed. */
 static void setup_tree(void) {
-        PolicyError e = {};
         char *s = NULL, *dropin = NULL;
 
         (void) snprintf(root, sizeof(root), "%s", "/tmp/test-accounts.XXXXXX");
         ck_assert_ptr_nonnull(mkdtemp(root));
-        ck_assert_int_eq(policy_load_string(policy_text, "test.conf", &policy, &e), 0);
+        policy = test_policy_load(policy_text);
         mkdir_at("etc", 0755);
         mkdir_at("etc/sudoers.d", 0755);
         mkdir_at("home", 0755);

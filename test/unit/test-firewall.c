@@ -17,17 +17,6 @@
 #include "strv.h"
 #include "sys/netfilter.h"
 
-static Policy *load(const char *text) {
-        PolicyError e = {};
-        Policy *p = NULL;
-        int r = policy_load_string(text, "test.conf", &p, &e);
-
-        if (r < 0)
-                ck_abort_msg("policy: %s:%u: %s", e.file, e.line, e.message);
-        policy_error_done(&e);
-        return p;
-}
-
 /* The rules of the ruleset, described, joined with "|" */
 static char *describe_all(const FwRuleset *s) {
         _cleanup_strv_free_ char **l = NULL;
@@ -147,7 +136,7 @@ static const struct {
 };
 
 static int build_case(size_t i, FwRuleset *ret) {
-        _cleanup_policy_free_ Policy *p = load(ruleset_cases[i].conf);
+        _cleanup_policy_free_ Policy *p = test_policy_load(ruleset_cases[i].conf);
 
         if (ruleset_cases[i].n_ssh_ports == 0)
                 return fw_ruleset_build(&p->firewall, &p->ssh.port, 1, ruleset_cases[i].family, ret);
@@ -171,7 +160,7 @@ START_TEST(test_ruleset) {
 END_TEST
 
 START_TEST(test_bad_family) {
-        _cleanup_policy_free_ Policy *p = load("version = 1;");
+        _cleanup_policy_free_ Policy *p = test_policy_load("version = 1;");
         FwRuleset s = {};
 
         ck_assert_int_eq(fw_ruleset_build(&p->firewall, &(uint16_t){ 22 }, 1, AF_UNIX, &s), -EAFNOSUPPORT);
@@ -326,9 +315,10 @@ START_TEST(test_ssh_connection) {
 END_TEST
 
 START_TEST(test_admits) {
-        _cleanup_policy_free_ Policy *p = load("version = 1; firewall = { allow = ( { port = 22; sources = [ "
-                                               "\"192.0.2.0/24\", \"2001:db8:1::/48\" ]; }, "
-                                               "{ port = 80; } ); };");
+        _cleanup_policy_free_ Policy *p =
+                test_policy_load("version = 1; firewall = { allow = ( { port = 22; sources = [ "
+                                 "\"192.0.2.0/24\", \"2001:db8:1::/48\" ]; }, "
+                                 "{ port = 80; } ); };");
         static const struct {
                 int family;
                 const char *addr;
@@ -386,8 +376,9 @@ static void unknown_match(void *e) {
 }
 
 START_TEST(test_foreign_covered) {
-        _cleanup_policy_free_ Policy *p = load("version = 1; firewall = { allow = ( { port = 22; }, { port = 80; }, "
-                                               "{ port = 443; sources = [ \"192.0.2.0/24\" ]; } ); };");
+        _cleanup_policy_free_ Policy *p =
+                test_policy_load("version = 1; firewall = { allow = ( { port = 22; }, { port = 80; }, "
+                                 "{ port = 443; sources = [ \"192.0.2.0/24\" ]; } ); };");
         _cleanup_(fw_ruleset_done) FwRuleset s = {};
         static const struct {
                 const char *name;

@@ -350,15 +350,10 @@ START_TEST(test_probe_listeners) {
                 { "udp [::]:5353", "avahi-daemon[300]", SEVERITY_MEDIUM },
                 { "udp [::1]:53", "dnsmasq[55]", SEVERITY_LOW },
         };
-        _cleanup_policy_free_ Policy *p = NULL;
-        PolicyError e = {};
+        _cleanup_policy_free_ Policy *p = test_policy_load(
+                "version = 1;\nservices = { listeners_allow = [ \"tcp/22\", \"udp/68\", \"udp/546\" ]; };\n");
         FindingList l = {};
 
-        ck_assert_int_eq(
-                policy_load_string("version = 1;\n"
-                                   "services = { listeners_allow = [ \"tcp/22\", \"udp/68\", \"udp/546\" ]; };\n",
-                                   "test", &p, &e),
-                0);
         ck_assert_int_eq(svc_probe_listeners(&p->services, proc, &l), 0);
         for (size_t i = 0; i < ELEMENTSOF(want); i++) {
                 const Finding *f = find(&l, "listener", want[i].subject);
@@ -376,12 +371,10 @@ END_TEST
 
 /* A broken line or a missing table is said, the rest still read. */
 START_TEST(test_probe_degrades) {
-        _cleanup_policy_free_ Policy *p = NULL;
-        PolicyError e = {};
+        _cleanup_policy_free_ Policy *p = test_policy_load("version = 1;\n");
         FindingList l = {};
         char path[512];
 
-        ck_assert_int_eq(policy_load_string("version = 1;\n", "test", &p, &e), 0);
         put("net/tcp", "  sl  local_address\n   0: 00000000:0CEA 00000000:0000 0A" TAIL "\n   1: broken\n");
         snprintf(path, sizeof(path), "%s/net/udp6", proc);
         ck_assert_int_eq(unlink(path), 0); /* IPv6 off: no table, not an error */

@@ -115,15 +115,8 @@ static void teardown_tree(void) {
         (void) snprintf(root, sizeof(root), "%s", "/tmp/test-services.XXXXXX");
 }
 
-static Policy *load(const char *services) {
-        Policy *p = NULL;
-        PolicyError e = {};
-        char text[1024];
-
-        snprintf(text, sizeof(text), "version = 1;\nservices = { %s };\n", services);
-        ck_assert_msg(policy_load_string(text, "test", &p, &e) == 0, "%s", strna(e.message));
-        return p;
-}
+/* A policy of the services section %s only: test_policy_loadf(SERVICES_POLICY, section) */
+#define SERVICES_POLICY "version = 1;\nservices = { %s };\n"
 
 static const Finding *find(const FindingList *l, const char *check, const char *subject) {
         for (size_t i = 0; i < l->n; i++)
@@ -196,11 +189,12 @@ START_TEST(test_disk_state) {
 }
 END_TEST
 
-/* The --root case of the issue: after apply none is enabled and each is masked; again: no change. */
+/* On an image tree (--root): after apply none is enabled and each is masked; again: no change. */
 START_TEST(test_disk_apply) {
-        _cleanup_policy_free_ Policy *p =
-                load("disable = [ \"rpcbind.service\", \"rpcbind.socket\", \"cups.service\", \"telnet.socket\" ];"
-                     " mask = true;");
+        _cleanup_policy_free_ Policy *p = test_policy_loadf(
+                SERVICES_POLICY,
+                "disable = [ \"rpcbind.service\", \"rpcbind.socket\", \"cups.service\", \"telnet.socket\" ];"
+                " mask = true;");
         SvcBackend b = { .ops = &unit_ops_disk, .userdata = root };
         FindingList l = {}, again = {};
         Outcome o = {};
@@ -245,7 +239,8 @@ START_TEST(test_disk_apply) {
 END_TEST
 
 START_TEST(test_disk_no_mask) {
-        _cleanup_policy_free_ Policy *p = load("disable = [ \"cups.service\" ]; mask = false;");
+        _cleanup_policy_free_ Policy *p =
+                test_policy_loadf(SERVICES_POLICY, "disable = [ \"cups.service\" ]; mask = false;");
         SvcBackend b = { .ops = &unit_ops_disk, .userdata = root };
         FindingList l = {};
         Outcome o = {};
@@ -263,7 +258,8 @@ END_TEST
 /* An admin's own unit file in /etc is not replaced by a mask: the unit is disabled, and the mask
  * is reported as impossible (report only) instead of failing every apply. */
 START_TEST(test_disk_mask_refused) {
-        _cleanup_policy_free_ Policy *p = load("disable = [ \"local.service\" ]; mask = true;");
+        _cleanup_policy_free_ Policy *p =
+                test_policy_loadf(SERVICES_POLICY, "disable = [ \"local.service\" ]; mask = true;");
         SvcBackend b = { .ops = &unit_ops_disk, .userdata = root, .root = root };
         FindingList l = {}, after = {};
         Outcome o = {};
@@ -291,7 +287,8 @@ END_TEST
 
 /* An image without /etc/systemd/system at all still gets its masks. */
 START_TEST(test_disk_no_etc_dir) {
-        _cleanup_policy_free_ Policy *p = load("disable = [ \"static.service\" ]; mask = true;");
+        _cleanup_policy_free_ Policy *p =
+                test_policy_loadf(SERVICES_POLICY, "disable = [ \"static.service\" ]; mask = true;");
         SvcBackend b = { .ops = &unit_ops_disk, .userdata = root };
         FindingList l = {};
         Outcome o = {};
@@ -311,7 +308,8 @@ END_TEST
 /* No system bus: one UNKNOWN finding per unit with the reason; fixable only where the unit files
  * show something to change, and then apply fails. */
 START_TEST(test_unreachable) {
-        _cleanup_policy_free_ Policy *p = load("disable = [ \"rpcbind.service\", \"telnet.socket\" ]; mask = true;");
+        _cleanup_policy_free_ Policy *p = test_policy_loadf(
+                SERVICES_POLICY, "disable = [ \"rpcbind.service\", \"telnet.socket\" ]; mask = true;");
         SvcBackend b = { .error = -ENOENT, .fallback_root = root };
         FindingList l = {};
         Outcome o = {};
@@ -423,8 +421,9 @@ static const UnitOps fake_ops = {
 };
 
 START_TEST(test_live_order) {
-        _cleanup_policy_free_ Policy *p = load("disable = [ \"rpcbind.service\", \"rpcbind.socket\", "
-                                               "\"cups.service\", \"telnet.socket\" ]; mask = true;");
+        _cleanup_policy_free_ Policy *p =
+                test_policy_loadf(SERVICES_POLICY, "disable = [ \"rpcbind.service\", \"rpcbind.socket\", "
+                                                   "\"cups.service\", \"telnet.socket\" ]; mask = true;");
         Fake f = { .names = { "rpcbind.service", "rpcbind.socket", "cups.service" },
                    .units = { { .active = true, .enabled = true },
                               { .active = true, .enabled = true },
@@ -456,7 +455,8 @@ END_TEST
 
 /* A unit whose state cannot be read is UNKNOWN with the D-Bus error; the others still handled. */
 START_TEST(test_live_state_error) {
-        _cleanup_policy_free_ Policy *p = load("disable = [ \"broken.service\", \"cups.service\" ]; mask = true;");
+        _cleanup_policy_free_ Policy *p =
+                test_policy_loadf(SERVICES_POLICY, "disable = [ \"broken.service\", \"cups.service\" ]; mask = true;");
         Fake f = { .names = { "cups.service" }, .units = { { .enabled = true } }, .fail_state = -EACCES };
         SvcBackend b = { .ops = &fake_ops, .userdata = &f };
         FindingList l = {};

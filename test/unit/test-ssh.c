@@ -20,23 +20,13 @@
 
 #define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINfFqwLLjpaMq5JK5Qx573LPfZxk0avOrwDBeYD9H2wm test@example"
 
-static Policy *load(const char *ssh_section) {
-        _cleanup_(policy_error_done) PolicyError e = {};
-        _cleanup_free_ char *text = NULL;
-        Policy *p = NULL;
-
-        ck_assert_int_ge(asprintf(&text,
-                                  "version = 1;\nfirewall = { enable = false; };\nssh = { %s };\n"
-                                  "admin = { enable = false; };\n",
-                                  ssh_section),
-                         0);
-        if (policy_load_string(text, "test.conf", &p, &e) < 0)
-                ck_abort_msg("policy: %s:%u: %s", e.file, e.line, e.message);
-        return p;
-}
+/* A policy of the ssh section %s only: test_policy_loadf(SSH_POLICY, section) */
+#define SSH_POLICY                                                       \
+        "version = 1;\nfirewall = { enable = false; };\nssh = { %s };\n" \
+        "admin = { enable = false; };\n"
 
 static char *render(const char *ssh_section, bool with_algos) {
-        _cleanup_policy_free_ Policy *p = load(ssh_section);
+        _cleanup_policy_free_ Policy *p = test_policy_loadf(SSH_POLICY, ssh_section);
         _cleanup_(ssh_settings_done) SshSettings s = {};
         SshAlgorithms a = {};
         char *text = NULL;
@@ -215,7 +205,7 @@ START_TEST(test_include_redirect) {
 END_TEST
 
 START_TEST(test_managed_lines) {
-        _cleanup_policy_free_ Policy *p = load("");
+        _cleanup_policy_free_ Policy *p = test_policy_loadf(SSH_POLICY, "");
         _cleanup_(ssh_settings_done) SshSettings s = {};
         _cleanup_strv_free_ char **l1 = NULL, **l2 = NULL, **l3 = NULL;
         static const char bad[] = "# cloud-init\nPasswordAuthentication yes\nUsePAM yes\n";
