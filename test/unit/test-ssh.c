@@ -610,7 +610,7 @@ START_TEST(test_guard_malformed_accounts) {
                 { "/etc/group", "wheel:x:10:good\nstaff:x:staff:\n", "/etc/group:2" },
                 { "/etc/shadow", "root:*:19800:0:99999:7:::\n:*:19800:0:99999:7:::\n", "/etc/shadow:2" },
         };
-        _cleanup_policy_free_ Policy *p = load("");
+        _cleanup_policy_free_ Policy *p = test_policy_loadf(SSH_POLICY, "");
         SshGuardInput in = { .addr = "192.0.2.1" };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
