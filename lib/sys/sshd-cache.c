@@ -13,6 +13,7 @@
 
 #include "../macro.h"
 #include "../strv.h"
+#include "../time-util.h"
 #include "fileio.h"
 #include "sshd.h"
 
@@ -175,17 +176,10 @@ static int sig_add_dir(SshSignature *s, const char *root, const char *path, bool
         return sig_push(s, 0x3e3e3e3e);
 }
 
-static int64_t realtime_ns(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return ts_ns(ts);
-}
-
 int sshd_signature(const char *root, const char *binary, const char *config, SshSignature *ret) {
         static const char *const files[] = { "/etc/passwd", "/etc/group", "/etc/nsswitch.conf" };
         _cleanup_(ssh_signature_done) SshSignature s = {};
-        int64_t now = realtime_ns();
+        int64_t now = (int64_t) now_realtime_nsec();
         int r;
 
         r = sig_add_path(&s, root, binary, now);
@@ -215,7 +209,7 @@ int sshd_signature(const char *root, const char *binary, const char *config, Ssh
 
 int ssh_tool_signature(const char *root, const char *binary, SshSignature *ret) {
         _cleanup_(ssh_signature_done) SshSignature s = {};
-        int r = sig_add_path(&s, root, binary, realtime_ns());
+        int r = sig_add_path(&s, root, binary, (int64_t) now_realtime_nsec());
 
         if (r < 0)
                 return r;
