@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,27 @@ int finding_add(FindingList *l, const Finding *f) {
         }
         l->items[l->n++] = c;
         return 0;
+}
+
+int finding_addf(FindingList *l, const char *module, const char *check, FindingKind kind, Severity severity,
+                 bool fixable, const char *expected, const char *actual, const char *subject_fmt, ...) {
+        _cleanup_free_ char *subject = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, subject_fmt);
+        r = vasprintf(&subject, subject_fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        return finding_add(l, &(Finding){ .module = (char *) module,
+                                          .check = (char *) check,
+                                          .subject = subject,
+                                          .kind = kind,
+                                          .severity = severity,
+                                          .fixable = fixable,
+                                          .expected = (char *) expected,
+                                          .actual = (char *) actual });
 }
 
 void finding_list_done(FindingList *l) {
