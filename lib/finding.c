@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "finding.h"
 
 static const char *const kind_table[_FINDING_KIND_MAX] = {
@@ -64,15 +65,8 @@ int finding_add(FindingList *l, const Finding *f) {
 
         if (!f->module || !f->check)
                 return -EINVAL;
-        if (l->n == l->allocated) {
-                size_t a = l->allocated ? l->allocated * 2 : 16;
-                Finding *items = reallocarray(l->items, a, sizeof(Finding));
-
-                if (!items)
-                        return -ENOMEM;
-                l->items = items;
-                l->allocated = a;
-        }
+        if (ARRAY_GROW(l->items, &l->allocated, l->n + 1) < 0)
+                return -ENOMEM;
         if (strdup_null(f->module, &c.module) < 0 || strdup_null(f->check, &c.check) < 0 ||
             strdup_null(f->subject ?: "", &c.subject) < 0 || strdup_null(f->expected, &c.expected) < 0 ||
             strdup_null(f->actual, &c.actual) < 0) {

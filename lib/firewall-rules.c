@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "firewall-rules.h"
 #include "strv.h"
 
@@ -51,11 +52,8 @@ const char *fw_icmp_type_to_string(int family, int type) {
 }
 
 static int ruleset_add(FwRuleset *s, const FwRule *r) {
-        FwRule *n = reallocarray(s->rules, s->n_rules + 1, sizeof(FwRule));
-
-        if (!n)
+        if (ARRAY_GROW_ONE(s->rules, s->n_rules) < 0)
                 return -ENOMEM;
-        s->rules = n;
         s->rules[s->n_rules++] = *r;
         return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "firewall-foreign.h"
 #include "firewall-rules.h"
 #include "firewall-sshd.h"
@@ -58,14 +59,9 @@ static int fw_wanted_build(const Policy *p, const FwSshd *sshd, const NfOps *ops
         r = fw_sshd_ports(sshd, ops->family, &ports, &n_ports);
         if (r < 0)
                 return r;
-        {
-                uint16_t *n = reallocarray(ports, n_ports + 1, sizeof(uint16_t));
-
-                if (!n)
-                        return -ENOMEM;
-                ports = n;
-                ports[n_ports++] = p->ssh.port;
-        }
+        if (ARRAY_GROW_ONE(ports, n_ports) < 0)
+                return -ENOMEM;
+        ports[n_ports++] = p->ssh.port;
         r = fw_ruleset_build(&p->firewall, ports, n_ports, ops->family, &w.set);
         if (r < 0)
                 return r;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "array.h"
 #include "log.h"
 #include "manager-watch.h"
 #include "manager.h"
@@ -194,7 +195,6 @@ static Watch *manager_find_watch(Manager *m, const char *path) {
 static int manager_sync_watches(Manager *m) {
         WatchSpec *specs = NULL;
         size_t n = 0;
-        Watch **all;
         size_t k = 0;
         int r;
 
@@ -213,12 +213,10 @@ static int manager_sync_watches(Manager *m) {
                         watch_free(m->watches[i]);
         }
         m->n_watches = k;
-        all = reallocarray(m->watches, m->n_watches + n, sizeof(Watch *));
-        if (!all) {
+        if (ARRAY_GROW(m->watches, NULL, m->n_watches + n) < 0) {
                 watch_spec_list_free(specs, n);
                 return -ENOMEM;
         }
-        m->watches = all;
 
         for (size_t j = 0; j < n; j++) {
                 Watch *w = manager_find_watch(m, specs[j].path);

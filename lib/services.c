@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <string.h>
 
+#include "array.h"
 #include "services.h"
 #include "sys/fileio.h"
 #include "strv.h"
@@ -249,8 +250,6 @@ static bool owners_contain(const char *list, const char *who) {
 }
 
 static int report_add(Report **reports, size_t *n, char *subject, char *actual, bool loopback) {
-        Report *m;
-
         for (size_t i = 0; i < *n; i++) {
                 Report *x = &(*reports)[i];
                 char *joined;
@@ -268,11 +267,9 @@ static int report_add(Report **reports, size_t *n, char *subject, char *actual, 
                 free(actual);
                 return 0;
         }
-        m = reallocarray(*reports, *n + 1, sizeof(Report));
-        if (!m)
+        if (ARRAY_GROW_ONE(*reports, *n) < 0)
                 goto oom;
-        *reports = m;
-        m[(*n)++] = (Report){ .subject = subject, .actual = actual, .loopback = loopback };
+        (*reports)[(*n)++] = (Report){ .subject = subject, .actual = actual, .loopback = loopback };
         return 0;
 oom:
         free(subject);

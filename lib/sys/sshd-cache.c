@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../array.h"
 #include "../macro.h"
 #include "../strv.h"
 #include "../time-util.h"
@@ -314,10 +315,8 @@ int sshd_cache_store(SshdCache *c, const char *const *argv, SshSignature *sig, c
                         memmove(c->entries, c->entries + 1, (c->n - 1) * sizeof(CacheEntry));
                         c->n--;
                 }
-                e = reallocarray(c->entries, c->n + 1, sizeof(CacheEntry));
-                if (!e)
+                if (ARRAY_GROW_ONE(c->entries, c->n) < 0)
                         return -ENOMEM;
-                c->entries = e;
                 e = &c->entries[c->n++];
         }
         *e = n;
