@@ -7,7 +7,7 @@
 #include "array.h"
 #include "finding.h"
 
-static const char *const kind_table[_FINDING_KIND_MAX] = {
+static const char *const finding_kind_table[_FINDING_KIND_MAX] = {
         [FINDING_DRIFT] = "drift",
         [FINDING_UNKNOWN] = "unknown",
         [FINDING_INFO] = "info",
@@ -20,27 +20,8 @@ static const char *const severity_table[_SEVERITY_MAX] = {
         [SEVERITY_HIGH] = "high",
 };
 
-const char *finding_kind_to_string(FindingKind k) {
-        return k >= 0 && k < _FINDING_KIND_MAX ? kind_table[k] : NULL;
-}
-
-FindingKind finding_kind_from_string(const char *s) {
-        for (int i = 0; s && i < _FINDING_KIND_MAX; i++)
-                if (streq(kind_table[i], s))
-                        return (FindingKind) i;
-        return _FINDING_KIND_INVALID;
-}
-
-const char *severity_to_string(Severity s) {
-        return s >= 0 && s < _SEVERITY_MAX ? severity_table[s] : NULL;
-}
-
-Severity severity_from_string(const char *s) {
-        for (int i = 0; s && i < _SEVERITY_MAX; i++)
-                if (streq(severity_table[i], s))
-                        return (Severity) i;
-        return _SEVERITY_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(finding_kind, FindingKind);
+DEFINE_STRING_TABLE_LOOKUP(severity, Severity);
 
 static void finding_done(Finding *f) {
         free(f->module);

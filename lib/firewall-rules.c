@@ -18,9 +18,7 @@ static const char *const fw_target_table[_FW_TARGET_MAX] = {
         [FW_TARGET_REJECT] = "REJECT", [FW_TARGET_JUMP] = FW_CHAIN,
 };
 
-const char *fw_target_to_string(FwTarget t) {
-        return t >= 0 && t < _FW_TARGET_MAX ? fw_target_table[t] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(fw_target, FwTarget);
 
 const char *fw_family_to_string(int family) {
         return family == AF_INET ? "ipv4" : family == AF_INET6 ? "ipv6" : "?";

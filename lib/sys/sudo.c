@@ -32,9 +32,7 @@ static const char *const sudo_root_table[_SUDO_ROOT_MAX] = {
         [SUDO_ROOT_NO] = "no",
 };
 
-const char *sudo_root_to_string(SudoRoot r) {
-        return r >= 0 && r < _SUDO_ROOT_MAX ? sudo_root_table[r] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sudo_root, SudoRoot);
 
 /* ---- the candidate configuration: overlays over the files below root ---- */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The core helpers every module uses: the clocks, growing arrays. */
+/* The core helpers every module uses: the clocks, growing arrays, enum names. */
 #include <stdint.h>
 #include <time.h>
 
@@ -97,5 +97,49 @@ START_TEST(test_array_grow_capacity) {
 }
 END_TEST
 
+typedef enum Fruit {
+        FRUIT_APPLE,
+        FRUIT_PEAR,
+        FRUIT_UNNAMED, /* no name in the table */
+        FRUIT_PLUM,
+        _FRUIT_MAX,
+        _FRUIT_INVALID = -EINVAL,
+} Fruit;
+
+static const char *const fruit_table[_FRUIT_MAX] = {
+        [FRUIT_APPLE] = "apple",
+        [FRUIT_PEAR] = "pear",
+        [FRUIT_PLUM] = "plum",
+};
+
+const char *fruit_to_string(Fruit f);
+Fruit fruit_from_string(const char *s);
+DEFINE_STRING_TABLE_LOOKUP(fruit, Fruit);
+
+/* Every name there is goes there and back; anything else is -EINVAL or NULL. */
+START_TEST(test_string_table) {
+        for (int i = 0; i < _FRUIT_MAX; i++) {
+                const char *name = fruit_to_string((Fruit) i);
+
+                if (i == FRUIT_UNNAMED) {
+                        ck_assert_ptr_null(name);
+                        continue;
+                }
+                ck_assert_ptr_nonnull(name);
+                ck_assert_int_eq(fruit_from_string(name), i);
+        }
+        ck_assert_str_eq(fruit_to_string(FRUIT_PLUM), "plum");
+        ck_assert_int_eq(fruit_from_string("pear"), FRUIT_PEAR);
+        ck_assert_int_eq(fruit_from_string("banana"), -EINVAL);
+        ck_assert_int_eq(fruit_from_string("Apple"), _FRUIT_INVALID);
+        ck_assert_int_eq(fruit_from_string(""), -EINVAL);
+        ck_assert_int_eq(fruit_from_string(NULL), -EINVAL);
+        ck_assert_ptr_null(fruit_to_string(_FRUIT_MAX));
+        ck_assert_ptr_null(fruit_to_string(_FRUIT_INVALID));
+        ck_assert_ptr_null(fruit_to_string((Fruit) 1000));
+}
+END_TEST
+
 TEST_MAIN("core", tcase_add_test(tc, test_monotonic); tcase_add_test(tc, test_clocks);
-          tcase_add_test(tc, test_array_grow_one); tcase_add_test(tc, test_array_grow_capacity))
+          tcase_add_test(tc, test_array_grow_one); tcase_add_test(tc, test_array_grow_capacity);
+          tcase_add_test(tc, test_string_table))
