@@ -17,6 +17,8 @@ int array_grow(void **p, size_t *allocated, size_t need, size_t size) {
                 if (twice > n)
                         n = twice;
         }
+        if (size > 0 && n > SIZE_MAX / size)
+                return -ENOMEM; /* as reallocarray would, without a sanitizer aborting on it */
         q = reallocarray(*p, n, size);
         if (!q)
                 return -ENOMEM;

@@ -64,7 +64,7 @@ START_TEST(test_array_grow_one) {
                 ck_assert_uint_eq(v[i], i * 3);
 
         unsigned *before = v;
-        ck_assert_int_eq(ARRAY_GROW(v, NULL, SIZE_MAX / 2), -ENOMEM); /* too large: reallocarray refuses */
+        ck_assert_int_eq(ARRAY_GROW(v, NULL, SIZE_MAX / 2), -ENOMEM); /* too large to allocate */
         ck_assert_ptr_eq(v, before);
         ck_assert_uint_eq(v[999], 2997);
         ck_assert_int_eq(ARRAY_GROW(v, NULL, 0), 0); /* nothing to make room for */
