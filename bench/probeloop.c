@@ -9,21 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engine.h"
 #include "finding.h"
 #include "policy.h"
+#include "time-util.h"
 
 extern const Module *const hardend_modules[];
 extern const size_t hardend_n_modules;
-
-static double now_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
 static int cmp(const void *a, const void *b) {
         double x = *(const double *) a, y = *(const double *) b;
@@ -50,10 +43,10 @@ int main(int argc, char **argv) {
                 return 1;
         for (int i = 0; i < n; i++) {
                 FindingList l = {};
-                double t0 = now_us();
+                usec_t t0 = now_monotonic_usec();
                 int r = engine_probe(&c, hardend_modules, hardend_n_modules, &l);
 
-                t[i] = now_us() - t0;
+                t[i] = (double) (now_monotonic_usec() - t0);
                 if (r < 0) {
                         fprintf(stderr, "probe failed: %s\n", strerror(-r));
                         return 1;

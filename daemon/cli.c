@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "cli.h"
 #include "log.h"
@@ -12,6 +11,7 @@
 #include "output.h"
 #include "state.h"
 #include "sys/fileio.h"
+#include "time-util.h"
 
 char *arg_config = NULL;
 char *arg_root = NULL;
@@ -207,13 +207,6 @@ int verb_plan(void) {
                 printf("%s\n", n == 0 ? "Nothing to change." : "Run \"hardenctl apply\" to make these changes.");
         }
         return n > 0 ? EXIT_DRIFT : EXIT_COMPLIANT;
-}
-
-static uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
 }
 
 /* The journal events of an apply (messages.h): one per failing module, and the outcome. */

@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "confirm.h"
@@ -15,13 +14,7 @@
 #include "state.h"
 #include "strv.h"
 #include "sys/fileio.h"
-
-static uint64_t now_realtime(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
+#include "time-util.h"
 
 void confirm_session_done(ConfirmSession *cs) {
         if (cs->listen_fd >= 0) {
@@ -61,7 +54,7 @@ static int rollback_now(Context *c, const Snapshot *s, const char *reason) {
         r = snapshot_discard(c->root);
         if (r < 0)
                 log_warning_errno(r, "Cannot remove %s: %m", ROLLBACK_DIR);
-        r = state_record_rollback(c->root, reason, now_realtime());
+        r = state_record_rollback(c->root, reason, now_realtime_usec());
         if (r < 0)
                 log_warning_errno(r, "Cannot record the rollback in %s: %m", STATE_PATH);
         return 0;
@@ -158,11 +151,11 @@ int confirm_end(Context *c, ConfirmSession *cs, const ApplyResult *a, unsigned s
                 log_error_errno(r, "Cannot listen on %s for the confirmation: %m", CONFIRM_SOCKET);
                 return confirm_abort(c, cs, "no confirmation channel");
         }
-        cs->snapshot.deadline_usec = now_realtime() + (uint64_t) seconds * 1000000ULL;
+        cs->snapshot.deadline_usec = now_realtime_usec() + (uint64_t) seconds * USEC_PER_SEC;
         r = snapshot_update_manifest(c->root, &cs->snapshot);
         if (r < 0)
                 log_warning_errno(r, "Cannot record the deadline in %s: %m", ROLLBACK_DIR);
-        deadline = now_monotonic_usec() + (uint64_t) seconds * 1000000ULL;
+        deadline = now_monotonic_usec() + (uint64_t) seconds * USEC_PER_SEC;
         fprintf(stderr,
                 "Applied. To keep these changes, run \"hardenctl confirm\" from a NEW ssh login within %u s.\n"
                 "Without it, or if this session ends, everything is rolled back to the state before.\n",

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "acctdb.h"
+#include "array.h"
 #include "strv.h"
 #include "sys/fileio.h"
 
@@ -76,15 +77,13 @@ static int parse_lines(const char *text, size_t n_fields, LineFunc fn, AcctDb *d
 }
 
 static int passwd_line(char **f, AcctDb *db) {
-        AcctUser u = {}, *m;
+        AcctUser u = {};
         uint32_t uid, gid;
 
         if (!parse_id(f[2], &uid) || !parse_id(f[3], &gid))
                 return -EBADMSG;
-        m = reallocarray(db->users, db->n_users + 1, sizeof(AcctUser));
-        if (!m)
+        if (ARRAY_GROW_ONE(db->users, db->n_users) < 0)
                 return -ENOMEM;
-        db->users = m;
         u = (AcctUser){ .name = strdup(f[0]),
                         .passwd = strdup(f[1]),
                         .uid = uid,
@@ -99,16 +98,14 @@ static int passwd_line(char **f, AcctDb *db) {
 }
 
 static int group_line(char **f, AcctDb *db) {
-        AcctGroup g = {}, *m;
+        AcctGroup g = {};
         uint32_t gid;
         int r;
 
         if (!parse_id(f[2], &gid))
                 return -EBADMSG;
-        m = reallocarray(db->groups, db->n_groups + 1, sizeof(AcctGroup));
-        if (!m)
+        if (ARRAY_GROW_ONE(db->groups, db->n_groups) < 0)
                 return -ENOMEM;
-        db->groups = m;
         g = (AcctGroup){ .name = strdup(f[0]), .gid = gid };
         r = strv_split(f[3], ",", &g.members);
         db->groups[db->n_groups++] = g;
@@ -118,12 +115,10 @@ static int group_line(char **f, AcctDb *db) {
 }
 
 static int shadow_line(char **f, AcctDb *db) {
-        AcctShadow s, *m;
+        AcctShadow s;
 
-        m = reallocarray(db->shadows, db->n_shadows + 1, sizeof(AcctShadow));
-        if (!m)
+        if (ARRAY_GROW_ONE(db->shadows, db->n_shadows) < 0)
                 return -ENOMEM;
-        db->shadows = m;
         s = (AcctShadow){ .name = strdup(f[0]), .password = strdup(f[1]), .expire = -1 };
         if (*f[7]) {
                 uint32_t e;

@@ -8,20 +8,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 
 #include "confirm.h"
 #include "macro.h"
 #include "sys/fileio.h"
+#include "time-util.h"
 
 #define LINE_MAX_LEN 512
-
-uint64_t now_monotonic_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static int socket_address(const char *dir, struct sockaddr_un *ret) {
         *ret = (struct sockaddr_un){ .sun_family = AF_UNIX };

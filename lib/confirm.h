@@ -39,5 +39,3 @@ int confirm_wait(int listen_fd, int signal_fd, uint64_t deadline_usec, const cha
 /* Sends the confirmation to the socket in dir; the reply line (without newline) in *ret_reply.
  * -ENOENT/-ECONNREFUSED when nothing waits. */
 int confirm_send(const char *dir, const char *ssh_connection, char **ret_reply);
-
-uint64_t now_monotonic_usec(void);

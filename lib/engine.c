@@ -7,23 +7,14 @@
 #include "engine.h"
 #include "strv.h"
 
-static const char *const module_table[_MODULE_MAX] = {
+static const char *const module_id_table[_MODULE_MAX] = {
         [MODULE_FIREWALL] = "firewall",
         [MODULE_SSH] = "ssh",
         [MODULE_ADMIN] = "admin",
         [MODULE_SERVICES] = "services",
 };
 
-const char *module_id_to_string(ModuleId id) {
-        return id >= 0 && id < _MODULE_MAX ? module_table[id] : NULL;
-}
-
-ModuleId module_id_from_string(const char *s) {
-        for (int i = 0; s && i < _MODULE_MAX; i++)
-                if (streq(module_table[i], s))
-                        return (ModuleId) i;
-        return _MODULE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(module_id, ModuleId);
 
 int module_mask_from_string(const char *s, unsigned *ret, char **ret_bad) {
         _cleanup_strv_free_ char **words = NULL;
@@ -252,9 +243,7 @@ static const char *const module_state_table[_MODULE_STATE_MAX] = {
         [MODULE_STATE_DISABLED] = "disabled",   [MODULE_STATE_SKIPPED] = "skipped",
 };
 
-const char *module_state_to_string(ModuleState s) {
-        return s >= 0 && s < _MODULE_STATE_MAX ? module_state_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(module_state, ModuleState);
 
 ModuleState engine_module_state(const Context *c, const Module *m, const FindingList *l) {
         if (!context_module_selected(c, m->id))

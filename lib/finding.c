@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "finding.h"
 
-static const char *const kind_table[_FINDING_KIND_MAX] = {
+static const char *const finding_kind_table[_FINDING_KIND_MAX] = {
         [FINDING_DRIFT] = "drift",
         [FINDING_UNKNOWN] = "unknown",
         [FINDING_INFO] = "info",
@@ -18,27 +20,8 @@ static const char *const severity_table[_SEVERITY_MAX] = {
         [SEVERITY_HIGH] = "high",
 };
 
-const char *finding_kind_to_string(FindingKind k) {
-        return k >= 0 && k < _FINDING_KIND_MAX ? kind_table[k] : NULL;
-}
-
-FindingKind finding_kind_from_string(const char *s) {
-        for (int i = 0; s && i < _FINDING_KIND_MAX; i++)
-                if (streq(kind_table[i], s))
-                        return (FindingKind) i;
-        return _FINDING_KIND_INVALID;
-}
-
-const char *severity_to_string(Severity s) {
-        return s >= 0 && s < _SEVERITY_MAX ? severity_table[s] : NULL;
-}
-
-Severity severity_from_string(const char *s) {
-        for (int i = 0; s && i < _SEVERITY_MAX; i++)
-                if (streq(severity_table[i], s))
-                        return (Severity) i;
-        return _SEVERITY_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(finding_kind, FindingKind);
+DEFINE_STRING_TABLE_LOOKUP(severity, Severity);
 
 static void finding_done(Finding *f) {
         free(f->module);
@@ -63,15 +46,8 @@ int finding_add(FindingList *l, const Finding *f) {
 
         if (!f->module || !f->check)
                 return -EINVAL;
-        if (l->n == l->allocated) {
-                size_t a = l->allocated ? l->allocated * 2 : 16;
-                Finding *items = reallocarray(l->items, a, sizeof(Finding));
-
-                if (!items)
-                        return -ENOMEM;
-                l->items = items;
-                l->allocated = a;
-        }
+        if (ARRAY_GROW(l->items, &l->allocated, l->n + 1) < 0)
+                return -ENOMEM;
         if (strdup_null(f->module, &c.module) < 0 || strdup_null(f->check, &c.check) < 0 ||
             strdup_null(f->subject ?: "", &c.subject) < 0 || strdup_null(f->expected, &c.expected) < 0 ||
             strdup_null(f->actual, &c.actual) < 0) {
@@ -80,6 +56,27 @@ int finding_add(FindingList *l, const Finding *f) {
         }
         l->items[l->n++] = c;
         return 0;
+}
+
+int finding_addf(FindingList *l, const char *module, const char *check, FindingKind kind, Severity severity,
+                 bool fixable, const char *expected, const char *actual, const char *subject_fmt, ...) {
+        _cleanup_free_ char *subject = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, subject_fmt);
+        r = vasprintf(&subject, subject_fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        return finding_add(l, &(Finding){ .module = (char *) module,
+                                          .check = (char *) check,
+                                          .subject = subject,
+                                          .kind = kind,
+                                          .severity = severity,
+                                          .fixable = fixable,
+                                          .expected = (char *) expected,
+                                          .actual = (char *) actual });
 }
 
 void finding_list_done(FindingList *l) {

@@ -48,6 +48,11 @@ Severity severity_from_string(const char *s);
 /* Appends a deep copy of *f; use with a compound literal:
  *   finding_add(out, &(Finding) { .module = "ssh", .check = "effective", ... }); */
 int finding_add(FindingList *l, const Finding *f);
+/* The same, field by field, with a printf-style subject:
+ *   finding_addf(out, "firewall", "chain", FINDING_DRIFT, SEVERITY_HIGH, true, "present", "missing", "%s INPUT", fam);
+ */
+int finding_addf(FindingList *l, const char *module, const char *check, FindingKind kind, Severity severity,
+                 bool fixable, const char *expected, const char *actual, const char *subject_fmt, ...) _printf_(9, 10);
 void finding_list_done(FindingList *l);
 int finding_list_copy(const FindingList *from, FindingList *to);
 /* Appends every finding of src whose module is module (NULL: all). */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "firewall-foreign.h"
 #include "strv.h"
 
@@ -111,15 +112,8 @@ static int chain_entries(const NfOps *ops, struct xtc_handle *h, const char *cha
         size_t n = 0, allocated = 0;
 
         for (const void *e = ops->first_rule(chain, h); e; e = ops->next_rule(e, h)) {
-                if (n >= allocated) {
-                        size_t na = allocated ? allocated * 2 : 16;
-                        const void **nv = reallocarray(v, na, sizeof(void *));
-
-                        if (!nv)
-                                return -ENOMEM;
-                        v = nv;
-                        allocated = na;
-                }
+                if (ARRAY_GROW(v, &allocated, n + 1) < 0)
+                        return -ENOMEM;
                 v[n++] = e;
         }
         *ret = TAKE_PTR(v);
@@ -155,7 +149,6 @@ void fw_foreign_list_done(FwForeignList *l) {
 static int list_add(FwForeignList *l, const NfOps *ops, struct xtc_handle *h, size_t rule, const void *e, char *path,
                     bool harmless) {
         _cleanup_free_ char *p = path, *entry = NULL;
-        FwForeign *n;
         int r;
 
         r = nf_entry_describe(ops, e, ops->get_target(e, h), &entry);
@@ -163,11 +156,10 @@ static int list_add(FwForeignList *l, const NfOps *ops, struct xtc_handle *h, si
                 return r;
         if (!p && asprintf(&p, "INPUT rule %zu: %s", rule + 1, entry) < 0)
                 return -ENOMEM;
-        n = reallocarray(l->items, l->n + 1, sizeof(FwForeign));
-        if (!n)
+        if (ARRAY_GROW_ONE(l->items, l->n) < 0)
                 return -ENOMEM;
-        l->items = n;
-        n[l->n++] = (FwForeign){ .rule = rule, .entry = TAKE_PTR(entry), .path = TAKE_PTR(p), .harmless = harmless };
+        l->items[l->n++] =
+                (FwForeign){ .rule = rule, .entry = TAKE_PTR(entry), .path = TAKE_PTR(p), .harmless = harmless };
         return 0;
 }
 

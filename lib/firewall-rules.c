@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "firewall-rules.h"
 #include "strv.h"
 
@@ -17,9 +18,7 @@ static const char *const fw_target_table[_FW_TARGET_MAX] = {
         [FW_TARGET_REJECT] = "REJECT", [FW_TARGET_JUMP] = FW_CHAIN,
 };
 
-const char *fw_target_to_string(FwTarget t) {
-        return t >= 0 && t < _FW_TARGET_MAX ? fw_target_table[t] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(fw_target, FwTarget);
 
 const char *fw_family_to_string(int family) {
         return family == AF_INET ? "ipv4" : family == AF_INET6 ? "ipv6" : "?";
@@ -51,11 +50,8 @@ const char *fw_icmp_type_to_string(int family, int type) {
 }
 
 static int ruleset_add(FwRuleset *s, const FwRule *r) {
-        FwRule *n = reallocarray(s->rules, s->n_rules + 1, sizeof(FwRule));
-
-        if (!n)
+        if (ARRAY_GROW_ONE(s->rules, s->n_rules) < 0)
                 return -ENOMEM;
-        s->rules = n;
         s->rules[s->n_rules++] = *r;
         return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "firewall-sshd.h"
 #include "listeners.h"
 #include "ssh-config.h"
@@ -30,10 +31,9 @@ int fw_sshd_add(FwSshd *s, uint16_t port, int family, const char *address, const
         for (size_t i = 0; i < s->n; i++)
                 if (s->items[i].port == port && s->items[i].family == family)
                         return 0;
-        n = reallocarray(s->items, s->n + 1, sizeof(FwSshdPort));
-        if (!n)
+        if (ARRAY_GROW_ONE(s->items, s->n) < 0)
                 return -ENOMEM;
-        s->items = n;
+        n = s->items;
         n[s->n] = (FwSshdPort){ .port = port, .family = family, .address = strdup(address), .source = strdup(source) };
         if (!n[s->n].address || !n[s->n].source) {
                 free(n[s->n].address);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "firewall-foreign.h"
 #include "firewall-rules.h"
 #include "firewall-sshd.h"
@@ -13,6 +13,7 @@
 #include "sys/netfilter.h"
 #include "sys/nftables.h"
 
+#define MODULE_NAME        "firewall"
 #define FW_TABLE           "filter"
 #define FW_LOCK_TIMEOUT_MS 5000
 #define IPTABLES_PATH      "/usr/sbin/iptables"
@@ -58,14 +59,9 @@ static int fw_wanted_build(const Policy *p, const FwSshd *sshd, const NfOps *ops
         r = fw_sshd_ports(sshd, ops->family, &ports, &n_ports);
         if (r < 0)
                 return r;
-        {
-                uint16_t *n = reallocarray(ports, n_ports + 1, sizeof(uint16_t));
-
-                if (!n)
-                        return -ENOMEM;
-                ports = n;
-                ports[n_ports++] = p->ssh.port;
-        }
+        if (ARRAY_GROW_ONE(ports, n_ports) < 0)
+                return -ENOMEM;
+        ports[n_ports++] = p->ssh.port;
         r = fw_ruleset_build(&p->firewall, ports, n_ports, ops->family, &w.set);
         if (r < 0)
                 return r;
@@ -142,30 +138,6 @@ static const char *const builtin_chains[] = { "INPUT", "FORWARD", "OUTPUT" };
 
 /* ---- probe ---- */
 
-static int add_finding(FindingList *out, FindingKind kind, const char *check, Severity sev, bool fixable,
-                       const char *expected, const char *actual, const char *subject_fmt, ...) _printf_(8, 9);
-
-static int add_finding(FindingList *out, FindingKind kind, const char *check, Severity sev, bool fixable,
-                       const char *expected, const char *actual, const char *subject_fmt, ...) {
-        _cleanup_free_ char *subject = NULL;
-        va_list ap;
-        int r;
-
-        va_start(ap, subject_fmt);
-        r = vasprintf(&subject, subject_fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return finding_add(out, &(Finding){ .module = "firewall",
-                                            .check = (char *) check,
-                                            .subject = subject,
-                                            .kind = kind,
-                                            .severity = sev,
-                                            .fixable = fixable,
-                                            .expected = (char *) expected,
-                                            .actual = (char *) actual });
-}
-
 /* Each difference between our chain and the wanted rules, named by the rule in words. */
 static int chain_findings(const FwWanted *w, const FwActual *a, FindingList *out) {
         const char *fam = w->ops->name;
@@ -207,11 +179,11 @@ static int chain_findings(const FwWanted *w, const FwActual *a, FindingList *out
                         r = nf_entry_describe(w->ops, a->entries[i], a->labels[i], &have);
                         if (r < 0)
                                 return r;
-                        r = add_finding(out, FINDING_DRIFT, "rule-changed", SEVERITY_HIGH, true, want, have,
-                                        "%s " FW_CHAIN " rule %zu", fam, i + 1);
+                        r = finding_addf(out, MODULE_NAME, "rule-changed", FINDING_DRIFT, SEVERITY_HIGH, true, want,
+                                         have, "%s " FW_CHAIN " rule %zu", fam, i + 1);
                 } else
-                        r = add_finding(out, FINDING_DRIFT, "rule-missing", SEVERITY_HIGH, true, want, "missing",
-                                        "%s " FW_CHAIN " %s", fam, want);
+                        r = finding_addf(out, MODULE_NAME, "rule-missing", FINDING_DRIFT, SEVERITY_HIGH, true, want,
+                                         "missing", "%s " FW_CHAIN " %s", fam, want);
                 if (r < 0)
                         return r;
         }
@@ -225,8 +197,8 @@ static int chain_findings(const FwWanted *w, const FwActual *a, FindingList *out
                         return r;
                 if (asprintf(&pos, "rule %zu", j + 1) < 0)
                         return -ENOMEM;
-                r = add_finding(out, FINDING_DRIFT, "rule-extra", SEVERITY_HIGH, true, "absent", pos,
-                                "%s " FW_CHAIN " %s", fam, have);
+                r = finding_addf(out, MODULE_NAME, "rule-extra", FINDING_DRIFT, SEVERITY_HIGH, true, "absent", pos,
+                                 "%s " FW_CHAIN " %s", fam, have);
                 if (r < 0)
                         return r;
         }
@@ -236,8 +208,8 @@ static int chain_findings(const FwWanted *w, const FwActual *a, FindingList *out
                 for (size_t i = 0; i < w->set.n_rules; i++)
                         all = all && match[i] >= 0;
                 if (all)
-                        return add_finding(out, FINDING_DRIFT, "rule-order", SEVERITY_MEDIUM, true,
-                                           "the policy's order", "rules out of order", "%s " FW_CHAIN, fam);
+                        return finding_addf(out, MODULE_NAME, "rule-order", FINDING_DRIFT, SEVERITY_MEDIUM, true,
+                                            "the policy's order", "rules out of order", "%s " FW_CHAIN, fam);
         }
         return 0;
 }
@@ -257,8 +229,8 @@ static int input_findings(const FwWanted *w, const FwActual *input, struct xtc_h
                                 pos = (ssize_t) j;
                 if (pos >= 0 && asprintf(&have, "jump is rule %zd", pos + 1) < 0)
                         return -ENOMEM;
-                r = add_finding(out, FINDING_DRIFT, "jump", SEVERITY_HIGH, true, "first rule: jump to " FW_CHAIN,
-                                have ?: "missing", "%s INPUT", fam);
+                r = finding_addf(out, MODULE_NAME, "jump", FINDING_DRIFT, SEVERITY_HIGH, true,
+                                 "first rule: jump to " FW_CHAIN, have ?: "missing", "%s INPUT", fam);
                 if (r < 0)
                         return r;
         }
@@ -273,11 +245,11 @@ static int input_findings(const FwWanted *w, const FwActual *input, struct xtc_h
 
                 if (f->harmless && !repair)
                         continue;
-                r = add_finding(out, FINDING_DRIFT, "foreign-accept", f->harmless ? SEVERITY_MEDIUM : SEVERITY_HIGH,
-                                true,
-                                f->harmless ? "no ACCEPT in INPUT outside " FW_CHAIN
-                                            : "nothing accepted outside " FW_CHAIN " that the policy drops",
-                                f->path, "%s INPUT rule %zu: %s", fam, f->rule + 1, f->entry);
+                r = finding_addf(out, MODULE_NAME, "foreign-accept", FINDING_DRIFT,
+                                 f->harmless ? SEVERITY_MEDIUM : SEVERITY_HIGH, true,
+                                 f->harmless ? "no ACCEPT in INPUT outside " FW_CHAIN
+                                             : "nothing accepted outside " FW_CHAIN " that the policy drops",
+                                 f->path, "%s INPUT rule %zu: %s", fam, f->rule + 1, f->entry);
                 if (r < 0)
                         return r;
         }
@@ -305,10 +277,10 @@ static int probe_family(const Policy *p, const FwSshd *sshd, const NfOps *ops, b
                  * no rule of ours is in force, which is known drift (apply loads the module where
                  * it must, or fails clearly), not an unknown. */
                 if (err == ENOENT || err == ENOPROTOOPT)
-                        return add_finding(out, FINDING_DRIFT, "table", SEVERITY_HIGH, true, "present", why,
-                                           "%s " FW_TABLE, ops->name);
-                return add_finding(out, FINDING_UNKNOWN, "table", SEVERITY_HIGH, false, NULL, why, "%s " FW_TABLE,
-                                   ops->name);
+                        return finding_addf(out, MODULE_NAME, "table", FINDING_DRIFT, SEVERITY_HIGH, true, "present",
+                                            why, "%s " FW_TABLE, ops->name);
+                return finding_addf(out, MODULE_NAME, "table", FINDING_UNKNOWN, SEVERITY_HIGH, false, NULL, why,
+                                    "%s " FW_TABLE, ops->name);
         }
 
         for (size_t i = 0; i < ELEMENTSOF(builtin_chains); i++) {
@@ -317,16 +289,16 @@ static int probe_family(const Policy *p, const FwSshd *sshd, const NfOps *ops, b
 
                 if (streq_ptr(have, want))
                         continue;
-                r = add_finding(out, FINDING_DRIFT, "chain-policy",
-                                streq(builtin_chains[i], "INPUT") ? SEVERITY_HIGH : SEVERITY_MEDIUM, true, want,
-                                have ?: "unknown", "%s %s", ops->name, builtin_chains[i]);
+                r = finding_addf(out, MODULE_NAME, "chain-policy", FINDING_DRIFT,
+                                 streq(builtin_chains[i], "INPUT") ? SEVERITY_HIGH : SEVERITY_MEDIUM, true, want,
+                                 have ?: "unknown", "%s %s", ops->name, builtin_chains[i]);
                 if (r < 0)
                         goto finish;
         }
 
         if (!ops->is_chain(FW_CHAIN, h))
-                r = add_finding(out, FINDING_DRIFT, "chain", SEVERITY_HIGH, true, "present", "missing", "%s " FW_CHAIN,
-                                ops->name);
+                r = finding_addf(out, MODULE_NAME, "chain", FINDING_DRIFT, SEVERITY_HIGH, true, "present", "missing",
+                                 "%s " FW_CHAIN, ops->name);
         else {
                 r = read_chain(ops, h, FW_CHAIN, &mine);
                 if (r >= 0)
@@ -359,8 +331,8 @@ static int probe_nftables(FindingList *out) {
                              "tables, not the legacy tables hardend writes (use iptables-legacy to see them)",
                              IPTABLES_PATH, target) < 0)
                         return -ENOMEM;
-                r = add_finding(out, FINDING_INFO, "iptables-variant", SEVERITY_INFO, false, "iptables-legacy", actual,
-                                "%s", IPTABLES_PATH);
+                r = finding_addf(out, MODULE_NAME, "iptables-variant", FINDING_INFO, SEVERITY_INFO, false,
+                                 "iptables-legacy", actual, "%s", IPTABLES_PATH);
                 if (r < 0)
                         return r;
         }
@@ -377,8 +349,8 @@ static int probe_nftables(FindingList *out) {
                              "legacy tables",
                              strv_length(tables), list) < 0)
                         return -ENOMEM;
-                return add_finding(out, FINDING_INFO, "nftables", SEVERITY_INFO, false, "none", actual,
-                                   "nftables ruleset");
+                return finding_addf(out, MODULE_NAME, "nftables", FINDING_INFO, SEVERITY_INFO, false, "none", actual,
+                                    "nftables ruleset");
         }
         return 0; /* no nf_tables in this kernel, or nothing there */
 }
@@ -417,8 +389,8 @@ static int sshd_findings(const Policy *p, const FwSshd *sshd, FindingList *out) 
                              "listens on and ssh.port are checked",
                              sshd->unknown) < 0)
                         return -ENOMEM;
-                r = add_finding(out, FINDING_UNKNOWN, "ssh-port", SEVERITY_MEDIUM, false, "sshd -T answers", actual,
-                                "sshd");
+                r = finding_addf(out, MODULE_NAME, "ssh-port", FINDING_UNKNOWN, SEVERITY_MEDIUM, false,
+                                 "sshd -T answers", actual, "sshd");
                 if (r < 0)
                         return r;
         }
@@ -436,8 +408,8 @@ static int sshd_findings(const Policy *p, const FwSshd *sshd, FindingList *out) 
                         }
                         if (asprintf(&want, "tcp/%u in firewall.allow", sshd->items[i].port) < 0)
                                 return -ENOMEM;
-                        r = add_finding(out, FINDING_DRIFT, "ssh-port", SEVERITY_HIGH, false, want, why, "%s tcp/%u",
-                                        fw_family_to_string(families[f]), sshd->items[i].port);
+                        r = finding_addf(out, MODULE_NAME, "ssh-port", FINDING_DRIFT, SEVERITY_HIGH, false, want, why,
+                                         "%s tcp/%u", fw_family_to_string(families[f]), sshd->items[i].port);
                         if (r < 0)
                                 return r;
                 }
@@ -450,9 +422,9 @@ static int firewall_probe(Context *c, FindingList *out) {
         int r;
 
         if (!c->live)
-                return add_finding(out, FINDING_INFO, "live", SEVERITY_INFO, false, NULL,
-                                   "left to the image's first boot (--root: the kernel firewall is not touched)",
-                                   "kernel firewall");
+                return finding_addf(out, MODULE_NAME, "live", FINDING_INFO, SEVERITY_INFO, false, NULL,
+                                    "left to the image's first boot (--root: the kernel firewall is not touched)",
+                                    "kernel firewall");
 
         r = fw_sshd_probe(c, &sshd);
         if (r < 0)
@@ -709,7 +681,7 @@ static bool firewall_enabled(const Policy *p) {
 
 const Module firewall_module = {
         .id = MODULE_FIREWALL,
-        .name = "firewall",
+        .name = MODULE_NAME,
         .enabled = firewall_enabled,
         .probe = firewall_probe,
         .preflight = firewall_preflight,

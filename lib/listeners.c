@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "listeners.h"
 
 const ListenerTable listener_tables[4] = {
@@ -201,11 +202,8 @@ static bool is_blank(const char *line) {
 }
 
 static int list_add(ListenerList *list, const Listener *l) {
-        Listener *m = reallocarray(list->items, list->n + 1, sizeof(Listener));
-
-        if (!m)
+        if (ARRAY_GROW_ONE(list->items, list->n) < 0)
                 return -ENOMEM;
-        list->items = m;
         list->items[list->n++] = *l;
         return 0;
 }
@@ -454,7 +452,6 @@ static char *read_comm(int pid_fd) {
 }
 
 static int owners_add(SocketOwners *o, uint64_t inode, pid_t pid, int pid_fd) {
-        SocketOwner *m;
         char *comm;
 
         for (size_t i = 0; i < o->n; i++)
@@ -463,12 +460,10 @@ static int owners_add(SocketOwners *o, uint64_t inode, pid_t pid, int pid_fd) {
         comm = read_comm(pid_fd);
         if (!comm)
                 return -ENOMEM;
-        m = reallocarray(o->items, o->n + 1, sizeof(SocketOwner));
-        if (!m) {
+        if (ARRAY_GROW_ONE(o->items, o->n) < 0) {
                 free(comm);
                 return -ENOMEM;
         }
-        o->items = m;
         o->items[o->n++] = (SocketOwner){ .inode = inode, .pid = pid, .comm = comm };
         return 0;
 }

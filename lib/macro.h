@@ -102,3 +102,29 @@ static inline bool endswith(const char *s, const char *suffix) {
 static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;
 }
+
+/* Enum names from a table name##_table indexed by the enum (a NULL entry has no name):
+ *   static const char *const snap_kind_table[_SNAP_KIND_MAX] = { [SNAP_FILE] = "file", ... };
+ *   DEFINE_STRING_TABLE_LOOKUP(snap_kind, SnapKind);
+ * defines snap_kind_to_string() (NULL when out of range) and snap_kind_from_string() (-EINVAL,
+ * i.e. _SNAP_KIND_INVALID, for an unknown name or NULL). */
+#define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type)             \
+        const char *name##_to_string(type i) {                       \
+                if (i < 0 || (size_t) i >= ELEMENTSOF(name##_table)) \
+                        return NULL;                                 \
+                return name##_table[i];                              \
+        }
+
+#define DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type)                \
+        type name##_from_string(const char *s) {                          \
+                if (!s)                                                   \
+                        return (type) (-EINVAL);                          \
+                for (size_t i = 0; i < ELEMENTSOF(name##_table); i++)     \
+                        if (name##_table[i] && streq(name##_table[i], s)) \
+                                return (type) i;                          \
+                return (type) (-EINVAL);                                  \
+        }
+
+#define DEFINE_STRING_TABLE_LOOKUP(name, type)           \
+        DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type) \
+        DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name, type)

@@ -6,8 +6,8 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 
+#include "array.h"
 #include "log.h"
 #include "manager-watch.h"
 #include "manager.h"
@@ -15,9 +15,9 @@
 #include "state.h"
 #include "strv.h"
 #include "sys/fileio.h"
+#include "time-util.h"
 
-#define ALL_MODULES  ((1u << _MODULE_MAX) - 1)
-#define USEC_PER_SEC 1000000ULL
+#define ALL_MODULES ((1u << _MODULE_MAX) - 1)
 #define WATCH_MASK                                                                                      \
         (IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | \
          IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
@@ -195,7 +195,6 @@ static Watch *manager_find_watch(Manager *m, const char *path) {
 static int manager_sync_watches(Manager *m) {
         WatchSpec *specs = NULL;
         size_t n = 0;
-        Watch **all;
         size_t k = 0;
         int r;
 
@@ -214,12 +213,10 @@ static int manager_sync_watches(Manager *m) {
                         watch_free(m->watches[i]);
         }
         m->n_watches = k;
-        all = reallocarray(m->watches, m->n_watches + n, sizeof(Watch *));
-        if (!all) {
+        if (ARRAY_GROW(m->watches, NULL, m->n_watches + n) < 0) {
                 watch_spec_list_free(specs, n);
                 return -ENOMEM;
         }
-        m->watches = all;
 
         for (size_t j = 0; j < n; j++) {
                 Watch *w = manager_find_watch(m, specs[j].path);
@@ -356,7 +353,6 @@ static void manager_repair(Manager *m, const Module *mod) {
         const LogField fields[] = { { "HARDEND_MODULE", mod->name } };
         _cleanup_free_ char *changes = NULL;
         const char *error = NULL;
-        struct timespec ts;
         int r;
 
         m->ctx.only = 1u << mod->id;
@@ -383,9 +379,7 @@ static void manager_repair(Manager *m, const Module *mod) {
                 (void) log_event(LOG_NOTICE, HARDEND_MESSAGE_REPAIRED, fields, ELEMENTSOF(fields), "Repaired %s: %s",
                                  mod->name, isempty(changes) ? "nothing to change" : changes);
 
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        r = state_record_apply(m->root, m->policy, 1u << mod->id, &a,
-                               (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000);
+        r = state_record_apply(m->root, m->policy, 1u << mod->id, &a, now_realtime_usec());
         if (r < 0)
                 log_warning_errno(r, "Cannot record the repair in %s: %m", STATE_PATH);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "macro.h"
 #include "policy-scan.h"
 
@@ -69,15 +70,8 @@ static void int_literal_parse(IntLiteral *l, size_t digits_start, size_t digits_
 }
 
 static int append(IntLiterals *l, size_t *allocated, const IntLiteral *x) {
-        if (l->n == *allocated) {
-                size_t a = *allocated ? *allocated * 2 : 16;
-                IntLiteral *m = reallocarray(l->items, a, sizeof(IntLiteral));
-
-                if (!m)
-                        return -ENOMEM;
-                l->items = m;
-                *allocated = a;
-        }
+        if (ARRAY_GROW(l->items, allocated, l->n + 1) < 0)
+                return -ENOMEM;
         l->items[l->n++] = *x;
         return 0;
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "rollback.h"
 #include "state.h"
@@ -16,6 +15,7 @@
 #include "sys/nfsnap.h"
 #include "sys/sshd.h"
 #include "sys/systemd.h"
+#include "time-util.h"
 
 #define NF_TABLE                 "filter"
 #define ROLLBACK_LOCK_TIMEOUT_MS 10000
@@ -193,13 +193,6 @@ int snapshot_restore_files(const char *root, const Snapshot *s, char ***changes,
 
 /* ---- the whole snapshot: files, tables, units ---- */
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static int add_table(Snapshot *s, int family, const char *name) {
         SnapEntry e = { .kind = SNAP_TABLE };
         SnapEntry *n;
@@ -257,7 +250,7 @@ static int save_units(Context *c, Snapshot *s) {
 }
 
 int rollback_take(Context *c, const Module *const *modules, size_t n, Snapshot *ret) {
-        _cleanup_(snapshot_done) Snapshot s = { .pid = getpid(), .created_usec = now_usec() };
+        _cleanup_(snapshot_done) Snapshot s = { .pid = getpid(), .created_usec = now_realtime_usec() };
         int r;
 
         r = process_start_time(s.pid, &s.pid_start);

@@ -23,16 +23,7 @@ static const char *const snap_kind_table[_SNAP_KIND_MAX] = {
         [SNAP_ABSENT] = "absent", [SNAP_TREE] = "tree",       [SNAP_TABLE] = "table",
 };
 
-const char *snap_kind_to_string(SnapKind k) {
-        return k >= 0 && k < _SNAP_KIND_MAX ? snap_kind_table[k] : NULL;
-}
-
-SnapKind snap_kind_from_string(const char *s) {
-        for (int i = 0; s && i < _SNAP_KIND_MAX; i++)
-                if (streq(snap_kind_table[i], s))
-                        return (SnapKind) i;
-        return _SNAP_KIND_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(snap_kind, SnapKind);
 
 static void snap_entry_done(SnapEntry *e) {
         free(e->path);

@@ -5,24 +5,13 @@
 #include <sys/stat.h>
 #include <string.h>
 
+#include "array.h"
 #include "services.h"
 #include "sys/fileio.h"
 #include "strv.h"
 #include "sys/unitfiles.h"
 
 #define MODULE_NAME "services"
-
-static int add(FindingList *out, const char *check, const char *subject, FindingKind kind, Severity severity,
-               bool fixable, const char *expected, const char *actual) {
-        return finding_add(out, &(Finding){ .module = (char *) MODULE_NAME,
-                                            .check = (char *) check,
-                                            .subject = (char *) subject,
-                                            .kind = kind,
-                                            .severity = severity,
-                                            .fixable = fixable,
-                                            .expected = (char *) expected,
-                                            .actual = (char *) actual });
-}
 
 /* A unit whose own file is in /etc/systemd/system cannot be masked without deleting that file,
  * which is the administrator's; systemd refuses such a mask too ("UnitExists"). */
@@ -40,27 +29,29 @@ static int probe_unit_known(const ServicesPolicy *p, const SvcBackend *b, const 
         int r;
 
         if (!s->found)
-                return add(out, "unit-missing", unit, FINDING_INFO, SEVERITY_INFO, false, NULL,
-                           "not installed; nothing to do");
+                return finding_addf(out, MODULE_NAME, "unit-missing", FINDING_INFO, SEVERITY_INFO, false, NULL,
+                                    "not installed; nothing to do", "%s", unit);
         if (s->active) {
-                r = add(out, "unit-active", unit, FINDING_DRIFT, SEVERITY_HIGH, b->ops && b->ops->stop, "inactive",
-                        strna(s->active_state));
+                r = finding_addf(out, MODULE_NAME, "unit-active", FINDING_DRIFT, SEVERITY_HIGH, b->ops && b->ops->stop,
+                                 "inactive", strna(s->active_state), "%s", unit);
                 if (r < 0)
                         return r;
         }
         if (s->enabled) {
-                r = add(out, "unit-enabled", unit, FINDING_DRIFT, SEVERITY_MEDIUM, true, "disabled",
-                        strna(s->file_state));
+                r = finding_addf(out, MODULE_NAME, "unit-enabled", FINDING_DRIFT, SEVERITY_MEDIUM, true, "disabled",
+                                 strna(s->file_state), "%s", unit);
                 if (r < 0)
                         return r;
         }
         if (p->mask && !s->masked && !unit_maskable(b->root, unit)) {
-                r = add(out, "unit-masked", unit, FINDING_DRIFT, SEVERITY_LOW, false, "masked",
-                        "cannot be masked: its unit file is in /etc/systemd/system (an administrator's own)");
+                r = finding_addf(out, MODULE_NAME, "unit-masked", FINDING_DRIFT, SEVERITY_LOW, false, "masked",
+                                 "cannot be masked: its unit file is in /etc/systemd/system (an administrator's own)",
+                                 "%s", unit);
                 if (r < 0)
                         return r;
         } else if (p->mask && !s->masked) {
-                r = add(out, "unit-masked", unit, FINDING_DRIFT, SEVERITY_LOW, true, "masked", strna(s->file_state));
+                r = finding_addf(out, MODULE_NAME, "unit-masked", FINDING_DRIFT, SEVERITY_LOW, true, "masked",
+                                 strna(s->file_state), "%s", unit);
                 if (r < 0)
                         return r;
         }
@@ -85,8 +76,8 @@ static int probe_unit_unknown(const ServicesPolicy *p, const SvcBackend *b, cons
                 r = asprintf(&actual, "%s", why ?: strerror(-error));
         if (r < 0)
                 return -ENOMEM;
-        r = add(out, "unit-state", unit, FINDING_UNKNOWN, SEVERITY_LOW, false,
-                p->mask ? "inactive, disabled, masked" : "inactive, disabled", actual);
+        r = finding_addf(out, MODULE_NAME, "unit-state", FINDING_UNKNOWN, SEVERITY_LOW, false,
+                         p->mask ? "inactive, disabled, masked" : "inactive, disabled", actual, "%s", unit);
         if (r < 0 || !disk.found)
                 return r;
         disk.active = false; /* not known; the unknown finding says so */
@@ -259,8 +250,6 @@ static bool owners_contain(const char *list, const char *who) {
 }
 
 static int report_add(Report **reports, size_t *n, char *subject, char *actual, bool loopback) {
-        Report *m;
-
         for (size_t i = 0; i < *n; i++) {
                 Report *x = &(*reports)[i];
                 char *joined;
@@ -278,11 +267,9 @@ static int report_add(Report **reports, size_t *n, char *subject, char *actual, 
                 free(actual);
                 return 0;
         }
-        m = reallocarray(*reports, *n + 1, sizeof(Report));
-        if (!m)
+        if (ARRAY_GROW_ONE(*reports, *n) < 0)
                 goto oom;
-        *reports = m;
-        m[(*n)++] = (Report){ .subject = subject, .actual = actual, .loopback = loopback };
+        (*reports)[(*n)++] = (Report){ .subject = subject, .actual = actual, .loopback = loopback };
         return 0;
 oom:
         free(subject);
@@ -311,7 +298,8 @@ static int read_tables(const char *proc, ListenerList *all, FindingList *out) {
                                 return -ENOMEM;
                 } else
                         continue;
-                r = add(out, "listeners", t->name, FINDING_UNKNOWN, SEVERITY_MEDIUM, false, NULL, why);
+                r = finding_addf(out, MODULE_NAME, "listeners", FINDING_UNKNOWN, SEVERITY_MEDIUM, false, NULL, why,
+                                 "%s", t->name);
                 if (r < 0)
                         return r;
         }
@@ -364,8 +352,9 @@ int svc_probe_listeners(const ServicesPolicy *p, const char *proc, FindingList *
         }
 
         for (size_t i = 0; i < n_reports; i++) {
-                r = add(out, "listener", reports[i].subject, FINDING_DRIFT,
-                        reports[i].loopback ? SEVERITY_LOW : SEVERITY_MEDIUM, false, NULL, reports[i].actual);
+                r = finding_addf(out, MODULE_NAME, "listener", FINDING_DRIFT,
+                                 reports[i].loopback ? SEVERITY_LOW : SEVERITY_MEDIUM, false, NULL, reports[i].actual,
+                                 "%s", reports[i].subject);
                 if (r < 0)
                         goto finish;
         }
@@ -405,8 +394,9 @@ static int services_probe(Context *c, FindingList *out) {
         if (r < 0)
                 return r;
         if (!c->live)
-                return add(out, "listeners", "listeners", FINDING_INFO, SEVERITY_INFO, false, NULL,
-                           "not probed with --root: listening sockets belong to the running system");
+                return finding_addf(out, MODULE_NAME, "listeners", FINDING_INFO, SEVERITY_INFO, false, NULL,
+                                    "not probed with --root: listening sockets belong to the running system",
+                                    "listeners");
         /* /proc/net is the network namespace of the reader: ours */
         return svc_probe_listeners(p, "/proc", out);
 }

@@ -5,6 +5,7 @@
 
 #include "accounts.h"
 #include "acctdb.h"
+#include "array.h"
 #include "ssh-guard.h"
 #include "ssh-lockout.h"
 #include "strv.h"
@@ -37,7 +38,7 @@ static int view_for(void *userdata, const char *user, const SshdDump **ret, char
         GuardCtx *g = userdata;
         const SshGuardInput *in = g->in;
         SshdConn conn = { .user = user, .host = in->addr, .addr = in->addr };
-        SshdDump d = {}, *n;
+        SshdDump d = {};
         int r;
 
         if (!in->exec) {
@@ -55,14 +56,13 @@ static int view_for(void *userdata, const char *user, const SshdDump **ret, char
         r = sshd_dump_config_conn(in->exec, in->cache, in->config, &conn, &d, ret_error);
         if (r < 0)
                 return r;
-        n = reallocarray(g->views, g->n_views + 1, sizeof(SshdDump));
-        if (!n) {
+        r = ARRAY_GROW_ONE(g->views, g->n_views);
+        if (r < 0) {
                 sshd_dump_done(&d);
-                return -ENOMEM;
+                return r;
         }
-        g->views = n;
-        n[g->n_views] = d;
-        *ret = &n[g->n_views++];
+        g->views[g->n_views] = d;
+        *ret = &g->views[g->n_views++];
         return 0;
 }
 

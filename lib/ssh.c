@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "ssh-config.h"
 #include "ssh-guard.h"
 #include "ssh-plan.h"
@@ -76,10 +77,9 @@ static int effective_diffs(const SshPlan *p, const char *config, EffDiffs *diffs
 
                         if (ssh_value_matches(s->keyword, s->value, actual))
                                 continue;
-                        n = reallocarray(diffs->items, diffs->n + 1, sizeof(EffDiff));
-                        if (!n)
+                        if (ARRAY_GROW_ONE(diffs->items, diffs->n) < 0)
                                 return -ENOMEM;
-                        diffs->items = n;
+                        n = diffs->items;
                         n[diffs->n] = (EffDiff){ .setting = s,
                                                  .user = strdup(*user),
                                                  .actual = strdup(actual ?: "(unset)") };

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../macro.h"
+#include "../time-util.h"
 #include "spawn.h"
 
 static const char *const clean_env[] = {
@@ -28,10 +28,7 @@ typedef struct Buffer {
 } Buffer;
 
 static long long now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        return (long long) (now_monotonic_usec() / USEC_PER_MSEC);
 }
 
 static int buffer_read(Buffer *b, int fd) {

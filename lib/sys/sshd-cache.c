@@ -11,8 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../array.h"
 #include "../macro.h"
 #include "../strv.h"
+#include "../time-util.h"
 #include "fileio.h"
 #include "sshd.h"
 
@@ -175,17 +177,10 @@ static int sig_add_dir(SshSignature *s, const char *root, const char *path, bool
         return sig_push(s, 0x3e3e3e3e);
 }
 
-static int64_t realtime_ns(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return ts_ns(ts);
-}
-
 int sshd_signature(const char *root, const char *binary, const char *config, SshSignature *ret) {
         static const char *const files[] = { "/etc/passwd", "/etc/group", "/etc/nsswitch.conf" };
         _cleanup_(ssh_signature_done) SshSignature s = {};
-        int64_t now = realtime_ns();
+        int64_t now = (int64_t) now_realtime_nsec();
         int r;
 
         r = sig_add_path(&s, root, binary, now);
@@ -215,7 +210,7 @@ int sshd_signature(const char *root, const char *binary, const char *config, Ssh
 
 int ssh_tool_signature(const char *root, const char *binary, SshSignature *ret) {
         _cleanup_(ssh_signature_done) SshSignature s = {};
-        int r = sig_add_path(&s, root, binary, realtime_ns());
+        int r = sig_add_path(&s, root, binary, (int64_t) now_realtime_nsec());
 
         if (r < 0)
                 return r;
@@ -320,10 +315,8 @@ int sshd_cache_store(SshdCache *c, const char *const *argv, SshSignature *sig, c
                         memmove(c->entries, c->entries + 1, (c->n - 1) * sizeof(CacheEntry));
                         c->n--;
                 }
-                e = reallocarray(c->entries, c->n + 1, sizeof(CacheEntry));
-                if (!e)
+                if (ARRAY_GROW_ONE(c->entries, c->n) < 0)
                         return -ENOMEM;
-                c->entries = e;
                 e = &c->entries[c->n++];
         }
         *e = n;

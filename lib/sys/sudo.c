@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../acctdb.h"
+#include "../array.h"
 #include "../macro.h"
 #include "../strv.h"
 #include "../sudoers.h"
@@ -31,9 +32,7 @@ static const char *const sudo_root_table[_SUDO_ROOT_MAX] = {
         [SUDO_ROOT_NO] = "no",
 };
 
-const char *sudo_root_to_string(SudoRoot r) {
-        return r >= 0 && r < _SUDO_ROOT_MAX ? sudo_root_table[r] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sudo_root, SudoRoot);
 
 /* ---- the candidate configuration: overlays over the files below root ---- */
 
@@ -219,27 +218,18 @@ static void plan_done(SudoPlan *p) {
 /* Takes path and data (freed on failure). */
 static int plan_item(SudoPlan *p, StageKind kind, char *path, char *data, size_t len, mode_t mode, uid_t uid,
                      gid_t gid) {
-        StageItem *m = NULL;
-
-        if (path && (kind == STAGE_DIR || data))
-                m = reallocarray(p->items, p->n_items + 1, sizeof(StageItem));
-        if (!m) {
+        if (!path || (kind != STAGE_DIR && !data) || ARRAY_GROW_ONE(p->items, p->n_items) < 0) {
                 free(path);
                 free(data);
                 return -ENOMEM;
         }
-        p->items = m;
         p->items[p->n_items++] = (StageItem){ kind, path, data, len, mode & 07777, uid, gid };
         return 0;
 }
 
 /* Takes source, target and then_mkdir (freed on failure). */
 static int plan_mount(MountItem **list, size_t *n, char *source, char *target, bool recursive, char *then_mkdir) {
-        MountItem *m = reallocarray(*list, *n + 1, sizeof(MountItem));
-
-        if (m)
-                *list = m;
-        if (!m || !target) {
+        if (ARRAY_GROW_ONE(*list, *n) < 0 || !target) {
                 free(source);
                 free(target);
                 free(then_mkdir);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "strv.h"
+#include "time-util.h"
 #include "sys/systemd.h"
 
 #define SD_DEST           "org.freedesktop.systemd1"
@@ -163,13 +164,6 @@ static int bus_mask(void *userdata, const char *unit, char ***changes, char **re
         return unit_files_call(userdata, "MaskUnitFiles", unit, changes, ret_error);
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static int bus_stop(void *userdata, const char *unit, char ***changes, char **ret_error) {
         sd_bus *bus = userdata;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -192,7 +186,7 @@ static int bus_stop(void *userdata, const char *unit, char ***changes, char **re
         r = load_unit_path(bus, unit, &path, ret_error);
         if (r < 0)
                 return r;
-        deadline = now_usec() + UNIT_STOP_TIMEOUT_USEC;
+        deadline = now_monotonic_usec() + UNIT_STOP_TIMEOUT_USEC;
         for (;;) {
                 _cleanup_free_ char *state = NULL;
 
@@ -201,7 +195,7 @@ static int bus_stop(void *userdata, const char *unit, char ***changes, char **re
                         return r;
                 if (!is_active_word(state))
                         break;
-                if (now_usec() > deadline)
+                if (now_monotonic_usec() > deadline)
                         return bus_fail(-ETIMEDOUT, &error, ret_error, "waiting for the stop of", unit);
                 (void) nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
         }

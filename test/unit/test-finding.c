@@ -99,4 +99,37 @@ START_TEST(test_counts_and_format) {
 }
 END_TEST
 
-TEST_MAIN("finding", tcase_add_test(tc, test_diff); tcase_add_test(tc, test_counts_and_format))
+/* finding_addf: every field as given, the subject formatted; NULL module or check refused. */
+START_TEST(test_addf) {
+        FindingList l = {};
+        const Finding *f;
+
+        ck_assert_int_eq(finding_addf(&l, "firewall", "chain", FINDING_DRIFT, SEVERITY_HIGH, true, "present",
+                                      "missing", "%s %s rule %zu", "ipv4", "HARDEND-INPUT", (size_t) 3),
+                         0);
+        ck_assert_int_eq(finding_addf(&l, "services", "unit-state", FINDING_UNKNOWN, SEVERITY_LOW, false, NULL, NULL,
+                                      "%s", "cups.service"),
+                         0);
+        ck_assert_int_eq(finding_addf(&l, NULL, "x", FINDING_DRIFT, SEVERITY_LOW, false, NULL, NULL, "y"), -EINVAL);
+        ck_assert_uint_eq(l.n, 2);
+        f = &l.items[0];
+        ck_assert_str_eq(f->module, "firewall");
+        ck_assert_str_eq(f->check, "chain");
+        ck_assert_str_eq(f->subject, "ipv4 HARDEND-INPUT rule 3");
+        ck_assert_int_eq(f->kind, FINDING_DRIFT);
+        ck_assert_int_eq(f->severity, SEVERITY_HIGH);
+        ck_assert(f->fixable);
+        ck_assert_str_eq(f->expected, "present");
+        ck_assert_str_eq(f->actual, "missing");
+        f = &l.items[1];
+        ck_assert_str_eq(f->subject, "cups.service");
+        ck_assert_int_eq(f->kind, FINDING_UNKNOWN);
+        ck_assert(!f->fixable);
+        ck_assert_ptr_null(f->expected);
+        ck_assert_ptr_null(f->actual);
+        finding_list_done(&l);
+}
+END_TEST
+
+TEST_MAIN("finding", tcase_add_test(tc, test_diff); tcase_add_test(tc, test_counts_and_format);
+          tcase_add_test(tc, test_addf))

@@ -14,6 +14,7 @@
 #include "rollback.h"
 #include "strv.h"
 #include "sys/fileio.h"
+#include "time-util.h"
 
 static char root[] = "/tmp/test-rollback.XXXXXX";
 

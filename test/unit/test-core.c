@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The core helpers every module uses: the clocks, growing arrays, enum names. */
+#include <stdint.h>
+#include <time.h>
+
+#include "array.h"
+#include "macro.h"
+#include "time-util.h"
+#include "test-main.h"
+
+static usec_t timespec_usec(const struct timespec *ts) {
+        return (usec_t) ts->tv_sec * USEC_PER_SEC + (usec_t) ts->tv_nsec / NSEC_PER_USEC;
+}
+
+/* The monotonic clock does not go back and advances across a sleep. */
+START_TEST(test_monotonic) {
+        usec_t a = now_monotonic_usec(), b, c;
+
+        ck_assert_uint_gt(a, 0);
+        b = now_monotonic_usec();
+        ck_assert_uint_ge(b, a);
+        ck_assert_int_eq(nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL), 0);
+        c = now_monotonic_usec();
+        ck_assert_uint_ge(c - b, 20 * USEC_PER_MSEC);
+        ck_assert_uint_lt(c - b, 10 * USEC_PER_SEC);
+}
+END_TEST
+
+/* Each clock is the one it names, in its unit: read between two readings of the same clock. */
+START_TEST(test_clocks) {
+        struct timespec before, after;
+        usec_t u;
+        nsec_t n;
+
+        ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &before), 0);
+        u = now_monotonic_usec();
+        ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &after), 0);
+        ck_assert_uint_ge(u, timespec_usec(&before));
+        ck_assert_uint_le(u, timespec_usec(&after));
+
+        ck_assert_int_eq(clock_gettime(CLOCK_REALTIME, &before), 0);
+        u = now_realtime_usec();
+        n = now_realtime_nsec();
+        ck_assert_int_eq(clock_gettime(CLOCK_REALTIME, &after), 0);
+        ck_assert_uint_ge(u, timespec_usec(&before));
+        ck_assert_uint_le(u, timespec_usec(&after));
+        ck_assert_uint_ge(n / NSEC_PER_USEC, u);
+        ck_assert_uint_le(n / NSEC_PER_USEC, timespec_usec(&after));
+        ck_assert_uint_gt(u, 1500000000 * USEC_PER_SEC); /* after 2017: µs, not ms or s */
+}
+END_TEST
+
+/* Growing by one keeps what was there; a failed growth leaves the array and its count alone. */
+START_TEST(test_array_grow_one) {
+        _cleanup_free_ unsigned *v = NULL;
+        size_t n = 0;
+
+        for (unsigned i = 0; i < 1000; i++) {
+                ck_assert_int_eq(ARRAY_GROW_ONE(v, n), 0);
+                v[n++] = i * 3;
+        }
+        ck_assert_uint_eq(n, 1000);
+        for (size_t i = 0; i < n; i++)
+                ck_assert_uint_eq(v[i], i * 3);
+
+        unsigned *before = v;
+        ck_assert_int_eq(ARRAY_GROW(v, NULL, SIZE_MAX / 2), -ENOMEM); /* too large to allocate */
+        ck_assert_ptr_eq(v, before);
+        ck_assert_uint_eq(v[999], 2997);
+        ck_assert_int_eq(ARRAY_GROW(v, NULL, 0), 0); /* nothing to make room for */
+        ck_assert_ptr_eq(v, before);
+}
+END_TEST
+
+/* With a capacity: 16 at first, then doubling (or what is needed if more), untouched on failure. */
+START_TEST(test_array_grow_capacity) {
+        _cleanup_free_ char **v = NULL;
+        size_t allocated = 0;
+
+        ck_assert_int_eq(ARRAY_GROW(v, &allocated, 1), 0);
+        ck_assert_ptr_nonnull(v);
+        ck_assert_uint_eq(allocated, 16);
+        v[15] = (char *) "last";
+        ck_assert_int_eq(ARRAY_GROW(v, &allocated, 16), 0); /* fits: no change */
+        ck_assert_uint_eq(allocated, 16);
+        ck_assert_int_eq(ARRAY_GROW(v, &allocated, 17), 0);
+        ck_assert_uint_eq(allocated, 32);
+        ck_assert_str_eq(v[15], "last");
+        ck_assert_int_eq(ARRAY_GROW(v, &allocated, 100), 0);
+        ck_assert_uint_eq(allocated, 100);
+
+        char **before = v;
+        ck_assert_int_eq(ARRAY_GROW(v, &allocated, SIZE_MAX / 4), -ENOMEM);
+        ck_assert_ptr_eq(v, before);
+        ck_assert_uint_eq(allocated, 100);
+        ck_assert_str_eq(v[15], "last");
+}
+END_TEST
+
+typedef enum Fruit {
+        FRUIT_APPLE,
+        FRUIT_PEAR,
+        FRUIT_UNNAMED, /* no name in the table */
+        FRUIT_PLUM,
+        _FRUIT_MAX,
+        _FRUIT_INVALID = -EINVAL,
+} Fruit;
+
+static const char *const fruit_table[_FRUIT_MAX] = {
+        [FRUIT_APPLE] = "apple",
+        [FRUIT_PEAR] = "pear",
+        [FRUIT_PLUM] = "plum",
+};
+
+const char *fruit_to_string(Fruit f);
+Fruit fruit_from_string(const char *s);
+DEFINE_STRING_TABLE_LOOKUP(fruit, Fruit);
+
+/* Every name there is goes there and back; anything else is -EINVAL or NULL. */
+START_TEST(test_string_table) {
+        for (int i = 0; i < _FRUIT_MAX; i++) {
+                const char *name = fruit_to_string((Fruit) i);
+
+                if (i == FRUIT_UNNAMED) {
+                        ck_assert_ptr_null(name);
+                        continue;
+                }
+                ck_assert_ptr_nonnull(name);
+                ck_assert_int_eq(fruit_from_string(name), i);
+        }
+        ck_assert_str_eq(fruit_to_string(FRUIT_PLUM), "plum");
+        ck_assert_int_eq(fruit_from_string("pear"), FRUIT_PEAR);
+        ck_assert_int_eq(fruit_from_string("banana"), -EINVAL);
+        ck_assert_int_eq(fruit_from_string("Apple"), _FRUIT_INVALID);
+        ck_assert_int_eq(fruit_from_string(""), -EINVAL);
+        ck_assert_int_eq(fruit_from_string(NULL), -EINVAL);
+        ck_assert_ptr_null(fruit_to_string(_FRUIT_MAX));
+        ck_assert_ptr_null(fruit_to_string(_FRUIT_INVALID));
+        ck_assert_ptr_null(fruit_to_string((Fruit) 1000));
+}
+END_TEST
+
+TEST_MAIN("core", tcase_add_test(tc, test_monotonic); tcase_add_test(tc, test_clocks);
+          tcase_add_test(tc, test_array_grow_one); tcase_add_test(tc, test_array_grow_capacity);
+          tcase_add_test(tc, test_string_table))
