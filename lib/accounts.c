@@ -471,6 +471,58 @@ static bool admin_enabled(const Policy *p) {
         return p->admin.enable;
 }
 
+/* The admin's home from ROOT/etc/passwd alone (group and shadow do not matter here); -ENOENT when
+ * there is no such user, -EBADMSG (see acctdb.h) when passwd has a malformed line. */
+static int admin_home(const char *root, const char *user, char **ret) {
+        _cleanup_(acct_db_done) AcctDb db = {};
+        _cleanup_free_ char *text = NULL;
+        const AcctUser *u;
+        char *home;
+        int r;
+
+        r = read_file_at_root(root, "/etc/passwd", true, READ_FILE_MAX, &text, NULL);
+        if (r < 0)
+                return r;
+        r = acct_parse_passwd(text, &db, NULL);
+        if (r < 0)
+                return r;
+        u = acct_db_user(&db, user);
+        if (!u)
+                return -ENOENT;
+        if (u->home[0] != '/')
+                return -EBADMSG;
+        home = strdup(u->home);
+        if (!home)
+                return -ENOMEM;
+        *ret = home;
+        return 0;
+}
+
+/* Module.watch: the account files, sudoers and sudoers.d, and the admin's ~/.ssh. */
+static int acct_watch(Context *c, WatchSpec **l, size_t *n) {
+        static const char *const etc_names[] = {
+                "passwd", "group", "shadow", "gshadow", "sudoers", "sudoers.d", NULL
+        };
+        const AdminPolicy *a = &c->policy->admin;
+        _cleanup_free_ char *home = NULL, *ssh = NULL;
+        int r;
+
+        r = watch_spec_add(l, n, "/etc", etc_names);
+        if (r >= 0)
+                r = watch_spec_add(l, n, ACCT_SUDOERS_DIR, NULL);
+        if (r < 0 || !a->enable || !a->user)
+                return r;
+        r = admin_home(c->root, a->user, &home);
+        /* no admin yet (the policy creates it), or passwd cannot be read: the watch on /etc/passwd
+         * sees it arrive or get fixed */
+        if (r < 0 || streq(home, "/"))
+                return r == -ENOMEM ? r : 0;
+        if (asprintf(&ssh, "%s/.ssh", home) < 0)
+                return -ENOMEM;
+        r = watch_spec_add(l, n, home, (const char *const[]){ ".ssh", NULL });
+        return r < 0 ? r : watch_spec_add(l, n, ssh, NULL);
+}
+
 const Module admin_module = {
         .id = MODULE_ADMIN,
         .name = "admin",
@@ -479,4 +531,5 @@ const Module admin_module = {
         .preflight = acct_preflight,
         .apply = acct_apply,
         .snapshot_paths = acct_snapshot_paths,
+        .watch = acct_watch,
 };

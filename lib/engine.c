@@ -260,3 +260,46 @@ ModuleState engine_module_state(const Context *c, const Module *m, const Finding
 ExitStatus engine_check_status(const FindingList *l) {
         return finding_list_count(l, NULL, FINDING_DRIFT) > 0 ? EXIT_DRIFT : EXIT_COMPLIANT;
 }
+
+void watch_spec_list_free(WatchSpec *l, size_t n) {
+        for (size_t i = 0; l && i < n; i++) {
+                free(l[i].path);
+                strv_free(l[i].names);
+        }
+        free(l);
+}
+
+int watch_spec_add(WatchSpec **l, size_t *n, const char *path, const char *const *names) {
+        WatchSpec *a, s = {};
+
+        for (size_t i = 0; i < *n; i++) {
+                if (!streq((*l)[i].path, path))
+                        continue;
+                if (!(*l)[i].names)
+                        return 0; /* every entry already */
+                if (!names) {
+                        (*l)[i].names = strv_free((*l)[i].names);
+                        return 0;
+                }
+                for (const char *const *x = names; *x; x++)
+                        if (!strv_contains((*l)[i].names, *x) && strv_extend(&(*l)[i].names, *x) < 0)
+                                return -ENOMEM;
+                return 0;
+        }
+        a = reallocarray(*l, *n + 1, sizeof(WatchSpec));
+        if (!a)
+                return -ENOMEM;
+        *l = a;
+        s.path = strdup(path);
+        if (!s.path)
+                return -ENOMEM;
+        if (names) {
+                s.names = strv_copy((char *const *) names);
+                if (!s.names) {
+                        free(s.path);
+                        return -ENOMEM;
+                }
+        }
+        (*l)[(*n)++] = s;
+        return 0;
+}

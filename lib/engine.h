@@ -79,6 +79,17 @@ int outcome_change(Outcome *o, const char *fmt, ...) _printf_(2, 3);
 /* Sets the error text (the first one wins) and returns r. */
 int outcome_fail(Outcome *o, int r, const char *fmt, ...) _printf_(3, 4);
 
+/* A directory the watcher puts an inotify watch on (always a directory, so that atomic renames of
+ * the files in it are seen), with the names in it that matter (NULL: any). */
+typedef struct WatchSpec {
+        char *path;   /* below the root */
+        char **names; /* NULL: every entry */
+} WatchSpec;
+
+void watch_spec_list_free(WatchSpec *l, size_t n);
+/* Appends a copy of path and names (NULL: any entry); a path already listed gets the names added. */
+int watch_spec_add(WatchSpec **l, size_t *n, const char *path, const char *const *names);
+
 typedef struct Module {
         ModuleId id;
         const char *name; /* the policy section */
@@ -95,6 +106,11 @@ typedef struct Module {
         /* The paths (below c->root) that apply may create, change or remove, for the snapshot of
          * "apply --confirm" (rollback.h); a path ending in "/" is a whole tree. May be NULL. */
         int (*snapshot_paths)(Context *c, char ***ret);
+        /* The directories whose changes this module's probe must see, for the watcher (with
+         * watch_spec_add()). May be NULL. */
+        int (*watch)(Context *c, WatchSpec **l, size_t *n);
+        /* The watcher probes this module when systemd reports a unit change over D-Bus. */
+        bool probe_on_unit_change;
 } Module;
 
 /* Per-module report of engine_apply(). */

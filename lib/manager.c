@@ -198,7 +198,7 @@ static int manager_sync_watches(Manager *m) {
         size_t k = 0;
         int r;
 
-        r = watch_specs_build(m->root, m->policy, &specs, &n);
+        r = watch_specs_build(&m->ctx, m->options.modules, m->options.n_modules, &specs, &n);
         if (r < 0)
                 return r;
         /* drop the watches whose spec is gone (e.g. the admin changed) */
@@ -552,8 +552,8 @@ static int on_unit_signal(sd_bus_message *msg, void *userdata, sd_bus_error *err
         unsigned mask = 0;
 
         for (size_t i = 0; i < m->options.n_modules; i++)
-                if (m->options.modules[i]->id == MODULE_SERVICES)
-                        mask = 1u << MODULE_SERVICES;
+                if (m->options.modules[i]->probe_on_unit_change)
+                        mask |= 1u << m->options.modules[i]->id;
         if (mask)
                 (void) manager_queue_probe(m, mask);
         return 0;

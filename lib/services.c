@@ -419,6 +419,14 @@ static int services_snapshot_paths(Context *c, char ***ret) {
         return 0;
 }
 
+/* Module.watch: the mask and enablement links live in /etc/systemd/system. */
+static int services_watch(Context *c, WatchSpec **l, size_t *n) {
+        int r = watch_spec_add(l, n, "/etc/systemd", (const char *const[]){ "system", NULL });
+
+        (void) c;
+        return r < 0 ? r : watch_spec_add(l, n, "/etc/systemd/system", NULL);
+}
+
 const Module services_module = {
         .id = MODULE_SERVICES,
         .name = MODULE_NAME,
@@ -427,4 +435,6 @@ const Module services_module = {
         .preflight = NULL,
         .apply = services_apply,
         .snapshot_paths = services_snapshot_paths,
+        .watch = services_watch,
+        .probe_on_unit_change = true,
 };

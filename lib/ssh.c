@@ -550,6 +550,19 @@ static int ssh_snapshot_paths(Context *c, char ***ret) {
         return 0;
 }
 
+/* Module.watch: sshd_config and its drop-ins; passwd and group (Match User and Group, the
+ * anti-lockout candidates). */
+static int ssh_watch(Context *c, WatchSpec **l, size_t *n) {
+        int r;
+
+        (void) c;
+        r = watch_spec_add(l, n, "/etc", (const char *const[]){ "passwd", "group", "shadow", NULL });
+        if (r >= 0)
+                r = watch_spec_add(l, n, SSH_CONFIG_DIR,
+                                   (const char *const[]){ "sshd_config", "sshd_config.d", NULL });
+        return r < 0 ? r : watch_spec_add(l, n, SSH_DROPIN_DIR, NULL);
+}
+
 const Module ssh_module = {
         .id = MODULE_SSH,
         .name = "ssh",
@@ -558,4 +571,5 @@ const Module ssh_module = {
         .preflight = ssh_preflight,
         .apply = ssh_apply,
         .snapshot_paths = ssh_snapshot_paths,
+        .watch = ssh_watch,
 };

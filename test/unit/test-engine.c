@@ -50,22 +50,25 @@ static int fake_apply_id(ModuleId id, Outcome *o) {
         return outcome_change(o, "set x to %d", fake.want[id]);
 }
 
-#define FAKE_MODULE(ID, lower)                                                                  \
-        static int lower##_probe(Context *c, FindingList *out) {                                \
-                return fake_probe_id(ID, out);                                                  \
-        }                                                                                       \
-        static int lower##_preflight(Context *c, const FindingList *all, Outcome *o) {          \
-                if (fake.preflight_result[ID] < 0)                                              \
-                        return outcome_fail(o, fake.preflight_result[ID], "refused by test");   \
-                return 0;                                                                       \
-        }                                                                                       \
-        static int lower##_apply(Context *c, const FindingList *mine, Outcome *o) {             \
-                ck_assert_uint_gt(mine->n, 0);                                                  \
-                return fake_apply_id(ID, o);                                                    \
-        }                                                                                       \
-        static const Module lower##_module = {                                                  \
-                ID, #lower, fake_enabled, lower##_probe, lower##_preflight, lower##_apply, NULL \
-        };
+#define FAKE_MODULE(ID, lower)                                                                \
+        static int lower##_probe(Context *c, FindingList *out) {                              \
+                return fake_probe_id(ID, out);                                                \
+        }                                                                                     \
+        static int lower##_preflight(Context *c, const FindingList *all, Outcome *o) {        \
+                if (fake.preflight_result[ID] < 0)                                            \
+                        return outcome_fail(o, fake.preflight_result[ID], "refused by test"); \
+                return 0;                                                                     \
+        }                                                                                     \
+        static int lower##_apply(Context *c, const FindingList *mine, Outcome *o) {           \
+                ck_assert_uint_gt(mine->n, 0);                                                \
+                return fake_apply_id(ID, o);                                                  \
+        }                                                                                     \
+        static const Module lower##_module = { .id = ID,                                      \
+                                               .name = #lower,                                \
+                                               .enabled = fake_enabled,                       \
+                                               .probe = lower##_probe,                        \
+                                               .preflight = lower##_preflight,                \
+                                               .apply = lower##_apply };
 
 FAKE_MODULE(MODULE_FIREWALL, firewall)
 FAKE_MODULE(MODULE_SSH, ssh)

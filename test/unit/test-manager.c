@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "manager-watch.h"
+#include "modules.h"
 #include "manager.h"
 #include "messages.h"
 #include "state.h"
@@ -57,6 +58,17 @@ static int fake_probe_id(ModuleId id, FindingList *out) {
                                             .actual = a });
 }
 
+/* The fake modules watch what the real ones do (the watcher's directories are the modules'). */
+static int fake_watch(Context *c, WatchSpec **l, size_t *n) {
+        for (size_t i = 0; i < hardend_n_modules; i++) {
+                int r = hardend_modules[i]->watch ? hardend_modules[i]->watch(c, l, n) : 0;
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 #define FAKE_MODULE(ID, lower)                                                      \
         static int lower##_probe(Context *c, FindingList *out) {                    \
                 return fake_probe_id(ID, out);                                      \
@@ -66,7 +78,12 @@ static int fake_probe_id(ModuleId id, FindingList *out) {
                 fake.actual[ID] = fake.want[ID];                                    \
                 return outcome_change(o, "set x to %d", fake.want[ID]);             \
         }                                                                           \
-        static const Module lower##_module = { ID, #lower, fake_enabled, lower##_probe, NULL, lower##_apply, NULL };
+        static const Module lower##_module = { .id = ID,                            \
+                                               .name = #lower,                      \
+                                               .enabled = fake_enabled,             \
+                                               .probe = lower##_probe,              \
+                                               .apply = lower##_apply,              \
+                                               .watch = fake_watch };
 
 FAKE_MODULE(MODULE_FIREWALL, firewall)
 FAKE_MODULE(MODULE_SSH, ssh)
@@ -562,7 +579,11 @@ static bool watches_home(const char *passwd, const char *home) {
         write_at("/etc/passwd", passwd);
         ck_assert_int_eq(policy_load_builtin(&p, &e), 0);
         p->admin.enable = true;
-        ck_assert_int_eq(watch_specs_build(tmp_root, p, &l, &n), 0);
+        {
+                _cleanup_(context_done) Context c = { .policy = p, .root = tmp_root };
+
+                ck_assert_int_eq(watch_specs_build(&c, hardend_modules, hardend_n_modules, &l, &n), 0);
+        }
         for (size_t i = 0; i < n; i++)
                 if (streq(l[i].path, home))
                         found = true;
