@@ -31,6 +31,7 @@ ModuleId module_id_from_string(const char *s);
 int module_mask_from_string(const char *s, unsigned *ret, char **ret_bad);
 
 struct Module;
+struct Snapshot;
 
 /* A module's own cache of what it learnt from the system (e.g. the ssh module's sshd -T answers),
  * kept for as long as the Context lives: between the watcher's probes, within one CLI run. The
@@ -106,6 +107,12 @@ typedef struct Module {
         /* The paths (below c->root) that apply may create, change or remove, for the snapshot of
          * "apply --confirm" (rollback.h); a path ending in "/" is a whole tree. May be NULL. */
         int (*snapshot_paths)(Context *c, char ***ret);
+        /* Saves into the snapshot of "apply --confirm" the state apply may change that is not a file
+         * (the kernel's tables, the units that run), on the live system only. May be NULL. */
+        int (*snapshot_state)(Context *c, struct Snapshot *s);
+        /* After a rollback put this module's files back: what makes them take effect (reload a
+         * daemon). Appends to changes or errors. May be NULL. */
+        int (*after_restore)(Context *c, char ***changes, char ***errors);
         /* The directories whose changes this module's probe must see, for the watcher (with
          * watch_spec_add()). May be NULL. */
         int (*watch)(Context *c, WatchSpec **l, size_t *n);

@@ -9,6 +9,7 @@
 #include "firewall-rules.h"
 #include "firewall-sshd.h"
 #include "firewall.h"
+#include "rollback.h"
 #include "strv.h"
 #include "sys/netfilter.h"
 #include "sys/nftables.h"
@@ -679,6 +680,21 @@ static bool firewall_enabled(const Policy *p) {
         return p->firewall.enable;
 }
 
+/* Module.snapshot_state: both filter tables as the kernel holds them, under the xtables lock. */
+static int firewall_snapshot_state(Context *c, Snapshot *s) {
+        _cleanup_close_ int lock = -EBADF;
+        int r;
+
+        (void) c;
+        lock = nf_lock(FW_LOCK_TIMEOUT_MS * 2);
+        if (lock < 0)
+                return lock;
+        r = snapshot_add_table(s, AF_INET, "ipv4");
+        if (r >= 0)
+                r = snapshot_add_table(s, AF_INET6, "ipv6");
+        return r;
+}
+
 const Module firewall_module = {
         .id = MODULE_FIREWALL,
         .name = MODULE_NAME,
@@ -686,4 +702,5 @@ const Module firewall_module = {
         .probe = firewall_probe,
         .preflight = firewall_preflight,
         .apply = firewall_apply,
+        .snapshot_state = firewall_snapshot_state,
 };

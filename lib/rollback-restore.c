@@ -7,19 +7,18 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "modules.h"
 #include "rollback.h"
 #include "state.h"
 #include "strv.h"
 #include "sys/fileio.h"
 #include "sys/netfilter.h"
 #include "sys/nfsnap.h"
-#include "sys/sshd.h"
 #include "sys/systemd.h"
 #include "time-util.h"
 
 #define NF_TABLE                 "filter"
 #define ROLLBACK_LOCK_TIMEOUT_MS 10000
-#define SSHD_PIDFILE             "/run/sshd.pid"
 
 static int failed(char ***errors, int r, const char *what, const char *path) {
         (void) strv_extendf(errors, "%s %s: %s", what, path, strerror(-r));
@@ -193,7 +192,7 @@ int snapshot_restore_files(const char *root, const Snapshot *s, char ***changes,
 
 /* ---- the whole snapshot: files, tables, units ---- */
 
-static int add_table(Snapshot *s, int family, const char *name) {
+int snapshot_add_table(Snapshot *s, int family, const char *name) {
         SnapEntry e = { .kind = SNAP_TABLE };
         SnapEntry *n;
         int r;
@@ -218,37 +217,6 @@ static int add_table(Snapshot *s, int family, const char *name) {
         return 0;
 }
 
-static int save_tables(Snapshot *s) {
-        _cleanup_close_ int lock = -EBADF;
-        int r;
-
-        lock = nf_lock(ROLLBACK_LOCK_TIMEOUT_MS);
-        if (lock < 0)
-                return lock;
-        r = add_table(s, AF_INET, "ipv4");
-        if (r >= 0)
-                r = add_table(s, AF_INET6, "ipv6");
-        return r;
-}
-
-/* The units of services.disable that run now, to start them again on a rollback. */
-static int save_units(Context *c, Snapshot *s) {
-        sd_bus *bus;
-
-        if (context_get_bus(c, &bus) < 0)
-                return 0; /* no manager: nothing runs that apply could stop */
-        STRV_FOREACH (u, c->policy->services.disable) {
-                _cleanup_(unit_state_done) UnitState st = {};
-                _cleanup_free_ char *error = NULL;
-
-                if (unit_ops_bus.get_state(bus, *u, &st, &error) < 0)
-                        continue; /* then apply cannot stop it either */
-                if (st.active && strv_extend(&s->units_active, *u) < 0)
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
 int rollback_take(Context *c, const Module *const *modules, size_t n, Snapshot *ret) {
         _cleanup_(snapshot_done) Snapshot s = { .pid = getpid(), .created_usec = now_realtime_usec() };
         int r;
@@ -264,13 +232,8 @@ int rollback_take(Context *c, const Module *const *modules, size_t n, Snapshot *
 
                 if (!context_module_active(c, m))
                         continue;
-                if (m->id == MODULE_FIREWALL && c->live) {
-                        r = save_tables(&s);
-                        if (r < 0)
-                                return r;
-                }
-                if (m->id == MODULE_SERVICES && c->live) {
-                        r = save_units(c, &s);
+                if (c->live && m->snapshot_state) {
+                        r = m->snapshot_state(c, &s);
                         if (r < 0)
                                 return r;
                 }
@@ -279,8 +242,8 @@ int rollback_take(Context *c, const Module *const *modules, size_t n, Snapshot *
                 r = m->snapshot_paths(c, &paths);
                 if (r < 0)
                         return r;
-                if (m->id == MODULE_SSH && !strv_isempty(paths))
-                        s.reload_sshd = true;
+                if (m->after_restore && !strv_isempty(paths) && strv_extend(&s.after_restore, m->name) < 0)
+                        return -ENOMEM;
                 STRV_FOREACH (p, paths) {
                         r = snapshot_add_path(&s, c->root, *p);
                         if (r < 0)
@@ -368,20 +331,17 @@ int rollback_restore(Context *c, const Snapshot *s, char ***changes, char ***err
                 ret = r;
         if (!c->live)
                 return ret;
-        if (s->reload_sshd && strv_length(*changes) > before) {
-                _cleanup_free_ char *how = NULL;
-                sd_bus *bus = NULL;
+        if (strv_length(*changes) > before)
+                STRV_FOREACH (name, s->after_restore)
+                        for (size_t i = 0; i < hardend_n_modules; i++) {
+                                const Module *m = hardend_modules[i];
 
-                if (context_get_bus(c, &bus) < 0)
-                        bus = NULL;
-                r = sshd_reload(bus, SSHD_PIDFILE, &how);
-                if (r < 0) {
-                        (void) strv_extendf(errors, "cannot reload sshd: %s", strerror(-r));
-                        if (ret == 0)
-                                ret = r;
-                } else if (r > 0)
-                        (void) strv_extend(changes, how);
-        }
+                                if (!streq(m->name, *name) || !m->after_restore)
+                                        continue;
+                                r = m->after_restore(c, changes, errors);
+                                if (r < 0 && ret == 0)
+                                        ret = r;
+                        }
         r = restore_units(c, s, strv_length(*changes) > before, changes, errors);
         if (r < 0 && ret == 0)
                 ret = r;

@@ -38,6 +38,7 @@ void snapshot_done(Snapshot *s) {
         free(s->entries);
         free(s->ssh_connection);
         strv_free(s->units_active);
+        strv_free(s->after_restore);
         *s = (Snapshot){};
 }
 
@@ -258,9 +259,8 @@ int snapshot_format_manifest(const Snapshot *s, char **ret) {
         size_t len = 0;
         int r;
 
-        r = append(&text, &len,
-                   MANIFEST_HEADER "\npid %d %" PRIu64 "\ncreated %" PRIu64 "\ndeadline %" PRIu64 "\nreload-sshd %d\n",
-                   (int) s->pid, s->pid_start, s->created_usec, s->deadline_usec, s->reload_sshd);
+        r = append(&text, &len, MANIFEST_HEADER "\npid %d %" PRIu64 "\ncreated %" PRIu64 "\ndeadline %" PRIu64 "\n",
+                   (int) s->pid, s->pid_start, s->created_usec, s->deadline_usec);
         if (r < 0)
                 return r;
         if (s->ssh_connection) {
@@ -273,6 +273,12 @@ int snapshot_format_manifest(const Snapshot *s, char **ret) {
                 _cleanup_free_ char *e = NULL;
 
                 if (escape(*u, &e) < 0 || append(&text, &len, "unit-active %s\n", e) < 0)
+                        return -ENOMEM;
+        }
+        STRV_FOREACH (m, s->after_restore) {
+                _cleanup_free_ char *e = NULL;
+
+                if (escape(*m, &e) < 0 || append(&text, &len, "after %s\n", e) < 0)
                         return -ENOMEM;
         }
         for (size_t i = 0; i < s->n_entries; i++) {
@@ -388,9 +394,14 @@ int snapshot_parse_manifest(const char *text, Snapshot *ret) {
                 } else if (streq(w[0], "deadline") && n == 2) {
                         if (parse_u64(w[1], &s.deadline_usec) < 0)
                                 return -EBADMSG;
-                } else if (streq(w[0], "reload-sshd") && n == 2 && (streq(w[1], "0") || streq(w[1], "1")))
-                        s.reload_sshd = streq(w[1], "1");
-                else if (streq(w[0], "ssh-connection") && n == 2) {
+                } else if (streq(w[0], "reload-sshd") && n == 2 && (streq(w[1], "0") || streq(w[1], "1"))) {
+                        /* as written before the after-restore hooks: sshd's is the ssh module's */
+                        if (streq(w[1], "1") && strv_extend(&s.after_restore, "ssh") < 0)
+                                return -ENOMEM;
+                } else if (streq(w[0], "after") && n == 2) {
+                        if (strv_extend(&s.after_restore, w[1]) < 0)
+                                return -ENOMEM;
+                } else if (streq(w[0], "ssh-connection") && n == 2) {
                         free(s.ssh_connection);
                         s.ssh_connection = NULL;
                         if (unescape(w[1], &s.ssh_connection) < 0)

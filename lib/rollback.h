@@ -52,7 +52,7 @@ typedef struct Snapshot {
         uint64_t created_usec;  /* CLOCK_REALTIME */
         uint64_t deadline_usec; /* CLOCK_REALTIME; 0 while not yet known */
         char *ssh_connection;   /* $SSH_CONNECTION of that apply, or NULL */
-        bool reload_sshd;       /* sshd's files are in it: reload sshd after restoring them */
+        char **after_restore;   /* the modules whose after_restore hook runs once their files are back */
         char **units_active;    /* live units that ran before (started again on restore) */
         SnapEntry *entries;
         size_t n_entries;
@@ -67,6 +67,9 @@ SnapKind snap_kind_from_string(const char *s);
  * a tree: the directory and everything below it (ROLLBACK_MAX_TREE_DEPTH levels). A path already
  * in the snapshot is not saved twice. */
 int snapshot_add_path(Snapshot *s, const char *root, const char *path);
+/* Saves the kernel's table of family (its blob, or that it is absent) as entry name ("ipv4"). The
+ * caller holds the xtables lock. */
+int snapshot_add_table(Snapshot *s, int family, const char *name);
 
 /* The manifest's text (without data) and back. Paths and targets are %-escaped. The data of each
  * entry is in the file named by its index. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "rollback.h"
 #include "services.h"
 #include "sys/fileio.h"
 #include "strv.h"
@@ -419,6 +420,24 @@ static int services_snapshot_paths(Context *c, char ***ret) {
         return 0;
 }
 
+/* Module.snapshot_state: the units of services.disable that run now, started again on a rollback. */
+static int services_snapshot_state(Context *c, Snapshot *s) {
+        sd_bus *bus;
+
+        if (context_get_bus(c, &bus) < 0)
+                return 0; /* no manager: nothing runs that apply could stop */
+        STRV_FOREACH (u, c->policy->services.disable) {
+                _cleanup_(unit_state_done) UnitState st = {};
+                _cleanup_free_ char *error = NULL;
+
+                if (unit_ops_bus.get_state(bus, *u, &st, &error) < 0)
+                        continue; /* then apply cannot stop it either */
+                if (st.active && strv_extend(&s->units_active, *u) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 /* Module.watch: the mask and enablement links live in /etc/systemd/system. */
 static int services_watch(Context *c, WatchSpec **l, size_t *n) {
         int r = watch_spec_add(l, n, "/etc/systemd", (const char *const[]){ "system", NULL });
@@ -435,6 +454,7 @@ const Module services_module = {
         .preflight = NULL,
         .apply = services_apply,
         .snapshot_paths = services_snapshot_paths,
+        .snapshot_state = services_snapshot_state,
         .watch = services_watch,
         .probe_on_unit_change = true,
 };

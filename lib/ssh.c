@@ -550,6 +550,24 @@ static int ssh_snapshot_paths(Context *c, char ***ret) {
         return 0;
 }
 
+/* Module.after_restore: a rollback put sshd's files back; a running sshd reads them on a reload. */
+static int ssh_after_restore(Context *c, char ***changes, char ***errors) {
+        _cleanup_free_ char *how = NULL;
+        sd_bus *bus = NULL;
+        int r;
+
+        if (context_get_bus(c, &bus) < 0)
+                bus = NULL;
+        r = sshd_reload(bus, DEFAULT_PIDFILE, &how);
+        if (r < 0) {
+                (void) strv_extendf(errors, "cannot reload sshd: %s", strerror(-r));
+                return r;
+        }
+        if (r > 0)
+                (void) strv_extend(changes, how);
+        return 0;
+}
+
 /* Module.watch: sshd_config and its drop-ins; passwd and group (Match User and Group, the
  * anti-lockout candidates). */
 static int ssh_watch(Context *c, WatchSpec **l, size_t *n) {
@@ -571,5 +589,6 @@ const Module ssh_module = {
         .preflight = ssh_preflight,
         .apply = ssh_apply,
         .snapshot_paths = ssh_snapshot_paths,
+        .after_restore = ssh_after_restore,
         .watch = ssh_watch,
 };

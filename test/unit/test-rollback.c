@@ -66,9 +66,19 @@ static char *describe(const char *path) {
         return s;
 }
 
+/* A manifest written before the after-restore hooks: "reload-sshd 1" is the ssh module's. */
+START_TEST(test_manifest_reload_sshd_compat) {
+        _cleanup_(snapshot_done) Snapshot back = {};
+
+        ck_assert_int_eq(snapshot_parse_manifest(
+                                 "hardend-rollback 1\npid 42 7\ncreated 1\ndeadline 2\nreload-sshd 1\nend\n", &back),
+                         0);
+        ck_assert(strv_contains(back.after_restore, "ssh"));
+}
+END_TEST
+
 START_TEST(test_manifest_round_trip) {
-        _cleanup_(snapshot_done)
-                Snapshot s = { .pid = 42, .pid_start = 7, .created_usec = 1, .deadline_usec = 2, .reload_sshd = true };
+        _cleanup_(snapshot_done) Snapshot s = { .pid = 42, .pid_start = 7, .created_usec = 1, .deadline_usec = 2 };
         _cleanup_(snapshot_done) Snapshot back = {};
         _cleanup_free_ char *text = NULL, *again = NULL;
         static const SnapEntry entries[] = {
@@ -92,6 +102,7 @@ START_TEST(test_manifest_round_trip) {
 
         s.ssh_connection = strdup("192.0.2.1 5000 192.0.2.2 22");
         ck_assert_int_eq(strv_extend(&s.units_active, "cups.service"), 0);
+        ck_assert_int_eq(strv_extend(&s.after_restore, "ssh"), 0);
         s.entries = calloc(ELEMENTSOF(entries), sizeof(SnapEntry));
         for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
                 s.entries[i] = entries[i];
@@ -105,7 +116,7 @@ START_TEST(test_manifest_round_trip) {
         ck_assert_int_eq(back.pid, 42);
         ck_assert_uint_eq(back.pid_start, 7);
         ck_assert_uint_eq(back.deadline_usec, 2);
-        ck_assert(back.reload_sshd);
+        ck_assert(strv_contains(back.after_restore, "ssh"));
         ck_assert_str_eq(back.ssh_connection, s.ssh_connection);
         ck_assert_str_eq(back.units_active[0], "cups.service");
         ck_assert_uint_eq(back.n_entries, s.n_entries);
@@ -316,6 +327,7 @@ int main(void) {
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_manifest_round_trip);
+        tcase_add_test(tc, test_manifest_reload_sshd_compat);
         tcase_add_loop_test(tc, test_manifest_damaged, 0, ELEMENTSOF(bad_manifests));
         tcase_add_test(tc, test_take_save_load_restore);
         tcase_add_test(tc, test_owner_alive);
