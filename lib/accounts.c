@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "accounts-apply.h"
+#include "accounts-plan.h"
 #include "accounts.h"
 #include "acctdb.h"
 #include "sys/fileio.h"
@@ -531,5 +532,6 @@ const Module admin_module = {
         .preflight = acct_preflight,
         .apply = acct_apply,
         .snapshot_paths = acct_snapshot_paths,
+        .provide = acct_provide,
         .watch = acct_watch,
 };

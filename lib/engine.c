@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "modules.h"
 #include "strv.h"
 
 static const char *const module_id_table[_MODULE_MAX] = {
@@ -48,6 +49,9 @@ void context_done(Context *c) {
                         c->cache[i].free(c->cache[i].data);
                 c->cache[i] = (ModuleCache){};
         }
+        accounts_plan_free(c->accounts);
+        c->accounts = NULL;
+        c->accounts_asked = false;
         if (c->shared.data && c->shared.free)
                 c->shared.free(c->shared.data);
         c->shared = (ModuleCache){};
@@ -302,4 +306,26 @@ int watch_spec_add(WatchSpec **l, size_t *n, const char *path, const char *const
         }
         (*l)[(*n)++] = s;
         return 0;
+}
+
+void accounts_plan_free(AccountsPlan *p) {
+        if (!p)
+                return;
+        strv_free(p->overlay_paths);
+        strv_free(p->overlay_texts);
+        free(p->home);
+        free(p);
+}
+
+const AccountsPlan *context_accounts(Context *c) {
+        if (!c->accounts_asked || c->accounts_policy != c->policy) {
+                accounts_plan_free(c->accounts);
+                c->accounts = NULL;
+                c->accounts_asked = true;
+                c->accounts_policy = c->policy;
+                for (size_t i = 0; i < hardend_n_modules; i++)
+                        if (hardend_modules[i]->provide)
+                                (void) hardend_modules[i]->provide(c);
+        }
+        return c->accounts;
 }

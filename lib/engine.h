@@ -6,6 +6,7 @@
 
 #include "finding.h"
 #include "policy.h"
+#include "sshkey.h"
 
 /* Exit codes of every command (DESIGN.md). */
 typedef enum ExitStatus {
@@ -33,6 +34,24 @@ int module_mask_from_string(const char *s, unsigned *ret, char **ret_bad);
 struct Module;
 struct Snapshot;
 
+/* What the module that owns the accounts will leave, for the modules that must count on it (the
+ * ssh module's anti-lockout check): filled by that module's provide hook, read through
+ * context_accounts(). */
+typedef struct AccountsPlan {
+        const char *user;  /* the admin user the policy names, or NULL */
+        const char *group; /* the group it is (made) a member of */
+        char *home;        /* where its keys go (owned) */
+        const SshKey *keys;
+        size_t n_keys;
+        bool changes; /* that module changes the system in this run (enabled and selected) */
+        /* with changes: files as it will leave them (its sudoers drop-in; passwd, group and
+         * shadow with the user added and root's password locked), for checks that read them */
+        char **overlay_paths;
+        char **overlay_texts;
+} AccountsPlan;
+
+void accounts_plan_free(AccountsPlan *p);
+
 /* A module's own cache of what it learnt from the system (e.g. the ssh module's sshd -T answers),
  * kept for as long as the Context lives: between the watcher's probes, within one CLI run. The
  * module creates it on first use and checks it is still valid; context_done() frees it. */
@@ -58,6 +77,9 @@ typedef struct Context {
         /* answers of system programs that more than one module asks (sshd -T: the ssh module and
          * the firewall's SSH ports), kept like a module's cache */
         ModuleCache shared;
+        AccountsPlan *accounts; /* context_accounts() */
+        bool accounts_asked;
+        const Policy *accounts_policy; /* the policy they were asked with */
 } Context;
 
 void context_done(Context *c);
@@ -66,6 +88,9 @@ void *context_cache(ModuleCache *slot, void *(*make)(void), void (*drop)(void *d
 /* The system bus; -errno (cached) when it cannot be reached or the root is not live. */
 int context_get_bus(Context *c, sd_bus **ret);
 bool context_module_selected(const Context *c, ModuleId id);
+/* The accounts as the module that owns them will leave them (the provide hooks of the modules, run
+ * once); NULL when no module provides them or they cannot be read. */
+const AccountsPlan *context_accounts(Context *c);
 /* Selected (--only) and enabled in the policy. */
 bool context_module_active(const Context *c, const struct Module *m);
 
@@ -113,6 +138,9 @@ typedef struct Module {
         /* After a rollback put this module's files back: what makes them take effect (reload a
          * daemon). Appends to changes or errors. May be NULL. */
         int (*after_restore)(Context *c, char ***changes, char ***errors);
+        /* Puts what other modules may count on from this one into the Context (c->accounts). May
+         * be NULL. */
+        int (*provide)(Context *c);
         /* The directories whose changes this module's probe must see, for the watcher (with
          * watch_spec_add()). May be NULL. */
         int (*watch)(Context *c, WatchSpec **l, size_t *n);

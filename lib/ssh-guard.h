@@ -25,9 +25,3 @@ typedef struct SshGuardInput {
 
 /* 0 when a way in survives (or --force); -EPERM with the refusal in o; -errno on failure. */
 int ssh_guard_check(Context *c, const SshGuardInput *in, Outcome *o);
-
-/* The passwd, group and shadow texts as they will be after the admin module's apply: the admin
- * user added (uid and gid taken from the free range) to its group, root's password locked. Each
- * ret_* is NULL where nothing changes. Pure. */
-int ssh_guard_candidate_accounts(const AdminPolicy *a, bool user_created, const char *passwd, const char *group,
-                                 const char *shadow, char **ret_passwd, char **ret_group, char **ret_shadow);

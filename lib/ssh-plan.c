@@ -169,6 +169,7 @@ static int plan_scan_match(Context *c, SshPlan *p) {
 
 int plan_load(Context *c, SshPlan *ret) {
         _cleanup_(plan_done) SshPlan p = {};
+        const AccountsPlan *ap;
         const Policy *pol = c->policy;
         bool nofollow = !c->live;
         int r;
@@ -212,7 +213,8 @@ int plan_load(Context *c, SshPlan *ret) {
                 p.addr = strdup(DEFAULT_ADDR);
         if (!p.addr || strv_extend(&p.users, "root") < 0)
                 return -ENOMEM;
-        if (!isempty(pol->admin.user) && !streq(pol->admin.user, "root") && strv_extend(&p.users, pol->admin.user) < 0)
+        ap = context_accounts(c);
+        if (ap && !streq(ap->user, "root") && strv_extend(&p.users, ap->user) < 0)
                 return -ENOMEM;
         p.port = pol->ssh.port;
         r = plan_scan_match(c, &p);
