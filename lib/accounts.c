@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "admin-policy.h"
 #include "accounts-apply.h"
 #include "accounts-plan.h"
 #include "accounts.h"
@@ -527,6 +528,7 @@ static int acct_watch(Context *c, WatchSpec **l, size_t *n) {
 const Module admin_module = {
         .id = MODULE_ADMIN,
         .name = "admin",
+        .policy = &admin_policy_section,
         .enabled = admin_enabled,
         .probe = acct_probe,
         .preflight = acct_preflight,

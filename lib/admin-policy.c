@@ -140,3 +140,11 @@ void admin_policy_done(Policy *pol) {
         a->n_keys = 0;
         a->password_hash = mfree(a->password_hash);
 }
+
+const PolicySection admin_policy_section = {
+        .name = "admin",
+        .init = admin_policy_init,
+        .parse = admin_policy_parse,
+        .defaults = admin_policy_defaults,
+        .done = admin_policy_done,
+};

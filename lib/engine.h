@@ -33,6 +33,7 @@ int module_mask_from_string(const char *s, unsigned *ret, char **ret_bad);
 
 struct Module;
 struct Snapshot;
+struct PolicySection;
 
 /* What the module that owns the accounts will leave, for the modules that must count on it (the
  * ssh module's anti-lockout check): filled by that module's provide hook, read through
@@ -119,6 +120,8 @@ int watch_spec_add(WatchSpec **l, size_t *n, const char *path, const char *const
 typedef struct Module {
         ModuleId id;
         const char *name; /* the policy section */
+        /* the policy section's parser, defaults and free (policy-parser.h); NULL: none */
+        const struct PolicySection *policy;
         bool (*enabled)(const Policy *p);
         /* Reads the actual state and appends findings; never changes anything. A failure to read a
          * part is an FINDING_UNKNOWN finding, not an error; an error return is for the unexpected. */

@@ -349,3 +349,11 @@ void firewall_policy_done(Policy *pol) {
         fw->allow = NULL;
         fw->n_allow = 0;
 }
+
+const PolicySection firewall_policy_section = {
+        .name = "firewall",
+        .init = firewall_policy_init,
+        .parse = firewall_policy_parse,
+        .defaults = firewall_policy_defaults,
+        .done = firewall_policy_done,
+};

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firewall-policy.h"
 #include "array.h"
 #include "firewall-foreign.h"
 #include "firewall-rules.h"
@@ -698,6 +699,7 @@ static int firewall_snapshot_state(Context *c, Snapshot *s) {
 const Module firewall_module = {
         .id = MODULE_FIREWALL,
         .name = MODULE_NAME,
+        .policy = &firewall_policy_section,
         .enabled = firewall_enabled,
         .probe = firewall_probe,
         .preflight = firewall_preflight,

@@ -10,25 +10,32 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "admin-policy.h"
-#include "firewall-policy.h"
+#include "modules.h"
 #include "policy-parser.h"
 #include "policy-scan.h"
 #include "policy.h"
-#include "services-policy.h"
-#include "ssh-policy.h"
 #include "strv.h"
 #include "sys/fileio.h"
 #include "watch-policy.h"
 
 /* In the order they are parsed; adding a module's section is adding its entry. */
-static const PolicySection policy_sections[] = {
-        { "firewall", firewall_policy_init, firewall_policy_parse, firewall_policy_defaults, firewall_policy_done },
-        { "ssh", ssh_policy_init, ssh_policy_parse, ssh_policy_defaults, ssh_policy_done },
-        { "admin", admin_policy_init, admin_policy_parse, admin_policy_defaults, admin_policy_done },
-        { "services", services_policy_init, services_policy_parse, services_policy_defaults, services_policy_done },
-        { "watch", watch_policy_init, watch_policy_parse, watch_policy_defaults, watch_policy_done },
-};
+/* The sections: each module's (the module table), then the watcher's. */
+static const PolicySection *const core_sections[] = { &watch_policy_section };
+
+static size_t n_sections(void) {
+        size_t n = ELEMENTSOF(core_sections);
+
+        for (size_t i = 0; i < hardend_n_modules; i++)
+                n += hardend_modules[i]->policy != NULL;
+        return n;
+}
+
+static const PolicySection *section(size_t k) {
+        for (size_t i = 0; i < hardend_n_modules; i++)
+                if (hardend_modules[i]->policy && k-- == 0)
+                        return hardend_modules[i]->policy;
+        return core_sections[k];
+}
 
 const char *proto_to_string(int proto) {
         return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : NULL;
@@ -118,8 +125,8 @@ Policy *policy_free(Policy *p) {
         if (!p)
                 return NULL;
         free(p->source);
-        for (size_t i = 0; i < ELEMENTSOF(policy_sections); i++)
-                policy_sections[i].done(p);
+        for (size_t i = 0; i < n_sections(); i++)
+                section(i)->done(p);
         free(p);
         return NULL;
 }
@@ -195,23 +202,27 @@ bool policy_equal(const Policy *a, const Policy *b) {
 }
 
 static int policy_parse(Parser *p, config_t *cfg, Policy **ret) {
-        static const char *const keys[] = { "version", "firewall", "ssh", "admin", "services", "watch", NULL };
+        _cleanup_free_ const char **keys = calloc(n_sections() + 2, sizeof(char *));
         _cleanup_policy_free_ Policy *pol = NULL;
         config_setting_t *root = config_root_setting(cfg), *s;
         unsigned version = 0;
         int r;
 
-        _Static_assert(ELEMENTSOF(keys) == ELEMENTSOF(policy_sections) + 2, "a key per section");
+        if (!keys)
+                return -ENOMEM;
+        keys[0] = "version";
+        for (size_t i = 0; i < n_sections(); i++)
+                keys[i + 1] = section(i)->name;
         pol = calloc(1, sizeof(Policy));
         if (!pol)
                 return -ENOMEM;
-        for (size_t i = 0; i < ELEMENTSOF(policy_sections); i++)
-                policy_sections[i].init(pol);
+        for (size_t i = 0; i < n_sections(); i++)
+                section(i)->init(pol);
         pol->source = strdup(p->file);
         if (!pol->source)
                 return -ENOMEM;
 
-        r = check_keys(p, root, "", keys);
+        r = check_keys(p, root, "", (const char *const *) keys);
         if (r < 0)
                 return r;
         r = get_uint(p, root, "", "version", 0, 1000000, &version, NULL);
@@ -224,11 +235,11 @@ static int policy_parse(Parser *p, config_t *cfg, Policy **ret) {
                             "version: %u is not supported; this program reads version = 1", version);
         pol->version = version;
 
-        for (size_t i = 0; i < ELEMENTSOF(policy_sections); i++) {
-                r = lookup(p, root, "", policy_sections[i].name, VT_GROUP, &s);
+        for (size_t i = 0; i < n_sections(); i++) {
+                r = lookup(p, root, "", section(i)->name, VT_GROUP, &s);
                 if (r < 0)
                         return r;
-                if (r > 0 && (r = policy_sections[i].parse(p, pol, s)) < 0)
+                if (r > 0 && (r = section(i)->parse(p, pol, s)) < 0)
                         return r;
         }
 
@@ -241,8 +252,8 @@ static int policy_parse(Parser *p, config_t *cfg, Policy **ret) {
                                        strempty(x->name), x->name ? ": " : "", (int) x->len, x->text);
         }
 
-        for (size_t i = 0; i < ELEMENTSOF(policy_sections); i++) {
-                r = policy_sections[i].defaults(pol);
+        for (size_t i = 0; i < n_sections(); i++) {
+                r = section(i)->defaults(pol);
                 if (r < 0)
                         return r;
         }

@@ -138,3 +138,11 @@ void services_policy_done(Policy *pol) {
         s->listeners_allow = mfree(s->listeners_allow);
         s->n_listeners_allow = 0;
 }
+
+const PolicySection services_policy_section = {
+        .name = "services",
+        .init = services_policy_init,
+        .parse = services_policy_parse,
+        .defaults = services_policy_defaults,
+        .done = services_policy_done,
+};

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <string.h>
 
+#include "services-policy.h"
 #include "array.h"
 #include "rollback.h"
 #include "services.h"
@@ -449,6 +450,7 @@ static int services_watch(Context *c, WatchSpec **l, size_t *n) {
 const Module services_module = {
         .id = MODULE_SERVICES,
         .name = MODULE_NAME,
+        .policy = &services_policy_section,
         .enabled = services_enabled,
         .probe = services_probe,
         .preflight = NULL,

@@ -103,3 +103,11 @@ int ssh_policy_defaults(Policy *pol) {
 void ssh_policy_done(Policy *pol) {
         pol->ssh.allow_groups = strv_free(pol->ssh.allow_groups);
 }
+
+const PolicySection ssh_policy_section = {
+        .name = "ssh",
+        .init = ssh_policy_init,
+        .parse = ssh_policy_parse,
+        .defaults = ssh_policy_defaults,
+        .done = ssh_policy_done,
+};

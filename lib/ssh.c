@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "ssh-policy.h"
 #include "array.h"
 #include "ssh-config.h"
 #include "ssh-guard.h"
@@ -584,6 +585,7 @@ static int ssh_watch(Context *c, WatchSpec **l, size_t *n) {
 const Module ssh_module = {
         .id = MODULE_SSH,
         .name = "ssh",
+        .policy = &ssh_policy_section,
         .enabled = ssh_enabled,
         .probe = ssh_probe,
         .preflight = ssh_preflight,

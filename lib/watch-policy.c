@@ -48,3 +48,11 @@ int watch_policy_defaults(Policy *pol) {
 void watch_policy_done(Policy *pol) {
         /* owns nothing */
 }
+
+const PolicySection watch_policy_section = {
+        .name = "watch",
+        .init = watch_policy_init,
+        .parse = watch_policy_parse,
+        .defaults = watch_policy_defaults,
+        .done = watch_policy_done,
+};
