@@ -12,9 +12,7 @@ static const char *const sudo_mode_table[_SUDO_MODE_MAX] = {
         [SUDO_PASSWORD] = "password",
 };
 
-const char *sudo_mode_to_string(SudoMode m) {
-        return m >= 0 && m < _SUDO_MODE_MAX ? sudo_mode_table[m] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sudo_mode, SudoMode);
 
 static int each_key(Parser *p, const config_setting_t *e, const char *path, size_t i, const char *v, void *userdata) {
         AdminPolicy *a = userdata;

@@ -13,9 +13,7 @@ static const char *const forward_policy_table[_FORWARD_POLICY_MAX] = {
         [FORWARD_POLICY_ACCEPT] = "accept",
 };
 
-const char *forward_policy_to_string(ForwardPolicy p) {
-        return p >= 0 && p < _FORWARD_POLICY_MAX ? forward_policy_table[p] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(forward_policy, ForwardPolicy);
 
 int cidr_parse(const char *s, Cidr *ret, const char **ret_reason) {
         _cleanup_free_ char *addr = NULL;

@@ -11,9 +11,7 @@ static const char *const permit_root_login_table[_PERMIT_ROOT_LOGIN_MAX] = {
         [PERMIT_ROOT_LOGIN_PROHIBIT_PASSWORD] = "prohibit-password",
 };
 
-const char *permit_root_login_to_string(PermitRootLogin p) {
-        return p >= 0 && p < _PERMIT_ROOT_LOGIN_MAX ? permit_root_login_table[p] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(permit_root_login, PermitRootLogin);
 
 static int each_group(Parser *p, const config_setting_t *e, const char *path, size_t i, const char *v,
                       void *userdata) {

@@ -9,9 +9,7 @@ static const char *const watch_mode_table[_WATCH_MODE_MAX] = {
         [WATCH_MODE_REPAIR] = "repair",
 };
 
-const char *watch_mode_to_string(WatchMode m) {
-        return m >= 0 && m < _WATCH_MODE_MAX ? watch_mode_table[m] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(watch_mode, WatchMode);
 
 void watch_policy_init(Policy *pol) {
         pol->watch = (WatchPolicy){ .mode = _WATCH_MODE_INVALID };
