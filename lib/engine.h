@@ -34,6 +34,7 @@ int module_mask_from_string(const char *s, unsigned *ret, char **ret_bad);
 struct Module;
 struct Snapshot;
 struct PolicySection;
+struct SshdOps;
 
 /* What the module that owns the accounts will leave, for the modules that must count on it (the
  * ssh module's anti-lockout check): filled by that module's provide hook, read through
@@ -70,6 +71,9 @@ typedef struct Context {
         bool repair;                /* the watcher in repair mode: also undo what is otherwise only
                                      * reported (e.g. foreign ACCEPT rules in INPUT) */
         const char *ssh_connection; /* $SSH_CONNECTION of the caller, or NULL */
+        /* sshd, ssh -Q and sudo as the ssh module runs them (sys/sshd.h); NULL: the real ones
+         * (sshd_ops_real). Tests plug a fake in. */
+        const struct SshdOps *sshd_ops;
         /* the system bus, connected on first use by context_get_bus() */
         sd_bus *bus;
         int bus_error;

@@ -7,12 +7,13 @@
 #include "array.h"
 #include "ssh-guard.h"
 #include "ssh-lockout.h"
+#include "ssh-plan.h"
 #include "strv.h"
 #include "sys/fileio.h"
-#include "sys/sudo.h"
 
 typedef struct GuardCtx {
         Context *c;
+        const SshdOps *sshd; /* ssh_sshd_ops() */
         const SshGuardInput *in;
         unsigned lport;
         SshdDump *views; /* the answers asked in this check */
@@ -49,7 +50,7 @@ static int view_for(void *userdata, const char *user, const SshdDump **ret, char
                 conn.laddr = in->laddr ?: SSH_CHECK_LADDR;
                 conn.lport = g->lport;
         }
-        r = sshd_dump_config_conn(in->exec, in->cache, in->config, &conn, &d, ret_error);
+        r = g->sshd->dump_config(g->sshd->userdata, in->exec, in->cache, in->config, &conn, &d, ret_error);
         if (r < 0)
                 return r;
         r = ARRAY_GROW_ONE(g->views, g->n_views);
@@ -67,7 +68,8 @@ static int sudo_for(void *userdata, const char *user, char **ret_why) {
         SudoRoot verdict;
         int r;
 
-        r = sudo_root_check(g->c->root, user, g->overlays, g->n_overlays, &verdict, ret_why);
+        r = g->sshd->sudo_root_check(g->sshd->userdata, g->c->root, user, g->overlays, g->n_overlays, &verdict,
+                                     ret_why);
         if (r == -ENOENT) {
                 free(*ret_why);
                 return (*ret_why = strdup("sudo is not installed")) ? 0 : -ENOMEM;
@@ -123,7 +125,7 @@ int ssh_guard_check(Context *c, const SshGuardInput *in, Outcome *o) {
         _cleanup_free_ unsigned *ports = NULL;
         bool admin = ap && ap->changes;
         size_t n_ports = 0;
-        GuardCtx g = { .c = c, .in = in };
+        GuardCtx g = { .c = c, .sshd = ssh_sshd_ops(c), .in = in };
         int r;
 
         r = read_text(c, "/etc/shells", &shells);

@@ -19,6 +19,10 @@
 
 #define DEFAULT_ADDR "192.0.2.1"
 
+const SshdOps *ssh_sshd_ops(const Context *c) {
+        return c->sshd_ops ?: &sshd_ops_real;
+}
+
 void plan_done(SshPlan *p) {
         ssh_algorithms_done(&p->algos);
         free(p->algo_problem);
@@ -30,7 +34,8 @@ void plan_done(SshPlan *p) {
         free(p->addr);
         free(p->laddr);
         strv_free(p->users);
-        sshd_exec_done(&p->exec);
+        if (p->sshd)
+                p->sshd->exec_done(p->sshd->userdata, &p->exec);
         *p = (SshPlan){};
 }
 
@@ -81,7 +86,8 @@ static SshdCache *ssh_cache(Context *c) {
 static int plan_algorithms(Context *c, SshPlan *p) {
         for (SshAlgoClass a = 0; a < _SSH_ALGO_MAX; a++) {
                 _cleanup_strv_free_ char **supported = NULL;
-                int r = ssh_query(p->cache, c->root, c->live, ssh_algo_class_query(a), &supported);
+                int r = p->sshd->query(p->sshd->userdata, p->cache, c->root, c->live, ssh_algo_class_query(a),
+                                       &supported);
 
                 if (r == -ENOMEM)
                         return r;
@@ -174,6 +180,7 @@ int plan_load(Context *c, SshPlan *ret) {
         bool nofollow = !c->live;
         int r;
 
+        p.sshd = ssh_sshd_ops(c);
         p.cache = ssh_cache(c);
         if (pol->ssh.strong_crypto && (r = plan_algorithms(c, &p)) < 0)
                 return r;
@@ -200,7 +207,7 @@ int plan_load(Context *c, SshPlan *ret) {
         if (r < 0)
                 return r;
 
-        p.have_sshd = sshd_exec_find(c->root, c->live, &p.exec) >= 0;
+        p.have_sshd = p.sshd->exec_find(p.sshd->userdata, c->root, c->live, &p.exec) >= 0;
         if (c->ssh_connection && c->ssh_connection[0]) {
                 _cleanup_strv_free_ char **f = NULL;
 

@@ -22,7 +22,8 @@ typedef struct SshPlan {
         char *main_text; /* NULL: missing */
         size_t main_len;
         bool main_includes;
-        char **dropins; /* the *.conf names in SSH_DROPIN_DIR, sorted */
+        char **dropins;      /* the *.conf names in SSH_DROPIN_DIR, sorted */
+        const SshdOps *sshd; /* ssh_sshd_ops() */
         SshdExec exec;
         SshdCache *cache; /* the Context's, or NULL */
         bool have_sshd;
@@ -40,6 +41,9 @@ typedef struct Candidate {
         char *config;   /* the main file as sshd sees it */
         char **written; /* host paths to remove */
 } Candidate;
+
+/* The programs the module runs: the Context's, or the real ones. */
+const SshdOps *ssh_sshd_ops(const Context *c);
 
 void plan_done(SshPlan *p);
 int plan_load(Context *c, SshPlan *ret);

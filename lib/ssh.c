@@ -49,7 +49,7 @@ static int effective_diffs(const SshPlan *p, const char *config, EffDiffs *diffs
 
         /* Without a Match block (but "Match all") every user gets sshd's global view */
         if (!p->has_match) {
-                int r = sshd_dump_config_conn(&p->exec, p->cache, config, NULL, &shared, ret_error);
+                int r = p->sshd->dump_config(p->sshd->userdata, &p->exec, p->cache, config, NULL, &shared, ret_error);
 
                 if (r < 0)
                         return r;
@@ -65,7 +65,7 @@ static int effective_diffs(const SshPlan *p, const char *config, EffDiffs *diffs
                 int r = 0;
 
                 if (p->has_match)
-                        r = sshd_dump_config_conn(&p->exec, p->cache, config, &conn, &d, ret_error);
+                        r = p->sshd->dump_config(p->sshd->userdata, &p->exec, p->cache, config, &conn, &d, ret_error);
                 else
                         r = sshd_dump_copy(&shared, &d);
 
@@ -376,7 +376,7 @@ static int ssh_preflight(Context *c, const FindingList *all, Outcome *o) {
                 r = candidate_build(c, &p, true, &k);
                 if (r < 0)
                         return outcome_fail(o, r, "cannot stage the sshd configuration for sshd -t: %s", strerror(-r));
-                r = sshd_test_config(&p.exec, k.config, &error);
+                r = p.sshd->test_config(p.sshd->userdata, &p.exec, k.config, &error);
                 if (r == -EINVAL) {
                         _cleanup_free_ char *shown = unstage_paths(&k, error);
 
@@ -461,18 +461,19 @@ static int write_main_config(Context *c, const SshPlan *p) {
 static int reload_sshd(Context *c, const SshPlan *p, Outcome *o) {
         _cleanup_(sshd_dump_done) SshdDump d = {};
         _cleanup_free_ char *how = NULL, *error = NULL;
+        SshdConn conn = { .user = p->has_match ? p->users[0] : NULL, .host = p->addr, .addr = p->addr };
         const char *pidfile = NULL;
         sd_bus *bus = NULL;
         int r;
 
         /* PidFile is global (not allowed in Match): the first checked user's view has it too, and
          * asking with the same command line as the verifying probe lets that probe reuse the answer */
-        if (p->have_sshd && sshd_dump_config(&p->exec, p->cache, SSH_MAIN_CONFIG, p->has_match ? p->users[0] : NULL,
-                                             p->addr, &d, &error) >= 0)
+        if (p->have_sshd && p->sshd->dump_config(p->sshd->userdata, &p->exec, p->cache, SSH_MAIN_CONFIG,
+                                                 conn.user ? &conn : NULL, &d, &error) >= 0)
                 pidfile = sshd_dump_get(&d, "pidfile");
         if (context_get_bus(c, &bus) < 0)
                 bus = NULL;
-        r = sshd_reload(bus, pidfile && pidfile[0] == '/' ? pidfile : DEFAULT_PIDFILE, &how);
+        r = p->sshd->reload(p->sshd->userdata, bus, pidfile && pidfile[0] == '/' ? pidfile : DEFAULT_PIDFILE, &how);
         if (r < 0)
                 return outcome_fail(o, r, "the new sshd configuration is in place, but reloading sshd failed: %s",
                                     strerror(-r));
@@ -553,13 +554,14 @@ static int ssh_snapshot_paths(Context *c, char ***ret) {
 
 /* Module.after_restore: a rollback put sshd's files back; a running sshd reads them on a reload. */
 static int ssh_after_restore(Context *c, char ***changes, char ***errors) {
+        const SshdOps *sshd = ssh_sshd_ops(c);
         _cleanup_free_ char *how = NULL;
         sd_bus *bus = NULL;
         int r;
 
         if (context_get_bus(c, &bus) < 0)
                 bus = NULL;
-        r = sshd_reload(bus, DEFAULT_PIDFILE, &how);
+        r = sshd->reload(sshd->userdata, bus, DEFAULT_PIDFILE, &how);
         if (r < 0) {
                 (void) strv_extendf(errors, "cannot reload sshd: %s", strerror(-r));
                 return r;

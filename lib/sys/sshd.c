@@ -323,3 +323,50 @@ int sshd_reload(sd_bus *bus, const char *pidfile, char **ret_how) {
                 return reload_over_bus(bus, ret_how);
         return reload_by_pidfile(pidfile, ret_how);
 }
+
+static int real_exec_find(void *userdata, const char *root, bool live, SshdExec *ret) {
+        (void) userdata;
+        return sshd_exec_find(root, live, ret);
+}
+
+static void real_exec_done(void *userdata, SshdExec *e) {
+        (void) userdata;
+        sshd_exec_done(e);
+}
+
+static int real_test_config(void *userdata, const SshdExec *e, const char *config, char **ret_error) {
+        (void) userdata;
+        return sshd_test_config(e, config, ret_error);
+}
+
+static int real_dump_config(void *userdata, const SshdExec *e, SshdCache *cache, const char *config,
+                            const SshdConn *conn, SshdDump *ret, char **ret_error) {
+        (void) userdata;
+        return sshd_dump_config_conn(e, cache, config, conn, ret, ret_error);
+}
+
+static int real_query(void *userdata, SshdCache *cache, const char *root, bool live, const char *what, char ***ret) {
+        (void) userdata;
+        return ssh_query(cache, root, live, what, ret);
+}
+
+static int real_reload(void *userdata, sd_bus *bus, const char *pidfile, char **ret_how) {
+        (void) userdata;
+        return sshd_reload(bus, pidfile, ret_how);
+}
+
+static int real_sudo_root_check(void *userdata, const char *root, const char *user, const SudoOverlay *overlays,
+                                size_t n_overlays, SudoRoot *ret, char **ret_why) {
+        (void) userdata;
+        return sudo_root_check(root, user, overlays, n_overlays, ret, ret_why);
+}
+
+const SshdOps sshd_ops_real = {
+        .exec_find = real_exec_find,
+        .exec_done = real_exec_done,
+        .test_config = real_test_config,
+        .dump_config = real_dump_config,
+        .query = real_query,
+        .reload = real_reload,
+        .sudo_root_check = real_sudo_root_check,
+};

@@ -8,6 +8,7 @@
 #include <systemd/sd-bus.h>
 
 #include "../ssh-config.h"
+#include "sudo.h"
 
 typedef struct SshdExec {
         const char *root; /* "/" or an image tree */
@@ -85,3 +86,22 @@ int ssh_query(SshdCache *cache, const char *root, bool live, const char *what, c
  * bus (when not NULL), else SIGHUP to the pid in pidfile when that process is sshd. Returns 1 when
  * it reloaded (*ret_how says how), 0 when no sshd runs. */
 int sshd_reload(sd_bus *bus, const char *pidfile, char **ret_how);
+
+/* The programs the ssh module runs, as one table (the module takes it from its Context, so that
+ * its probe and apply can be tested against a fake): each entry does what the function of the
+ * same name above does (sudo_root_check: sys/sudo.h), and gets userdata first. */
+typedef struct SshdOps {
+        void *userdata;
+        int (*exec_find)(void *userdata, const char *root, bool live, SshdExec *ret);
+        void (*exec_done)(void *userdata, SshdExec *e);
+        int (*test_config)(void *userdata, const SshdExec *e, const char *config, char **ret_error);
+        int (*dump_config)(void *userdata, const SshdExec *e, SshdCache *cache, const char *config,
+                           const SshdConn *conn, SshdDump *ret, char **ret_error);
+        int (*query)(void *userdata, SshdCache *cache, const char *root, bool live, const char *what, char ***ret);
+        int (*reload)(void *userdata, sd_bus *bus, const char *pidfile, char **ret_how);
+        int (*sudo_root_check)(void *userdata, const char *root, const char *user, const SudoOverlay *overlays,
+                               size_t n_overlays, SudoRoot *ret, char **ret_why);
+} SshdOps;
+
+/* The functions above: the real sshd, ssh and sudo. */
+extern const SshdOps sshd_ops_real;
