@@ -35,6 +35,23 @@ struct Module;
 struct Snapshot;
 struct PolicySection;
 struct SshdOps;
+struct Context;
+struct NfOps;
+struct FwSshd;
+
+/* The firewall module's side effects (lib/firewall.c), for the unit tests to plug a fake in through
+ * Context.firewall; NULL there: the kernel's tables through libiptc, nf_lock(), sshd and nftables
+ * asked on the live system. */
+typedef struct FwBackend {
+        const struct NfOps *nf_ops[2];    /* the filter table of ipv4, of ipv6 (sys/netfilter.h) */
+        int (*lock)(unsigned timeout_ms); /* the xtables lock: an fd to close, or -errno (nf_lock()) */
+        /* On the live system: adds where sshd listens (sshd -T, the sockets it holds) to the ports
+         * (firewall-sshd.h). NULL: sshd is not asked, only ssh.port counts. */
+        int (*sshd_listens)(struct Context *c, struct FwSshd *s);
+        /* Appends what is known about nftables beside the legacy tables (INFO findings). NULL: not
+         * asked. */
+        int (*probe_nftables)(FindingList *out);
+} FwBackend;
 
 /* What the module that owns the accounts will leave, for the modules that must count on it (the
  * ssh module's anti-lockout check): filled by that module's provide hook, read through
@@ -85,6 +102,7 @@ typedef struct Context {
         AccountsPlan *accounts; /* context_accounts() */
         bool accounts_asked;
         const Policy *accounts_policy; /* the policy they were asked with */
+        const FwBackend *firewall;     /* the firewall module's backend; NULL: the kernel's */
 } Context;
 
 void context_done(Context *c);

@@ -309,15 +309,22 @@ static int probe_sockets(FwSshd *s) {
         return 0;
 }
 
-int fw_sshd_probe(Context *c, FwSshd *ret) {
+int fw_sshd_listens(Context *c, FwSshd *s) {
+        int r;
+
+        r = probe_config(c, s);
+        if (r < 0)
+                return r;
+        return probe_sockets(s);
+}
+
+int fw_sshd_probe(Context *c, const FwBackend *b, FwSshd *ret) {
         _cleanup_(fw_sshd_done) FwSshd s = {};
         const Policy *p = c->policy;
         int r;
 
-        if (c->live) {
-                r = probe_config(c, &s);
-                if (r >= 0)
-                        r = probe_sockets(&s);
+        if (c->live && b->sshd_listens) {
+                r = b->sshd_listens(c, &s);
                 if (r < 0)
                         return r;
         }

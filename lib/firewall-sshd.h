@@ -42,7 +42,12 @@ bool fw_sshd_port_in_family(const FwSshdPort *p, int family);
 /* The ports sshd uses over family (with ssh.port), for the rate limit (fw_ruleset_build()). */
 int fw_sshd_ports(const FwSshd *s, int family, uint16_t **ret, size_t *ret_n);
 
-/* Asks the live system (nothing for an image tree: c->live false). sshd -T is asked once while its
- * inputs are unchanged (sshd_signature()), its failure too: the answer is kept in
- * c->cache[MODULE_FIREWALL]. A missing sshd is not an error, nor a failing sshd -T (s->unknown). */
-int fw_sshd_probe(Context *c, FwSshd *ret);
+/* Adds what the live system says (FwBackend.sshd_listens of the kernel's backend): sshd -T, asked
+ * once while its inputs are unchanged (sshd_signature()), its failure too: the answer is kept in
+ * c->cache[MODULE_FIREWALL]; then the listening sockets an sshd process holds. A missing sshd is
+ * not an error, nor a failing sshd -T (s->unknown). */
+int fw_sshd_listens(Context *c, FwSshd *s);
+
+/* The ports: b->sshd_listens() on the live system (nothing for an image tree: c->live false, nor
+ * when b has none), and ssh.port when the ssh module is about to set it. */
+int fw_sshd_probe(Context *c, const FwBackend *b, FwSshd *ret);

@@ -357,6 +357,19 @@ static int probe_nftables(FindingList *out) {
         return 0; /* no nf_tables in this kernel, or nothing there */
 }
 
+/* The kernel's tables through libiptc, sshd and nftables of the live system: what Context.firewall
+ * NULL means. */
+static const FwBackend fw_backend_kernel = {
+        .nf_ops = { &nf_ops_ipv4, &nf_ops_ipv6 },
+        .lock = nf_lock,
+        .sshd_listens = fw_sshd_listens,
+        .probe_nftables = probe_nftables,
+};
+
+static const FwBackend *fw_backend(const Context *c) {
+        return c->firewall ?: &fw_backend_kernel;
+}
+
 /* ---- sshd's ports ---- */
 
 static const int families[] = { AF_INET, AF_INET6 };
@@ -420,6 +433,7 @@ static int sshd_findings(const Policy *p, const FwSshd *sshd, FindingList *out) 
 
 static int firewall_probe(Context *c, FindingList *out) {
         const FirewallPolicy *fw = &c->policy->firewall;
+        const FwBackend *b = fw_backend(c);
         _cleanup_(fw_sshd_done) FwSshd sshd = {};
         int r;
 
@@ -428,16 +442,16 @@ static int firewall_probe(Context *c, FindingList *out) {
                                     "left to the image's first boot (--root: the kernel firewall is not touched)",
                                     "kernel firewall");
 
-        r = fw_sshd_probe(c, &sshd);
+        r = fw_sshd_probe(c, b, &sshd);
         if (r < 0)
                 return r;
         r = sshd_findings(c->policy, &sshd, out);
         if (r >= 0)
-                r = probe_family(c->policy, &sshd, &nf_ops_ipv4, c->repair, out);
+                r = probe_family(c->policy, &sshd, b->nf_ops[0], c->repair, out);
         if (r >= 0 && fw->ipv6)
-                r = probe_family(c->policy, &sshd, &nf_ops_ipv6, c->repair, out);
-        if (r >= 0)
-                r = probe_nftables(out);
+                r = probe_family(c->policy, &sshd, b->nf_ops[1], c->repair, out);
+        if (r >= 0 && b->probe_nftables)
+                r = b->probe_nftables(out);
         return r;
 }
 
@@ -481,7 +495,7 @@ static int preflight_sshd(Context *c, Outcome *o) {
 
         if (c->force)
                 return 0;
-        r = fw_sshd_probe(c, &sshd);
+        r = fw_sshd_probe(c, fw_backend(c), &sshd);
         if (r < 0)
                 return outcome_fail(o, r, "cannot tell where sshd listens: %s", strerror(-r));
         for (size_t i = 0; i < sshd.n; i++)
@@ -654,26 +668,27 @@ finish:
 }
 
 static int firewall_apply(Context *c, const FindingList *mine, Outcome *o) {
+        const FwBackend *b = fw_backend(c);
         _cleanup_(fw_sshd_done) FwSshd sshd = {};
         _cleanup_close_ int lock = -EBADF;
         int r;
 
         if (!c->live)
-                return 0;            /* the image's first boot does it */
-        r = fw_sshd_probe(c, &sshd); /* as the probe saw it: kept in the Context */
+                return 0;               /* the image's first boot does it */
+        r = fw_sshd_probe(c, b, &sshd); /* as the probe saw it: kept in the Context */
         if (r < 0)
                 return outcome_fail(o, r, "cannot tell where sshd listens: %s", strerror(-r));
 
-        lock = nf_lock(FW_LOCK_TIMEOUT_MS);
+        lock = b->lock(FW_LOCK_TIMEOUT_MS);
         if (lock == -EBUSY)
                 return outcome_fail(o, lock, "the xtables lock %s is held by another program (waited %u s)",
                                     NF_LOCK_PATH, FW_LOCK_TIMEOUT_MS / 1000);
         if (lock < 0)
                 return outcome_fail(o, lock, "cannot take the xtables lock %s: %s", NF_LOCK_PATH, strerror(-lock));
 
-        r = apply_family(c->policy, &sshd, &nf_ops_ipv4, c->repair, o);
+        r = apply_family(c->policy, &sshd, b->nf_ops[0], c->repair, o);
         if (r >= 0 && c->policy->firewall.ipv6)
-                r = apply_family(c->policy, &sshd, &nf_ops_ipv6, c->repair, o);
+                r = apply_family(c->policy, &sshd, b->nf_ops[1], c->repair, o);
         return r;
 }
 
@@ -681,13 +696,14 @@ static bool firewall_enabled(const Policy *p) {
         return p->firewall.enable;
 }
 
-/* Module.snapshot_state: both filter tables as the kernel holds them, under the xtables lock. */
+/* Module.snapshot_state: both filter tables as the kernel holds them, under the xtables lock (the
+ * snapshot reads the kernel's tables itself, rollback.h: "apply --confirm" runs on the live system
+ * only). */
 static int firewall_snapshot_state(Context *c, Snapshot *s) {
         _cleanup_close_ int lock = -EBADF;
         int r;
 
-        (void) c;
-        lock = nf_lock(FW_LOCK_TIMEOUT_MS * 2);
+        lock = fw_backend(c)->lock(FW_LOCK_TIMEOUT_MS * 2);
         if (lock < 0)
                 return lock;
         r = snapshot_add_table(s, AF_INET, "ipv4");
