@@ -34,7 +34,7 @@ done
 
 W=$(mktemp -d /tmp/hardend-bench.XXXXXX)
 export PROBELOOP=$W/probeloop
-cc -O2 -g -I"$SRC/lib" -o "$PROBELOOP" "$HERE/probeloop.c" "$SRC/build/lib/libhardend.a" \
+cc -O2 -g -I"$SRC/lib" -I"$SRC/lib/core" -I"$SRC/lib/modules/firewall" -I"$SRC/lib/modules/ssh" -I"$SRC/lib/modules/admin" -I"$SRC/lib/modules/services" -I"$SRC/lib/confirm" -I"$SRC/lib/watch" -o "$PROBELOOP" "$HERE/probeloop.c" "$SRC/build/lib/libhardend.a" \
         $(pkg-config --libs libconfig libsystemd libip4tc libip6tc json-c libmd)
 
 # ---- the comparison tools, for the benchmark only ----

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "hardenctl apply --confirm SECONDS" and "hardenctl confirm": the interactive safety net of an
- * apply over SSH (the pattern of iptables-apply). See lib/rollback.h and lib/confirm.h. */
+ * apply over SSH (the pattern of iptables-apply). See lib/confirm/rollback.h and lib/confirm/confirm.h. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>

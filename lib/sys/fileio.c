@@ -8,7 +8,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "../macro.h"
+#include "macro.h"
 #include "fileio.h"
 
 #define TEMP_PREFIX ".#hardend."

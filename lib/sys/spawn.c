@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../macro.h"
-#include "../time-util.h"
+#include "macro.h"
+#include "time-util.h"
 #include "spawn.h"
 
 static const char *const clean_env[] = {

@@ -11,10 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../array.h"
-#include "../macro.h"
-#include "../strv.h"
-#include "../time-util.h"
+#include "array.h"
+#include "macro.h"
+#include "strv.h"
+#include "time-util.h"
 #include "fileio.h"
 #include "sshd.h"
 

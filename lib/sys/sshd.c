@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../macro.h"
-#include "../strv.h"
+#include "macro.h"
+#include "strv.h"
 #include "fileio.h"
 #include "spawn.h"
 #include "sshd.h"

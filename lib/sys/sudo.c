@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../acctdb.h"
-#include "../array.h"
-#include "../macro.h"
-#include "../strv.h"
-#include "../sudoers.h"
+#include "acctdb.h"
+#include "array.h"
+#include "macro.h"
+#include "strv.h"
+#include "sudoers.h"
 #include "fileio.h"
 #include "spawn.h"
 #include "sudo.h"

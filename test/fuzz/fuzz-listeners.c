@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 
 #include "fuzz-util.h"
-#include "listeners.h"
+#include "sys/listeners.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_free_ char *text = NULL;

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "listeners.h"
+#include "sys/listeners.h"
 #include "policy.h"
 #include "services.h"
 #include "strv.h"

@@ -7,7 +7,7 @@
 #include "acctdb.h"
 #include "macro.h"
 #include "strv.h"
-#include "sudoers.h"
+#include "sys/sudoers.h"
 #include "sys/sudo.h"
 #include "test-main.h"
 

@@ -6,7 +6,7 @@
  * reported with the process behind it. */
 
 #include "engine.h"
-#include "listeners.h"
+#include "sys/listeners.h"
 #include "sys/systemd.h"
 
 extern const Module services_module;

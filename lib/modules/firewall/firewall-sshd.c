@@ -6,7 +6,7 @@
 
 #include "array.h"
 #include "firewall-sshd.h"
-#include "listeners.h"
+#include "sys/listeners.h"
 #include "ssh-config.h"
 #include "ssh.h"
 #include "strv.h"
