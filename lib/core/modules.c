@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "accounts.h"
+#include "admin.h"
 #include "firewall.h"
 #include "modules.h"
 #include "services.h"

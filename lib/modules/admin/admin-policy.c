@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The admin section of the policy (the accounts module: lib/accounts*.c). */
+/* The admin section of the policy (the admin module: lib/modules/admin/). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,4 +6,4 @@
 
 #include "engine.h"
 
-int acct_provide(Context *c);
+int admin_provide(Context *c);

@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "accounts-apply.h"
-#include "accounts.h"
+#include "admin-apply.h"
+#include "admin.h"
 #include "acctdb.h"
 #include "strv.h"
 #include "sys/fileio.h"
@@ -19,7 +19,7 @@
 #define CHPASSWD "/usr/sbin/chpasswd"
 #define VISUDO   "/usr/sbin/visudo"
 
-bool acct_home_path_sane(const char *home) {
+bool admin_home_path_sane(const char *home) {
         static const char *const system_dirs[] = { "bin",    "boot", "dev", "etc",  "lib", "lib32", "lib64",
                                                    "libx32", "proc", "run", "sbin", "sys", "usr" };
         const char *second;
@@ -133,7 +133,7 @@ static int refuse_odd_home(const FindingList *l, Outcome *o) {
         return 0;
 }
 
-int acct_preflight(Context *c, const FindingList *all, Outcome *o) {
+int admin_preflight(Context *c, const FindingList *all, Outcome *o) {
         const AdminPolicy *a = &c->policy->admin;
         int r;
 
@@ -171,23 +171,23 @@ int acct_preflight(Context *c, const FindingList *all, Outcome *o) {
         if (has(all, "sudoers-dropin")) {
                 _cleanup_free_ char *text = NULL;
 
-                r = acct_sudoers_text(a, &text);
+                r = admin_sudoers_text(a, &text);
                 if (r < 0)
                         return r;
-                r = visudo_check(o, text, ACCT_SUDOERS_DROPIN);
+                r = visudo_check(o, text, ADMIN_SUDOERS_DROPIN);
                 if (r < 0)
                         return r;
         }
         if (has(all, "sudoers-includedir")) {
                 _cleanup_free_ char *old = NULL, *text = NULL;
 
-                r = read_file_at_root(c->root, ACCT_SUDOERS, true, READ_FILE_MAX, &old, NULL);
+                r = read_file_at_root(c->root, ADMIN_SUDOERS, true, READ_FILE_MAX, &old, NULL);
                 if (r < 0)
-                        return outcome_fail(o, r, "Failed to read %s: %s", ACCT_SUDOERS, strerror(-r));
-                r = acct_sudoers_add_includedir(old, &text);
+                        return outcome_fail(o, r, "Failed to read %s: %s", ADMIN_SUDOERS, strerror(-r));
+                r = admin_sudoers_add_includedir(old, &text);
                 if (r < 0)
                         return r;
-                r = visudo_check(o, text, ACCT_SUDOERS);
+                r = visudo_check(o, text, ADMIN_SUDOERS);
                 if (r < 0)
                         return r;
         }
@@ -250,7 +250,7 @@ static int apply_home(Context *c, const FindingList *now, const AcctUser *u, Out
         if (!has(now, "ssh-dir") && !has(now, "authorized-keys-file") && !has(now, "authorized-key"))
                 return 0;
 
-        r = ensure_dir_at_root(c->root, ssh, ACCT_SSH_DIR_MODE, u->uid, u->gid);
+        r = ensure_dir_at_root(c->root, ssh, ADMIN_SSH_DIR_MODE, u->uid, u->gid);
         if (r < 0)
                 return outcome_fail(o, r, "Failed to set up %s: %s", ssh, strerror(-r));
         if (r > 0)
@@ -262,10 +262,10 @@ static int apply_home(Context *c, const FindingList *now, const AcctUser *u, Out
                 old_len = 0;
         else if (r < 0)
                 return outcome_fail(o, r, "Failed to read %s: %s", ak, strerror(-r));
-        r = acct_keys_merge(old ?: "", old_len, a->keys, a->n_keys, &text, &len, &added);
+        r = admin_keys_merge(old ?: "", old_len, a->keys, a->n_keys, &text, &len, &added);
         if (r < 0)
                 return r;
-        r = write_file_atomic_if_changed(c->root, ak, text, len, ACCT_AUTHORIZED_KEYS_MODE, u->uid, u->gid);
+        r = write_file_atomic_if_changed(c->root, ak, text, len, ADMIN_AUTHORIZED_KEYS_MODE, u->uid, u->gid);
         if (r < 0)
                 return outcome_fail(o, r, "Failed to write %s: %s", ak, strerror(-r));
         if (r > 0)
@@ -281,37 +281,37 @@ static int apply_sudo(Context *c, const FindingList *now, Outcome *o) {
         if (has(now, "sudoers-dropin")) {
                 _cleanup_free_ char *text = NULL;
 
-                r = acct_sudoers_text(&c->policy->admin, &text);
+                r = admin_sudoers_text(&c->policy->admin, &text);
                 if (r < 0)
                         return r;
-                if (lstat_at_root(c->root, ACCT_SUDOERS_DIR, &st) == -ENOENT) {
-                        r = ensure_dir_at_root(c->root, ACCT_SUDOERS_DIR, 0755, 0, 0);
+                if (lstat_at_root(c->root, ADMIN_SUDOERS_DIR, &st) == -ENOENT) {
+                        r = ensure_dir_at_root(c->root, ADMIN_SUDOERS_DIR, 0755, 0, 0);
                         if (r < 0)
-                                return outcome_fail(o, r, "Failed to create %s: %s", ACCT_SUDOERS_DIR, strerror(-r));
+                                return outcome_fail(o, r, "Failed to create %s: %s", ADMIN_SUDOERS_DIR, strerror(-r));
                 }
-                r = write_file_atomic_if_changed(c->root, ACCT_SUDOERS_DROPIN, text, strlen(text),
-                                                 ACCT_SUDOERS_DROPIN_MODE, 0, 0);
+                r = write_file_atomic_if_changed(c->root, ADMIN_SUDOERS_DROPIN, text, strlen(text),
+                                                 ADMIN_SUDOERS_DROPIN_MODE, 0, 0);
                 if (r < 0)
-                        return outcome_fail(o, r, "Failed to write %s: %s", ACCT_SUDOERS_DROPIN, strerror(-r));
-                (void) outcome_change(o, "wrote %s", ACCT_SUDOERS_DROPIN);
+                        return outcome_fail(o, r, "Failed to write %s: %s", ADMIN_SUDOERS_DROPIN, strerror(-r));
+                (void) outcome_change(o, "wrote %s", ADMIN_SUDOERS_DROPIN);
         }
         if (has(now, "sudoers-includedir")) {
                 _cleanup_free_ char *old = NULL, *text = NULL;
 
-                r = read_file_at_root(c->root, ACCT_SUDOERS, true, READ_FILE_MAX, &old, NULL);
+                r = read_file_at_root(c->root, ADMIN_SUDOERS, true, READ_FILE_MAX, &old, NULL);
                 if (r >= 0)
-                        r = lstat_at_root(c->root, ACCT_SUDOERS, &st);
+                        r = lstat_at_root(c->root, ADMIN_SUDOERS, &st);
                 if (r < 0)
-                        return outcome_fail(o, r, "Failed to read %s: %s", ACCT_SUDOERS, strerror(-r));
-                r = acct_sudoers_add_includedir(old, &text);
+                        return outcome_fail(o, r, "Failed to read %s: %s", ADMIN_SUDOERS, strerror(-r));
+                r = admin_sudoers_add_includedir(old, &text);
                 if (r < 0)
                         return r;
                 /* the same text the preflight validated; replaced atomically, its mode and owner kept */
-                r = write_file_atomic(c->root, ACCT_SUDOERS, text, strlen(text), st.st_mode & 07777, st.st_uid,
+                r = write_file_atomic(c->root, ADMIN_SUDOERS, text, strlen(text), st.st_mode & 07777, st.st_uid,
                                       st.st_gid, NULL);
                 if (r < 0)
-                        return outcome_fail(o, r, "Failed to write %s: %s", ACCT_SUDOERS, strerror(-r));
-                (void) outcome_change(o, "%s: added @includedir %s", ACCT_SUDOERS, ACCT_SUDOERS_DIR);
+                        return outcome_fail(o, r, "Failed to write %s: %s", ADMIN_SUDOERS, strerror(-r));
+                (void) outcome_change(o, "%s: added @includedir %s", ADMIN_SUDOERS, ADMIN_SUDOERS_DIR);
         }
         return 0;
 }
@@ -341,7 +341,7 @@ static int apply_passwords(Context *c, const FindingList *now, Outcome *o) {
         return 0;
 }
 
-int acct_apply(Context *c, const FindingList *mine, Outcome *o) {
+int admin_apply(Context *c, const FindingList *mine, Outcome *o) {
         _cleanup_(finding_list_done) FindingList now = {};
         _cleanup_(acct_db_done) AcctDb db = {};
         _cleanup_free_ char *what = NULL;
@@ -353,7 +353,7 @@ int acct_apply(Context *c, const FindingList *mine, Outcome *o) {
                 return r;
 
         /* What is left to do, now that the user exists with its uid and home. */
-        r = acct_probe(c, &now);
+        r = admin_probe(c, &now);
         if (r < 0)
                 return outcome_fail(o, r, "Failed to read the accounts back: %s", strerror(-r));
         r = acct_db_load(c->root, &db, &what);
@@ -378,12 +378,12 @@ int acct_apply(Context *c, const FindingList *mine, Outcome *o) {
 /* Module.snapshot_paths: the account files the shadow tools rewrite (with their "-" backups and
  * lock file), sudoers and our drop-in, the admin's home, ~/.ssh and authorized_keys, and the
  * login records useradd resets. */
-int acct_snapshot_paths(Context *c, char ***ret) {
+int admin_snapshot_paths(Context *c, char ***ret) {
         static const char *const fixed[] = {
-                "/etc/passwd",       "/etc/passwd-",     "/etc/group",       "/etc/group-", "/etc/shadow",
-                "/etc/shadow-",      "/etc/gshadow",     "/etc/gshadow-",    "/etc/subuid", "/etc/subuid-",
-                "/etc/subgid",       "/etc/subgid-",     "/etc/.pwd.lock",   ACCT_SUDOERS,  ACCT_SUDOERS_DIR,
-                ACCT_SUDOERS_DROPIN, "/var/log/lastlog", "/var/log/faillog",
+                "/etc/passwd",        "/etc/passwd-",     "/etc/group",       "/etc/group-", "/etc/shadow",
+                "/etc/shadow-",       "/etc/gshadow",     "/etc/gshadow-",    "/etc/subuid", "/etc/subuid-",
+                "/etc/subgid",        "/etc/subgid-",     "/etc/.pwd.lock",   ADMIN_SUDOERS, ADMIN_SUDOERS_DIR,
+                ADMIN_SUDOERS_DROPIN, "/var/log/lastlog", "/var/log/faillog",
         };
         const AdminPolicy *a = &c->policy->admin;
         _cleanup_(acct_db_done) AcctDb db = {};
@@ -401,8 +401,8 @@ int acct_snapshot_paths(Context *c, char ***ret) {
         if (u ? !(home = strdup(strempty(u->home))) : asprintf(&home, "/home/%s", a->user) < 0)
                 return -ENOMEM;
         /* a home we would not create or chown is not ours to save (nor to remove on a rollback) */
-        if (acct_home_path_sane(home) && (strv_extend(&l, home) < 0 || strv_extendf(&l, "%s/.ssh", home) < 0 ||
-                                          strv_extendf(&l, "%s/.ssh/authorized_keys", home) < 0))
+        if (admin_home_path_sane(home) && (strv_extend(&l, home) < 0 || strv_extendf(&l, "%s/.ssh", home) < 0 ||
+                                           strv_extendf(&l, "%s/.ssh/authorized_keys", home) < 0))
                 return -ENOMEM;
         *ret = TAKE_PTR(l);
         return 0;

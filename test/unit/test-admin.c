@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "accounts-apply.h"
-#include "accounts.h"
+#include "admin-apply.h"
+#include "admin.h"
 #include "acctdb.h"
 #include "policy.h"
 #include "strv.h"
@@ -244,20 +244,20 @@ START_TEST(test_sudoers_text) {
         AdminPolicy a = { .group = (char *) "wheel", .sudo = SUDO_NOPASSWD };
         char *t = NULL;
 
-        ck_assert_int_eq(acct_sudoers_text(&a, &t), 0);
+        ck_assert_int_eq(admin_sudoers_text(&a, &t), 0);
         ck_assert_ptr_nonnull(strstr(t, "\n%wheel ALL=(ALL:ALL) NOPASSWD: ALL\n"));
         ck_assert(endswith(t, "\n"));
         free(t);
         a.sudo = SUDO_PASSWORD;
         a.group = (char *) "admins";
-        ck_assert_int_eq(acct_sudoers_text(&a, &t), 0);
+        ck_assert_int_eq(admin_sudoers_text(&a, &t), 0);
         ck_assert_ptr_nonnull(strstr(t, "\n%admins ALL=(ALL:ALL) ALL\n"));
         ck_assert_ptr_null(strstr(t, "NOPASSWD"));
         free(t);
         a.group = (char *) "bad group";
-        ck_assert_int_eq(acct_sudoers_text(&a, &t), -EINVAL);
-        ck_assert_str_eq(ACCT_SUDOERS_DROPIN, "/etc/sudoers.d/hardend");
-        ck_assert_ptr_null(strchr(strrchr(ACCT_SUDOERS_DROPIN, '/'), '.')); /* sudo skips names with a dot */
+        ck_assert_int_eq(admin_sudoers_text(&a, &t), -EINVAL);
+        ck_assert_str_eq(ADMIN_SUDOERS_DROPIN, "/etc/sudoers.d/hardend");
+        ck_assert_ptr_null(strchr(strrchr(ADMIN_SUDOERS_DROPIN, '/'), '.')); /* sudo skips names with a dot */
 }
 END_TEST
 
@@ -280,9 +280,9 @@ static const struct {
 START_TEST(test_sudoers_includedir) {
         char *t = NULL;
 
-        ck_assert_int_eq(acct_sudoers_has_includedir(includedir_cases[_i].text), includedir_cases[_i].has);
-        ck_assert_int_eq(acct_sudoers_add_includedir(includedir_cases[_i].text, &t), 0);
-        ck_assert(acct_sudoers_has_includedir(t));
+        ck_assert_int_eq(admin_sudoers_has_includedir(includedir_cases[_i].text), includedir_cases[_i].has);
+        ck_assert_int_eq(admin_sudoers_add_includedir(includedir_cases[_i].text, &t), 0);
+        ck_assert(admin_sudoers_has_includedir(t));
         ck_assert(startswith(t, includedir_cases[_i].text));
         ck_assert(endswith(t, "\n@includedir /etc/sudoers.d\n") || streq(t, "@includedir /etc/sudoers.d\n"));
         free(t);
@@ -317,11 +317,11 @@ START_TEST(test_keys_merge) {
         const char *e = merge_cases[_i].existing;
 
         parse_key(KEY, &k);
-        ck_assert_int_eq(acct_keys_merge(e, strlen(e), &k, 1, &out, &len, &added), 0);
+        ck_assert_int_eq(admin_keys_merge(e, strlen(e), &k, 1, &out, &len, &added), 0);
         ck_assert_str_eq(out, merge_cases[_i].merged);
         ck_assert_uint_eq(len, strlen(merge_cases[_i].merged));
         ck_assert_uint_eq(added, merge_cases[_i].added);
-        ck_assert_int_eq(acct_keys_contain(out, len, &k), true);
+        ck_assert_int_eq(admin_keys_contain(out, len, &k), true);
         free(out);
         sshkey_done(&k);
 }
@@ -332,15 +332,15 @@ START_TEST(test_key_format_subject) {
         char *s = NULL;
 
         parse_key("no-pty,from=\"192.0.2.1\" " KEY, &k);
-        ck_assert_int_eq(acct_key_format(&k, &s), 0);
+        ck_assert_int_eq(admin_key_format(&k, &s), 0);
         ck_assert_str_eq(s, "no-pty,from=\"192.0.2.1\" " KEY);
         free(s);
-        ck_assert_int_eq(acct_key_subject("admin", &k, &s), 0);
+        ck_assert_int_eq(admin_key_subject("admin", &k, &s), 0);
         ck_assert_str_eq(s, "admin ssh-ed25519 ...LZOYVK9nYe2c");
         free(s);
         sshkey_done(&k);
         parse_key("ssh-ed25519 " KEY_BLOB, &k);
-        ck_assert_int_eq(acct_key_format(&k, &s), 0);
+        ck_assert_int_eq(admin_key_format(&k, &s), 0);
         ck_assert_str_eq(s, "ssh-ed25519 " KEY_BLOB);
         free(s);
         sshkey_done(&k);
@@ -357,7 +357,7 @@ static const struct {
 };
 
 START_TEST(test_home_path_sane) {
-        ck_assert_int_eq(acct_home_path_sane(home_cases[_i].home), home_cases[_i].sane);
+        ck_assert_int_eq(admin_home_path_sane(home_cases[_i].home), home_cases[_i].sane);
 }
 END_TEST
 
@@ -454,7 +454,7 @@ static void setup_tree(void) {
         free(s);
         write_at("etc/shadow", "root:!*:19800:0:99999:7:::\nadmin:!:19800:0:99999:7:::\n", 0640);
         write_at("etc/sudoers", "Defaults env_reset\n@includedir /etc/sudoers.d\n", 0440);
-        ck_assert_int_eq(acct_sudoers_text(&policy->admin, &dropin), 0);
+        ck_assert_int_eq(admin_sudoers_text(&policy->admin, &dropin), 0);
         write_at("etc/sudoers.d/hardend", dropin, 0440);
         free(dropin);
         write_at("home/admin/.ssh/authorized_keys", OTHER "\n" KEY "\n", 0600);
@@ -478,7 +478,7 @@ static FindingList probe(void) {
         Context c = { .policy = policy, .root = root };
         FindingList l = {};
 
-        ck_assert_int_eq(acct_probe(&c, &l), 0);
+        ck_assert_int_eq(admin_probe(&c, &l), 0);
         return l;
 }
 

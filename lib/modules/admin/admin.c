@@ -6,15 +6,15 @@
 #include <sys/stat.h>
 
 #include "admin-policy.h"
-#include "accounts-apply.h"
-#include "accounts-plan.h"
-#include "accounts.h"
+#include "admin-apply.h"
+#include "admin-plan.h"
+#include "admin.h"
 #include "acctdb.h"
 #include "sys/fileio.h"
 
 /* ---- the pure part: what the files should hold ---- */
 
-int acct_sudoers_text(const AdminPolicy *a, char **ret) {
+int admin_sudoers_text(const AdminPolicy *a, char **ret) {
         const char *tag = a->sudo == SUDO_NOPASSWD ? "NOPASSWD: " : "";
 
         if (!a->group || !valid_user_name(a->group))
@@ -44,10 +44,10 @@ static bool is_includedir_line(const char *line, size_t len) {
         q = end;
         while (q > p && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r'))
                 q--;
-        return (size_t) (q - p) == strlen(ACCT_SUDOERS_DIR) && memcmp(p, ACCT_SUDOERS_DIR, (size_t) (q - p)) == 0;
+        return (size_t) (q - p) == strlen(ADMIN_SUDOERS_DIR) && memcmp(p, ADMIN_SUDOERS_DIR, (size_t) (q - p)) == 0;
 }
 
-bool acct_sudoers_has_includedir(const char *text) {
+bool admin_sudoers_has_includedir(const char *text) {
         for (const char *l = text; l && *l;) {
                 const char *nl = strchr(l, '\n');
                 size_t len = nl ? (size_t) (nl - l) : strlen(l);
@@ -59,16 +59,16 @@ bool acct_sudoers_has_includedir(const char *text) {
         return false;
 }
 
-int acct_sudoers_add_includedir(const char *text, char **ret) {
+int admin_sudoers_add_includedir(const char *text, char **ret) {
         size_t l = strlen(text);
 
-        if (asprintf(ret, "%s%s@includedir " ACCT_SUDOERS_DIR "\n", text, l > 0 && text[l - 1] != '\n' ? "\n" : "") <
+        if (asprintf(ret, "%s%s@includedir " ADMIN_SUDOERS_DIR "\n", text, l > 0 && text[l - 1] != '\n' ? "\n" : "") <
             0)
                 return -ENOMEM;
         return 0;
 }
 
-int acct_key_format(const SshKey *k, char **ret) {
+int admin_key_format(const SshKey *k, char **ret) {
         if (!k->type || !k->blob)
                 return -EINVAL;
         if (asprintf(ret, "%s%s%s %s%s%s", strempty(k->options), k->options ? " " : "", k->type, k->blob,
@@ -77,7 +77,7 @@ int acct_key_format(const SshKey *k, char **ret) {
         return 0;
 }
 
-bool acct_keys_contain(const char *text, size_t len, const SshKey *key) {
+bool admin_keys_contain(const char *text, size_t len, const SshKey *key) {
         const char *end = text + len;
 
         for (const char *l = text; l < end;) {
@@ -98,8 +98,8 @@ bool acct_keys_contain(const char *text, size_t len, const SshKey *key) {
         return false;
 }
 
-int acct_keys_merge(const char *text, size_t len, const SshKey *keys, size_t n_keys, char **ret, size_t *ret_len,
-                    size_t *ret_added) {
+int admin_keys_merge(const char *text, size_t len, const SshKey *keys, size_t n_keys, char **ret, size_t *ret_len,
+                     size_t *ret_added) {
         _cleanup_free_ char *buf = NULL;
         size_t n = 0, added = 0;
         FILE *f;
@@ -114,10 +114,10 @@ int acct_keys_merge(const char *text, size_t len, const SshKey *keys, size_t n_k
         for (size_t i = 0; i < n_keys; i++) {
                 _cleanup_free_ char *line = NULL;
 
-                if (acct_keys_contain(text, len, &keys[i]))
+                if (admin_keys_contain(text, len, &keys[i]))
                         continue;
                 /* the same key twice in the policy is a config error, so no need to look in buf */
-                if (acct_key_format(&keys[i], &line) < 0) {
+                if (admin_key_format(&keys[i], &line) < 0) {
                         (void) fclose(f);
                         return -ENOMEM;
                 }
@@ -143,7 +143,7 @@ int acct_keys_merge(const char *text, size_t len, const SshKey *keys, size_t n_k
         return 0;
 }
 
-int acct_key_subject(const char *user, const SshKey *k, char **ret) {
+int admin_key_subject(const char *user, const SshKey *k, char **ret) {
         size_t l = strlen(k->blob);
         const char *tail = l > 12 ? k->blob + l - 12 : k->blob;
 
@@ -215,9 +215,9 @@ static int probe_keys(const Context *c, const char *ak, const char *unread, Find
         for (size_t i = 0; i < a->n_keys; i++) {
                 _cleanup_free_ char *subject = NULL;
 
-                if (!unread && acct_keys_contain(text, len, &a->keys[i]))
+                if (!unread && admin_keys_contain(text, len, &a->keys[i]))
                         continue;
-                r = acct_key_subject(a->user, &a->keys[i], &subject);
+                r = admin_key_subject(a->user, &a->keys[i], &subject);
                 if (r < 0)
                         return r;
                 r = add(out, "authorized-key", subject, SEVERITY_HIGH, true, "present", unread ?: "missing");
@@ -241,7 +241,7 @@ static int probe_home(const Context *c, const AcctUser *u, FindingList *out) {
 
         r = lstat_at_root(c->root, u->home, &st);
         if (r == -ENOENT)
-                return add(out, "home", u->home, SEVERITY_HIGH, acct_home_path_sane(u->home),
+                return add(out, "home", u->home, SEVERITY_HIGH, admin_home_path_sane(u->home),
                            "a directory owned by the user", "missing")
                                ?: probe_keys(c, ak, "no home directory", out);
         if (r < 0)
@@ -254,7 +254,7 @@ static int probe_home(const Context *c, const AcctUser *u, FindingList *out) {
                                ?: probe_keys(c, ak, "home is not a directory", out);
         }
         if (st.st_uid != u->uid || (st.st_mode & 022)) {
-                bool fixable = acct_home_path_sane(u->home);
+                bool fixable = admin_home_path_sane(u->home);
 
                 if (describe_owner_mode(&st, &what) < 0 ||
                     asprintf(&expected, "owner %u, not group or world writable", (unsigned) u->uid) < 0)
@@ -279,13 +279,13 @@ static int probe_home(const Context *c, const AcctUser *u, FindingList *out) {
                 return add(out, "ssh-dir", ssh, SEVERITY_HIGH, false, "a directory, mode 0700", what)
                                ?: probe_keys(c, ak, "~/.ssh is not a directory", out);
         }
-        if (st.st_uid != u->uid || st.st_gid != u->gid || (st.st_mode & 07777) != ACCT_SSH_DIR_MODE) {
+        if (st.st_uid != u->uid || st.st_gid != u->gid || (st.st_mode & 07777) != ADMIN_SSH_DIR_MODE) {
                 free(what);
                 free(expected);
                 what = expected = NULL;
                 if (describe_owner_mode(&st, &what) < 0 ||
                     asprintf(&expected, "owner %u:%u, mode %04o", (unsigned) u->uid, (unsigned) u->gid,
-                             ACCT_SSH_DIR_MODE) < 0)
+                             ADMIN_SSH_DIR_MODE) < 0)
                         return -ENOMEM;
                 r = add(out, "ssh-dir", ssh, SEVERITY_HIGH, true, expected, what);
                 if (r < 0)
@@ -309,10 +309,10 @@ static int probe_home(const Context *c, const AcctUser *u, FindingList *out) {
                 return add(out, "authorized-keys-file", ak, SEVERITY_HIGH, false, "a regular file, mode 0600", what)
                                ?: probe_keys(c, ak, "authorized_keys is not a plain file; not read", out);
         }
-        if (st.st_uid != u->uid || st.st_gid != u->gid || (st.st_mode & 07777) != ACCT_AUTHORIZED_KEYS_MODE) {
+        if (st.st_uid != u->uid || st.st_gid != u->gid || (st.st_mode & 07777) != ADMIN_AUTHORIZED_KEYS_MODE) {
                 if (describe_owner_mode(&st, &what) < 0 ||
                     asprintf(&expected, "owner %u:%u, mode %04o", (unsigned) u->uid, (unsigned) u->gid,
-                             ACCT_AUTHORIZED_KEYS_MODE) < 0)
+                             ADMIN_AUTHORIZED_KEYS_MODE) < 0)
                         return -ENOMEM;
                 r = add(out, "authorized-keys-file", ak, SEVERITY_HIGH, true, expected, what);
                 if (r < 0)
@@ -328,42 +328,42 @@ static int probe_sudo(const Context *c, FindingList *out) {
         struct stat st;
         int r;
 
-        r = read_file_at_root(c->root, ACCT_SUDOERS, true, READ_FILE_MAX, &main_text, NULL);
+        r = read_file_at_root(c->root, ADMIN_SUDOERS, true, READ_FILE_MAX, &main_text, NULL);
         if (r == -ENOENT)
-                return add_unknown(out, "sudoers", ACCT_SUDOERS, "%s (is sudo installed?)", r);
+                return add_unknown(out, "sudoers", ADMIN_SUDOERS, "%s (is sudo installed?)", r);
         if (r < 0)
-                return add_unknown(out, "sudoers", ACCT_SUDOERS, "cannot read: %s", r);
-        if (!acct_sudoers_has_includedir(main_text)) {
-                r = add(out, "sudoers-includedir", ACCT_SUDOERS, SEVERITY_HIGH, true, "@includedir " ACCT_SUDOERS_DIR,
-                        "missing");
+                return add_unknown(out, "sudoers", ADMIN_SUDOERS, "cannot read: %s", r);
+        if (!admin_sudoers_has_includedir(main_text)) {
+                r = add(out, "sudoers-includedir", ADMIN_SUDOERS, SEVERITY_HIGH, true,
+                        "@includedir " ADMIN_SUDOERS_DIR, "missing");
                 if (r < 0)
                         return r;
         }
 
-        r = acct_sudoers_text(a, &want);
+        r = admin_sudoers_text(a, &want);
         if (r < 0)
                 return r;
-        r = lstat_at_root(c->root, ACCT_SUDOERS_DROPIN, &st);
+        r = lstat_at_root(c->root, ADMIN_SUDOERS_DROPIN, &st);
         if (r == -ENOENT)
-                return add(out, "sudoers-dropin", ACCT_SUDOERS_DROPIN, SEVERITY_HIGH, true, "present", "missing");
+                return add(out, "sudoers-dropin", ADMIN_SUDOERS_DROPIN, SEVERITY_HIGH, true, "present", "missing");
         if (r < 0)
-                return add_unknown(out, "sudoers-dropin", ACCT_SUDOERS_DROPIN, "cannot inspect: %s", r);
+                return add_unknown(out, "sudoers-dropin", ADMIN_SUDOERS_DROPIN, "cannot inspect: %s", r);
         if (!S_ISREG(st.st_mode)) {
-                r = describe_odd(c->root, ACCT_SUDOERS_DROPIN, &st, &what);
+                r = describe_odd(c->root, ADMIN_SUDOERS_DROPIN, &st, &what);
                 return r < 0 ? r
-                             : add(out, "sudoers-dropin", ACCT_SUDOERS_DROPIN, SEVERITY_HIGH, true, "a regular file",
+                             : add(out, "sudoers-dropin", ADMIN_SUDOERS_DROPIN, SEVERITY_HIGH, true, "a regular file",
                                    what);
         }
-        r = read_file_at_root(c->root, ACCT_SUDOERS_DROPIN, true, READ_FILE_MAX, &have, &have_len);
+        r = read_file_at_root(c->root, ADMIN_SUDOERS_DROPIN, true, READ_FILE_MAX, &have, &have_len);
         if (r < 0)
-                return add_unknown(out, "sudoers-dropin", ACCT_SUDOERS_DROPIN, "cannot read: %s", r);
+                return add_unknown(out, "sudoers-dropin", ADMIN_SUDOERS_DROPIN, "cannot read: %s", r);
         if (have_len != strlen(want) || memcmp(have, want, have_len) != 0)
-                return add(out, "sudoers-dropin", ACCT_SUDOERS_DROPIN, SEVERITY_HIGH, true, "as the policy says",
+                return add(out, "sudoers-dropin", ADMIN_SUDOERS_DROPIN, SEVERITY_HIGH, true, "as the policy says",
                            "changed");
-        if (st.st_uid != 0 || st.st_gid != 0 || (st.st_mode & 07777) != ACCT_SUDOERS_DROPIN_MODE) {
+        if (st.st_uid != 0 || st.st_gid != 0 || (st.st_mode & 07777) != ADMIN_SUDOERS_DROPIN_MODE) {
                 r = describe_owner_mode(&st, &what);
                 return r < 0 ? r
-                             : add(out, "sudoers-dropin", ACCT_SUDOERS_DROPIN, SEVERITY_HIGH, true,
+                             : add(out, "sudoers-dropin", ADMIN_SUDOERS_DROPIN, SEVERITY_HIGH, true,
                                    "owner 0:0, mode 0440", what);
         }
         return 0;
@@ -402,7 +402,7 @@ static int probe_backdoors(const AcctDb *db, FindingList *out) {
         return 0;
 }
 
-int acct_probe(Context *c, FindingList *out) {
+int admin_probe(Context *c, FindingList *out) {
         const AdminPolicy *a = &c->policy->admin;
         _cleanup_(acct_db_done) AcctDb db = {};
         _cleanup_free_ char *what = NULL, *membership = NULL;
@@ -501,7 +501,7 @@ static int admin_home(const char *root, const char *user, char **ret) {
 }
 
 /* Module.watch: the account files, sudoers and sudoers.d, and the admin's ~/.ssh. */
-static int acct_watch(Context *c, WatchSpec **l, size_t *n) {
+static int admin_watch(Context *c, WatchSpec **l, size_t *n) {
         static const char *const etc_names[] = {
                 "passwd", "group", "shadow", "gshadow", "sudoers", "sudoers.d", NULL
         };
@@ -511,7 +511,7 @@ static int acct_watch(Context *c, WatchSpec **l, size_t *n) {
 
         r = watch_spec_add(l, n, "/etc", etc_names);
         if (r >= 0)
-                r = watch_spec_add(l, n, ACCT_SUDOERS_DIR, NULL);
+                r = watch_spec_add(l, n, ADMIN_SUDOERS_DIR, NULL);
         if (r < 0 || !a->enable || !a->user)
                 return r;
         r = admin_home(c->root, a->user, &home);
@@ -530,10 +530,10 @@ const Module admin_module = {
         .name = "admin",
         .policy = &admin_policy_section,
         .enabled = admin_enabled,
-        .probe = acct_probe,
-        .preflight = acct_preflight,
-        .apply = acct_apply,
-        .snapshot_paths = acct_snapshot_paths,
-        .provide = acct_provide,
-        .watch = acct_watch,
+        .probe = admin_probe,
+        .preflight = admin_preflight,
+        .apply = admin_apply,
+        .snapshot_paths = admin_snapshot_paths,
+        .provide = admin_provide,
+        .watch = admin_watch,
 };

@@ -9,13 +9,13 @@
 
 /* Module.preflight: refuses (exit 4) when a file we would write sits behind a symlink, the home
  * path of a user to be created is taken, a tool is missing, or visudo rejects the sudoers text. */
-int acct_preflight(Context *c, const FindingList *all, Outcome *o);
+int admin_preflight(Context *c, const FindingList *all, Outcome *o);
 /* Module.apply */
-int acct_apply(Context *c, const FindingList *mine, Outcome *o);
+int admin_apply(Context *c, const FindingList *mine, Outcome *o);
 
 /* Whether a home directory may be created or chowned for the user: absolute, at least two
  * components deep, and not inside a system directory (/etc, /usr, ...). */
-bool acct_home_path_sane(const char *home);
+bool admin_home_path_sane(const char *home);
 
 /* Module.snapshot_paths */
-int acct_snapshot_paths(Context *c, char ***ret);
+int admin_snapshot_paths(Context *c, char ***ret);

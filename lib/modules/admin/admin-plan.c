@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "accounts-plan.h"
-#include "accounts.h"
+#include "admin-plan.h"
+#include "admin.h"
 #include "acctdb.h"
 #include "strv.h"
 #include "sys/fileio.h"
@@ -170,7 +170,7 @@ static int plan_overlay(AccountsPlan *p, const char *path, const char *text) {
         return 0;
 }
 
-int acct_provide(Context *c) {
+int admin_provide(Context *c) {
         const AdminPolicy *a = &c->policy->admin;
         _cleanup_free_ char *passwd = NULL, *group = NULL, *shadow = NULL, *sudoers = NULL, *cpw = NULL, *cgr = NULL,
                             *csh = NULL;
@@ -197,14 +197,15 @@ int acct_provide(Context *c) {
         if ((r = read_text(c, "/etc/passwd", &passwd)) < 0 || (r = read_text(c, "/etc/group", &group)) < 0 ||
             (r = read_text(c, "/etc/shadow", &shadow)) < 0)
                 return r;
-        r = acct_sudoers_text(a, &sudoers);
+        r = admin_sudoers_text(a, &sudoers);
         if (r < 0)
                 return r;
         r = candidate_accounts(a, true, passwd, group, shadow, &cpw, &cgr, &csh);
         if (r < 0)
                 return r;
-        if ((r = plan_overlay(p, ACCT_SUDOERS_DROPIN, sudoers)) < 0 || (r = plan_overlay(p, "/etc/passwd", cpw)) < 0 ||
-            (r = plan_overlay(p, "/etc/group", cgr)) < 0 || (r = plan_overlay(p, "/etc/shadow", csh)) < 0)
+        if ((r = plan_overlay(p, ADMIN_SUDOERS_DROPIN, sudoers)) < 0 ||
+            (r = plan_overlay(p, "/etc/passwd", cpw)) < 0 || (r = plan_overlay(p, "/etc/group", cgr)) < 0 ||
+            (r = plan_overlay(p, "/etc/shadow", csh)) < 0)
                 return r;
         return 0;
 }
