@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "firewall-rules.h"
+#include "sys/fwrule.h"
 
 struct xtc_handle;
 
@@ -63,7 +63,7 @@ size_t nf_entry_size(const NfOps *ops, const void *e);
 bool nf_entry_equal(const NfOps *ops, const void *actual, const char *actual_label, const void *built,
                     FwTarget built_target);
 
-/* What an entry read back can match (firewall-rules.h FwSpan): the matches and header fields that
+/* What an entry read back can match (sys/fwrule.h FwSpan): the matches and header fields that
  * are understood narrow it, anything else (inverted fields, interface wildcards, unknown or
  * unusual extensions) leaves it wider, never narrower. */
 void nf_entry_span(const NfOps *ops, const void *e, FwSpan *ret);

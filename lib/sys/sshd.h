@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
-#include "ssh-config.h"
+#include "sys/sshd-dump.h"
 #include "sudo.h"
 
 typedef struct SshdExec {

@@ -2,7 +2,8 @@
 /* libFuzzer: the "sshd -T" output parser (what sshd prints is outside input). Every key parsed must
  * be found again by sshd_dump_get(). */
 #include "fuzz-util.h"
-#include "ssh-config.h"
+#include "macro.h"
+#include "sys/sshd-dump.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_free_ char *text = NULL;

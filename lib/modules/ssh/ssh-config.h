@@ -10,6 +10,7 @@
 
 #include "macro.h"
 #include "policy.h"
+#include "sys/sshd-dump.h"
 
 #define SSH_CONFIG_DIR       "/etc/ssh"
 #define SSH_MAIN_CONFIG      SSH_CONFIG_DIR "/sshd_config"
@@ -68,20 +69,6 @@ int ssh_render_dropin(const SshSettings *s, char **ret);
 /* Whether the value sshd -T reports for keyword is the value we set (sshd -T spells some values
  * its own way: "without-password" for prohibit-password; yes/no in any case). */
 bool ssh_value_matches(const char *keyword, const char *want, const char *actual);
-
-/* sshd -T output: "keyword value..." lines, keywords lowercase. A keyword on several lines (port,
- * allowgroups, listenaddress) has its values joined with a space. */
-typedef struct SshdDump {
-        char **keys;
-        char **values;
-        size_t n;
-} SshdDump;
-
-void sshd_dump_done(SshdDump *d);
-int sshd_dump_parse(const char *text, SshdDump *ret);
-int sshd_dump_copy(const SshdDump *from, SshdDump *ret);
-/* NULL when sshd did not print the keyword. */
-const char *sshd_dump_get(const SshdDump *d, const char *keyword);
 
 /* Splits one sshd_config line into its keyword and arguments (either may be followed by '='
  * once). -ENODATA for blank and comment lines. */
