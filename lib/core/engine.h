@@ -38,6 +38,7 @@ struct SshdOps;
 struct Context;
 struct NfOps;
 struct FwSshd;
+struct UnitOps;
 
 /* The firewall module's side effects (lib/firewall.c), for the unit tests to plug a fake in through
  * Context.firewall; NULL there: the kernel's tables through libiptc, nf_lock(), sshd and nftables
@@ -103,6 +104,11 @@ typedef struct Context {
         bool accounts_asked;
         const Policy *accounts_policy; /* the policy they were asked with */
         const FwBackend *firewall;     /* the firewall module's backend; NULL: the kernel's */
+        /* the units as the services module reads and changes them (sys/systemd.h), with their
+         * userdata; NULL: the manager over the bus, or the unit files of an image root. Tests plug
+         * a fake in. */
+        const struct UnitOps *unit_ops;
+        void *unit_ops_userdata;
 } Context;
 
 void context_done(Context *c);

@@ -370,11 +370,19 @@ static bool services_enabled(const Policy *p) {
         return p->services.enable;
 }
 
-/* The backend for this context: the unit files of an image tree, or the manager over the bus. */
+/* The backend for this context: the one the Context names, else the unit files of an image tree,
+ * or the manager over the bus. */
 static void pick_backend(Context *c, SvcBackend *ret) {
         sd_bus *bus = NULL;
         int r;
 
+        if (c->unit_ops) {
+                *ret = (SvcBackend){ .ops = c->unit_ops,
+                                     .userdata = c->unit_ops_userdata,
+                                     .fallback_root = c->live ? "/" : NULL,
+                                     .root = c->live ? "/" : c->root };
+                return;
+        }
         if (!c->live) {
                 *ret = (SvcBackend){ .ops = &unit_ops_disk, .userdata = (void *) c->root, .root = c->root };
                 return;
@@ -423,15 +431,21 @@ static int services_snapshot_paths(Context *c, char ***ret) {
 
 /* Module.snapshot_state: the units of services.disable that run now, started again on a rollback. */
 static int services_snapshot_state(Context *c, Snapshot *s) {
+        const UnitOps *ops = c->unit_ops;
+        void *userdata = c->unit_ops_userdata;
         sd_bus *bus;
 
-        if (context_get_bus(c, &bus) < 0)
-                return 0; /* no manager: nothing runs that apply could stop */
+        if (!ops) {
+                if (context_get_bus(c, &bus) < 0)
+                        return 0; /* no manager: nothing runs that apply could stop */
+                ops = &unit_ops_bus;
+                userdata = bus;
+        }
         STRV_FOREACH (u, c->policy->services.disable) {
                 _cleanup_(unit_state_done) UnitState st = {};
                 _cleanup_free_ char *error = NULL;
 
-                if (unit_ops_bus.get_state(bus, *u, &st, &error) < 0)
+                if (ops->get_state(userdata, *u, &st, &error) < 0)
                         continue; /* then apply cannot stop it either */
                 if (st.active && strv_extend(&s->units_active, *u) < 0)
                         return -ENOMEM;
