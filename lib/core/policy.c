@@ -22,19 +22,41 @@
 /* The sections: each module's (the module table), then the watcher's. */
 static const PolicySection *const core_sections[] = { &watch_policy_section };
 
-static size_t n_sections(void) {
+static size_t n_sections(const Policy *pol) {
         size_t n = ELEMENTSOF(core_sections);
 
-        for (size_t i = 0; i < hardend_n_modules; i++)
-                n += hardend_modules[i]->policy != NULL;
+        for (size_t i = 0; i < pol->n_modules; i++)
+                n += pol->modules[i]->policy != NULL;
         return n;
 }
 
-static const PolicySection *section(size_t k) {
-        for (size_t i = 0; i < hardend_n_modules; i++)
-                if (hardend_modules[i]->policy && k-- == 0)
-                        return hardend_modules[i]->policy;
+static const PolicySection *section(const Policy *pol, size_t k) {
+        for (size_t i = 0; i < pol->n_modules; i++)
+                if (pol->modules[i]->policy && k-- == 0)
+                        return pol->modules[i]->policy;
         return core_sections[k];
+}
+
+void **policy_extra(Policy *p, const PolicySection *s) {
+        PolicyExtra *free_slot = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(p->extra); i++) {
+                if (p->extra[i].section == s)
+                        return &p->extra[i].data;
+                if (!p->extra[i].section && !free_slot)
+                        free_slot = &p->extra[i];
+        }
+        if (!free_slot)
+                return NULL;
+        free_slot->section = s;
+        return &free_slot->data;
+}
+
+void *policy_extra_get(const Policy *p, const PolicySection *s) {
+        for (size_t i = 0; i < ELEMENTSOF(p->extra); i++)
+                if (p->extra[i].section == s)
+                        return p->extra[i].data;
+        return NULL;
 }
 
 const char *proto_to_string(int proto) {
@@ -125,8 +147,8 @@ Policy *policy_free(Policy *p) {
         if (!p)
                 return NULL;
         free(p->source);
-        for (size_t i = 0; i < n_sections(); i++)
-                section(i)->done(p);
+        for (size_t i = 0; i < n_sections(p); i++)
+                section(p, i)->done(p);
         free(p);
         return NULL;
 }
@@ -201,23 +223,26 @@ bool policy_equal(const Policy *a, const Policy *b) {
         return a->watch.interval == b->watch.interval && a->watch.mode == b->watch.mode;
 }
 
-static int policy_parse(Parser *p, config_t *cfg, Policy **ret) {
-        _cleanup_free_ const char **keys = calloc(n_sections() + 2, sizeof(char *));
+static int policy_parse(Parser *p, config_t *cfg, const Module *const *modules, size_t n_modules, Policy **ret) {
+        _cleanup_free_ const char **keys = NULL;
         _cleanup_policy_free_ Policy *pol = NULL;
         config_setting_t *root = config_root_setting(cfg), *s;
         unsigned version = 0;
         int r;
 
-        if (!keys)
-                return -ENOMEM;
-        keys[0] = "version";
-        for (size_t i = 0; i < n_sections(); i++)
-                keys[i + 1] = section(i)->name;
         pol = calloc(1, sizeof(Policy));
         if (!pol)
                 return -ENOMEM;
-        for (size_t i = 0; i < n_sections(); i++)
-                section(i)->init(pol);
+        pol->modules = modules;
+        pol->n_modules = n_modules;
+        keys = calloc(n_sections(pol) + 2, sizeof(char *));
+        if (!keys)
+                return -ENOMEM;
+        keys[0] = "version";
+        for (size_t i = 0; i < n_sections(pol); i++)
+                keys[i + 1] = section(pol, i)->name;
+        for (size_t i = 0; i < n_sections(pol); i++)
+                section(pol, i)->init(pol);
         pol->source = strdup(p->file);
         if (!pol->source)
                 return -ENOMEM;
@@ -235,11 +260,11 @@ static int policy_parse(Parser *p, config_t *cfg, Policy **ret) {
                             "version: %u is not supported; this program reads version = 1", version);
         pol->version = version;
 
-        for (size_t i = 0; i < n_sections(); i++) {
-                r = lookup(p, root, "", section(i)->name, VT_GROUP, &s);
+        for (size_t i = 0; i < n_sections(pol); i++) {
+                r = lookup(p, root, "", section(pol, i)->name, VT_GROUP, &s);
                 if (r < 0)
                         return r;
-                if (r > 0 && (r = section(i)->parse(p, pol, s)) < 0)
+                if (r > 0 && (r = section(pol, i)->parse(p, pol, s)) < 0)
                         return r;
         }
 
@@ -252,8 +277,8 @@ static int policy_parse(Parser *p, config_t *cfg, Policy **ret) {
                                        strempty(x->name), x->name ? ": " : "", (int) x->len, x->text);
         }
 
-        for (size_t i = 0; i < n_sections(); i++) {
-                r = section(i)->defaults(pol);
+        for (size_t i = 0; i < n_sections(pol); i++) {
+                r = section(pol, i)->defaults(pol);
                 if (r < 0)
                         return r;
         }
@@ -265,8 +290,8 @@ static int policy_parse(Parser *p, config_t *cfg, Policy **ret) {
         return 0;
 }
 
-static int policy_load(config_t *cfg, int read_ok, const char *text, IntLiterals *ints, const char *name, Policy **ret,
-                       PolicyError *error) {
+static int policy_load(config_t *cfg, int read_ok, const char *text, IntLiterals *ints, const char *name,
+                       const Module *const *modules, size_t n_modules, Policy **ret, PolicyError *error) {
         Parser p = { .file = name, .text = text, .ints = ints, .error = error };
         int r;
 
@@ -277,7 +302,7 @@ static int policy_load(config_t *cfg, int read_ok, const char *text, IntLiterals
                 return fail_at(&p, (unsigned) config_error_line(cfg), "syntax error: %s",
                                strna(config_error_text(cfg)));
         }
-        r = policy_parse(&p, cfg, ret);
+        r = policy_parse(&p, cfg, modules, n_modules, ret);
         if (r == -ENOMEM && !error->message)
                 (void) fail_at(&p, 0, "out of memory");
         return r;
@@ -290,6 +315,11 @@ static void config_setup(config_t *cfg) {
 }
 
 int policy_load_string(const char *text, const char *name, Policy **ret, PolicyError *error) {
+        return policy_load_string_modules(text, name, hardend_modules, hardend_n_modules, ret, error);
+}
+
+int policy_load_string_modules(const char *text, const char *name, const Module *const *modules, size_t n,
+                               Policy **ret, PolicyError *error) {
         _cleanup_(int_literals_done) IntLiterals ints = {};
         unsigned line = 0;
         config_t cfg;
@@ -315,7 +345,7 @@ int policy_load_string(const char *text, const char *name, Policy **ret, PolicyE
                 (void) fail_at(&p, 0, "out of memory");
                 return r;
         }
-        r = policy_load(&cfg, config_read_string(&cfg, text), text, &ints, name, ret, error);
+        r = policy_load(&cfg, config_read_string(&cfg, text), text, &ints, name, modules, n, ret, error);
         config_destroy(&cfg);
         return r;
 }

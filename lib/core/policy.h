@@ -118,7 +118,23 @@ typedef struct WatchPolicy {
         WatchMode mode;
 } WatchPolicy;
 
+struct Module;
+struct PolicySection;
+
+/* Room for the sections of modules Policy has no field for (a module outside lib/, a test's): each
+ * slot is claimed by one section with policy_extra() and holds what that section parsed. */
+#define POLICY_EXTRA_MAX 4
+
+typedef struct PolicyExtra {
+        const struct PolicySection *section;
+        void *data; /* the section's own; its done() frees it */
+} PolicyExtra;
+
 typedef struct Policy {
+        /* the modules whose sections it was loaded with (policy_load_string_modules()); their
+         * done() hooks free it */
+        const struct Module *const *modules;
+        size_t n_modules;
         char *source; /* the file it was read from, or POLICY_BUILTIN_NAME */
         unsigned version;
         FirewallPolicy firewall;
@@ -126,6 +142,7 @@ typedef struct Policy {
         AdminPolicy admin;
         ServicesPolicy services;
         WatchPolicy watch;
+        PolicyExtra extra[POLICY_EXTRA_MAX];
 } Policy;
 
 typedef struct PolicyError {
@@ -143,6 +160,16 @@ int policy_error_format(const PolicyError *e, char **ret);
 int policy_load_string(const char *text, const char *name, Policy **ret, PolicyError *error);
 int policy_load_file(const char *path, Policy **ret, PolicyError *error);
 int policy_load_builtin(Policy **ret, PolicyError *error);
+/* policy_load_string() with the sections of modules[0..n-1] (and the watcher's) instead of those of
+ * hardend_modules: the others call it with hardend_modules. */
+int policy_load_string_modules(const char *text, const char *name, const struct Module *const *modules, size_t n,
+                               Policy **ret, PolicyError *error);
+
+/* The slot of section s in p->extra: the one s holds, else a free one, now given to s; NULL when
+ * every slot is taken. For a section's parse() and defaults(). */
+void **policy_extra(Policy *p, const struct PolicySection *s);
+/* What section s keeps in p, or NULL. */
+void *policy_extra_get(const Policy *p, const struct PolicySection *s);
 
 /* The embedded default policy text (conf/hardend.conf at build time). */
 extern const char policy_builtin_text[];
