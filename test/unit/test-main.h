@@ -4,7 +4,11 @@
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "policy.h"
 
@@ -63,4 +67,33 @@ static inline __attribute__((format(printf, 1, 2))) Policy *test_policy_loadf(co
         p = test_policy_load(text);
         free(text);
         return p;
+}
+
+/* The unprivileged owner of a fixture's home directories (uid 0 is root for sshd whatever the name). */
+static inline uid_t test_uid(void) {
+        return getuid() ?: 1000;
+}
+
+/* Writes ROOT/PATH (making its directories 0755) with mode; files below /home belong to test_uid(). */
+static inline void test_put_file(const char *root, const char *path, const char *text, mode_t mode) {
+        char *full = NULL, *dir;
+        int fd;
+
+        ck_assert_int_ge(asprintf(&full, "%s%s", root, path), 0);
+        dir = strdup(full);
+        ck_assert_ptr_nonnull(dir);
+        for (char *s = dir + strlen(root) + 1; (s = strchr(s, '/')); s++) {
+                *s = 0;
+                (void) mkdir(dir, 0755);
+                *s = '/';
+        }
+        free(dir);
+        fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+        close(fd);
+        ck_assert_int_eq(chmod(full, mode), 0);
+        if (strncmp(path, "/home/", 6) == 0)
+                ck_assert_int_eq(chown(full, test_uid(), test_uid()), 0);
+        free(full);
 }

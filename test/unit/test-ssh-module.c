@@ -42,28 +42,8 @@ static const struct {
 
 static char fixture[] = "/tmp/test-ssh-module.XXXXXX";
 
-static uid_t test_uid(void) {
-        return getuid() ?: 1000;
-}
-
 static void put(const char *path, const char *text, mode_t mode) {
-        _cleanup_free_ char *full = NULL, *dir = NULL;
-        int fd;
-
-        ck_assert_int_ge(asprintf(&full, "%s%s", fixture, path), 0);
-        dir = strdup(full);
-        for (char *s = dir + strlen(fixture) + 1; (s = strchr(s, '/')); s++) {
-                *s = 0;
-                (void) mkdir(dir, 0755);
-                *s = '/';
-        }
-        fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t) strlen(text));
-        close(fd);
-        ck_assert_int_eq(chmod(full, mode), 0);
-        if (startswith(path, "/home/"))
-                ck_assert_int_eq(chown(full, test_uid(), test_uid()), 0);
+        test_put_file(fixture, path, text, mode);
 }
 
 static char *get(const char *path) {

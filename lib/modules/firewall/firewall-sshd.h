@@ -48,6 +48,6 @@ int fw_sshd_ports(const FwSshd *s, int family, uint16_t **ret, size_t *ret_n);
  * not an error, nor a failing sshd -T (s->unknown). */
 int fw_sshd_listens(Context *c, FwSshd *s);
 
-/* The ports: b->sshd_listens() on the live system (nothing for an image tree: c->live false, nor
- * when b has none), and ssh.port when the ssh module is about to set it. */
+/* The ports: what b->sshd_listens() finds on the live system (none in an image tree, or when b
+ * has no such hook), and ssh.port when the ssh module is about to set it. */
 int fw_sshd_probe(Context *c, const FwBackend *b, FwSshd *ret);

@@ -47,7 +47,8 @@ static int probe_unit_known(const ServicesPolicy *p, const SvcBackend *b, const 
         }
         if (p->mask && !s->masked && !unit_maskable(b->root, unit)) {
                 r = finding_addf(out, MODULE_NAME, "unit-masked", FINDING_DRIFT, SEVERITY_LOW, false, "masked",
-                                 "cannot be masked: its unit file is in /etc/systemd/system (an administrator's own)",
+                                 "cannot be masked: its unit file is in /etc/systemd/system "
+                                 "(an administrator's own)",
                                  "%s", unit);
                 if (r < 0)
                         return r;
