@@ -8,12 +8,8 @@
 #include "modules.h"
 #include "strv.h"
 
-static const char *const module_id_table[_MODULE_MAX] = {
-        [MODULE_FIREWALL] = "firewall",
-        [MODULE_SSH] = "ssh",
-        [MODULE_ADMIN] = "admin",
-        [MODULE_SERVICES] = "services",
-};
+#define MODULE_ID_NAME(id, name) [MODULE_##id] = #name,
+static const char *const module_id_table[_MODULE_MAX] = { HARDEND_MODULE_LIST(MODULE_ID_NAME) };
 
 DEFINE_STRING_TABLE_LOOKUP(module_id, ModuleId);
 
@@ -94,15 +90,12 @@ void outcome_done(Outcome *o) {
 
 int outcome_change(Outcome *o, const char *fmt, ...) {
         va_list ap;
-        char *s;
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
+        r = strv_extendv(&o->changes, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return strv_consume(&o->changes, s);
+        return r;
 }
 
 int outcome_fail(Outcome *o, int r, const char *fmt, ...) {
@@ -123,6 +116,7 @@ void apply_result_done(ApplyResult *a) {
         finding_list_done(&a->after);
         for (size_t i = 0; i < a->n_modules; i++)
                 outcome_done(&a->modules[i].outcome);
+        free(a->modules);
         *a = (ApplyResult){};
 }
 
@@ -165,9 +159,9 @@ int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult
         ApplyResult a = {};
         int r = 0;
 
-        if (n > _MODULE_MAX)
-                return -E2BIG;
-
+        a.modules = calloc(n ?: 1, sizeof(ModuleResult));
+        if (!a.modules)
+                return -ENOMEM;
         r = engine_probe(c, modules, n, &a.before);
         if (r < 0)
                 goto finish;

@@ -5,6 +5,7 @@
 #include <systemd/sd-bus.h>
 
 #include "finding.h"
+#include "module-list.h"
 #include "policy.h"
 #include "sshkey.h"
 
@@ -17,12 +18,9 @@ typedef enum ExitStatus {
         EXIT_FAILED = 4,    /* a system operation failed */
 } ExitStatus;
 
+#define MODULE_ID_ENUM(id, name) MODULE_##id,
 typedef enum ModuleId {
-        MODULE_FIREWALL,
-        MODULE_SSH,
-        MODULE_ADMIN,
-        MODULE_SERVICES,
-        _MODULE_MAX,
+        HARDEND_MODULE_LIST(MODULE_ID_ENUM) _MODULE_MAX,
         _MODULE_INVALID = -EINVAL,
 } ModuleId;
 
@@ -96,7 +94,7 @@ typedef struct Context {
         sd_bus *bus;
         int bus_error;
         bool bus_tried;
-        ModuleCache cache[_MODULE_MAX];
+        ModuleCache cache[_MODULE_MAX]; /* by ModuleId: only the modules of the list use it */
         /* answers of system programs that more than one module asks (sshd -T: the ssh module and
          * the firewall's SSH ports), kept like a module's cache */
         ModuleCache shared;
@@ -188,9 +186,9 @@ typedef struct ModuleResult {
 } ModuleResult;
 
 typedef struct ApplyResult {
-        FindingList before; /* findings of the first probe */
-        FindingList after;  /* findings of the verifying probe (modules that changed) */
-        ModuleResult modules[_MODULE_MAX];
+        FindingList before;    /* findings of the first probe */
+        FindingList after;     /* findings of the verifying probe (modules that changed) */
+        ModuleResult *modules; /* one per module given */
         size_t n_modules;
         ExitStatus status;
         bool refused; /* a preflight refused: nothing was changed */

@@ -75,4 +75,6 @@ typedef struct PolicySection {
         int (*parse)(Parser *p, Policy *pol, const config_setting_t *g);
         int (*defaults)(Policy *pol);
         void (*done)(Policy *pol);
+        /* Whether a and b say the same in this section (policy_equal()). */
+        bool (*equal)(const Policy *a, const Policy *b);
 } PolicySection;

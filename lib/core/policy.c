@@ -153,74 +153,18 @@ Policy *policy_free(Policy *p) {
         return NULL;
 }
 
-static bool strv_equal(char *const *a, char *const *b) {
-        size_t n = strv_length(a);
+bool policy_equal(const Policy *a, const Policy *b) {
+        size_t n = n_sections(a);
 
-        if (n != strv_length(b))
+        if (a->version != b->version || n != n_sections(b))
                 return false;
-        for (size_t i = 0; i < n; i++)
-                if (!streq(a[i], b[i]))
+        for (size_t k = 0; k < n; k++) {
+                const PolicySection *s = section(a, k);
+
+                if (s != section(b, k) || (s->equal && !s->equal(a, b)))
                         return false;
-        return true;
-}
-
-static bool streq_null(const char *a, const char *b) {
-        return a == b || (a && b && streq(a, b));
-}
-
-static bool sshkey_same(const SshKey *a, const SshKey *b) {
-        return sshkey_equal(a, b) && streq_null(a->options, b->options) && streq_null(a->comment, b->comment);
-}
-
-static bool firewall_equal(const FirewallPolicy *a, const FirewallPolicy *b) {
-        if (a->enable != b->enable || a->ipv6 != b->ipv6 || a->allow_icmp != b->allow_icmp ||
-            a->reject_tail != b->reject_tail || a->forward_policy != b->forward_policy ||
-            a->rate_limit != b->rate_limit || a->rate_hits != b->rate_hits || a->rate_seconds != b->rate_seconds ||
-            a->n_allow != b->n_allow)
-                return false;
-        for (size_t i = 0; i < a->n_allow; i++) {
-                const FwAllow *x = &a->allow[i], *y = &b->allow[i];
-
-                if (x->port != y->port || x->proto != y->proto || x->n_sources != y->n_sources)
-                        return false;
-                for (size_t j = 0; j < x->n_sources; j++)
-                        if (x->sources[j].family != y->sources[j].family ||
-                            x->sources[j].prefixlen != y->sources[j].prefixlen ||
-                            memcmp(&x->sources[j].addr, &y->sources[j].addr,
-                                   x->sources[j].family == AF_INET ? sizeof(struct in_addr)
-                                                                   : sizeof(struct in6_addr)) != 0)
-                                return false;
         }
         return true;
-}
-
-bool policy_equal(const Policy *a, const Policy *b) {
-        const SshPolicy *sa = &a->ssh, *sb = &b->ssh;
-        const AdminPolicy *aa = &a->admin, *ab = &b->admin;
-        const ServicesPolicy *va = &a->services, *vb = &b->services;
-
-        if (a->version != b->version || !firewall_equal(&a->firewall, &b->firewall))
-                return false;
-        if (sa->enable != sb->enable || sa->permit_root_login != sb->permit_root_login ||
-            sa->password_authentication != sb->password_authentication || sa->port != sb->port ||
-            !strv_equal(sa->allow_groups, sb->allow_groups) || sa->max_auth_tries != sb->max_auth_tries ||
-            sa->strong_crypto != sb->strong_crypto || sa->require_key != sb->require_key)
-                return false;
-        if (aa->enable != ab->enable || !streq_null(aa->user, ab->user) || !streq_null(aa->group, ab->group) ||
-            aa->n_keys != ab->n_keys || aa->sudo != ab->sudo || !streq_null(aa->password_hash, ab->password_hash) ||
-            aa->lock_root_password != ab->lock_root_password)
-                return false;
-        for (size_t i = 0; i < aa->n_keys; i++)
-                if (!sshkey_same(&aa->keys[i], &ab->keys[i]))
-                        return false;
-        if (va->enable != vb->enable || !strv_equal(va->disable, vb->disable) || va->mask != vb->mask ||
-            va->n_listeners_allow != vb->n_listeners_allow)
-                return false;
-        for (size_t i = 0; i < va->n_listeners_allow; i++)
-                if (va->listeners_allow[i].proto != vb->listeners_allow[i].proto ||
-                    va->listeners_allow[i].port != vb->listeners_allow[i].port)
-                        return false;
-        return a->watch.interval == b->watch.interval && a->watch.mode == b->watch.mode;
 }
 
 static int policy_parse(Parser *p, config_t *cfg, const Module *const *modules, size_t n_modules, Policy **ret) {

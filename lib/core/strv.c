@@ -46,21 +46,37 @@ int strv_consume(char ***l, char *s) {
         return 0;
 }
 
+bool strv_equal(char *const *a, char *const *b) {
+        size_t n = strv_length(a);
+
+        if (n != strv_length(b))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return true;
+}
+
 int strv_extend(char ***l, const char *s) {
         return strv_consume(l, strdup(s));
 }
 
+int strv_extendv(char ***l, const char *fmt, va_list ap) {
+        char *s;
+
+        if (vasprintf(&s, fmt, ap) < 0)
+                return -ENOMEM;
+        return strv_consume(l, s);
+}
+
 int strv_extendf(char ***l, const char *fmt, ...) {
         va_list ap;
-        char *s;
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
+        r = strv_extendv(l, fmt, ap);
         va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return strv_consume(l, s);
+        return r;
 }
 
 char **strv_copy(char *const *l) {

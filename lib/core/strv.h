@@ -20,7 +20,10 @@ bool strv_contains(char *const *l, const char *s);
 int strv_extend(char ***l, const char *s);
 /* Appends s itself, taking ownership (freed on failure). */
 int strv_consume(char ***l, char *s);
+/* Same strings in the same order; NULL is the empty list. */
+bool strv_equal(char *const *a, char *const *b);
 int strv_extendf(char ***l, const char *fmt, ...) _printf_(2, 3);
+int strv_extendv(char ***l, const char *fmt, va_list ap) _printf_(2, 0);
 char **strv_copy(char *const *l);
 int strv_join(char *const *l, const char *sep, char **ret);
 int strv_split(const char *s, const char *separators, char ***ret);

@@ -47,10 +47,15 @@ void watch_policy_done(Policy *pol) {
         /* owns nothing */
 }
 
+static bool watch_policy_equal(const Policy *a, const Policy *b) {
+        return a->watch.interval == b->watch.interval && a->watch.mode == b->watch.mode;
+}
+
 const PolicySection watch_policy_section = {
         .name = "watch",
         .init = watch_policy_init,
         .parse = watch_policy_parse,
         .defaults = watch_policy_defaults,
         .done = watch_policy_done,
+        .equal = watch_policy_equal,
 };

@@ -458,3 +458,12 @@ int mkdtemp_owned(const char *dir, const char *prefix, char **ret) {
         *ret = TAKE_PTR(tmpl);
         return 0;
 }
+
+int read_text_at_root(const char *root, bool nofollow, const char *path, char **ret) {
+        size_t len;
+        int r = read_file_at_root(root, path, nofollow, READ_FILE_MAX, ret, &len);
+
+        if (r == -ENOENT)
+                return (*ret = strdup("")) ? 0 : -ENOMEM;
+        return r;
+}

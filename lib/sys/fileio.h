@@ -37,6 +37,8 @@ int open_parent_at_root(const char *root, const char *path, char **ret_base);
  * twice max). *ret is NUL-terminated. */
 int read_fd_max(int fd, size_t max, char **ret, size_t *ret_len);
 int read_file_at_root(const char *root, const char *path, bool nofollow, size_t max, char **ret, size_t *ret_len);
+/* A text file of at most READ_FILE_MAX bytes below root; a missing file reads as "". */
+int read_text_at_root(const char *root, bool nofollow, const char *path, char **ret);
 
 /* temp file in the same directory, fchmod/fchown, fsync, rename over path, fsync the directory. A
  * symlink at path is replaced, never followed. uid/gid UID_KEEP/GID_KEEP: owned by the caller.

@@ -251,13 +251,6 @@ void sshd_cache_stats(const SshdCache *c, unsigned *ret_hits, unsigned *ret_miss
         *ret_misses = c ? c->misses : 0;
 }
 
-static bool strv_equal(char *const *a, char *const *b) {
-        for (; *a && *b; a++, b++)
-                if (!streq(*a, *b))
-                        return false;
-        return !*a && !*b;
-}
-
 static CacheEntry *find(SshdCache *c, const char *const *argv) {
         for (size_t i = 0; c && i < c->n; i++)
                 if (strv_equal(c->entries[i].argv, (char *const *) argv))

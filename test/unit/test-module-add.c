@@ -95,12 +95,19 @@ static void motd_policy_done(Policy *pol) {
         *slot = NULL;
 }
 
+static bool motd_policy_equal(const Policy *a, const Policy *b) {
+        const MotdPolicy *x = motd_policy(a), *y = motd_policy(b);
+
+        return x && y && x->enable == y->enable && streq(x->text, y->text);
+}
+
 static const PolicySection motd_section = {
         .name = "motd",
         .init = motd_policy_init,
         .parse = motd_policy_parse,
         .defaults = motd_policy_defaults,
         .done = motd_policy_done,
+        .equal = motd_policy_equal,
 };
 
 static bool motd_enabled(const Policy *p) {
@@ -230,6 +237,19 @@ START_TEST(test_policy_section) {
         ck_assert_ptr_nonnull(m);
         ck_assert_int_eq(m->enable, 0);
         ck_assert_str_eq(m->text, "");
+
+        /* policy_equal() compares the module's section too, through its equal hook */
+        _cleanup_policy_free_ Policy *p2 = load(motd_conf);
+        _cleanup_policy_free_ Policy *other = load("version = 1;\nmotd = { enable = true; text = \"Other\"; };\n");
+        _cleanup_policy_free_ Policy *builtin = NULL;
+        PolicyError e = {};
+
+        ck_assert(policy_equal(p, p2));
+        ck_assert(!policy_equal(p, other));
+        ck_assert(!policy_equal(p, d));
+        /* a policy without the module's section is another policy */
+        ck_assert_int_eq(policy_load_string("version = 1;\n", "test.conf", &builtin, &e), 0);
+        ck_assert(!policy_equal(d, builtin));
 }
 END_TEST
 

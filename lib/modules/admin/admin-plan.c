@@ -153,15 +153,6 @@ static int candidate_accounts(const AdminPolicy *a, bool user_created, const cha
         return 0;
 }
 
-static int read_text(Context *c, const char *path, char **ret) {
-        size_t len;
-        int r = read_file_at_root(c->root, path, !c->live, READ_FILE_MAX, ret, &len);
-
-        if (r == -ENOENT)
-                return (*ret = strdup("")) ? 0 : -ENOMEM;
-        return r;
-}
-
 static int plan_overlay(AccountsPlan *p, const char *path, const char *text) {
         if (!text)
                 return 0;
@@ -194,8 +185,9 @@ int admin_provide(Context *c) {
         p->changes = a->enable && context_module_selected(c, MODULE_ADMIN);
         if (!p->changes)
                 return 0;
-        if ((r = read_text(c, "/etc/passwd", &passwd)) < 0 || (r = read_text(c, "/etc/group", &group)) < 0 ||
-            (r = read_text(c, "/etc/shadow", &shadow)) < 0)
+        if ((r = read_text_at_root(c->root, !c->live, "/etc/passwd", &passwd)) < 0 ||
+            (r = read_text_at_root(c->root, !c->live, "/etc/group", &group)) < 0 ||
+            (r = read_text_at_root(c->root, !c->live, "/etc/shadow", &shadow)) < 0)
                 return r;
         r = admin_sudoers_text(a, &sudoers);
         if (r < 0)

@@ -139,10 +139,28 @@ void admin_policy_done(Policy *pol) {
         a->password_hash = mfree(a->password_hash);
 }
 
+static bool sshkey_same(const SshKey *a, const SshKey *b) {
+        return sshkey_equal(a, b) && streq_ptr(a->options, b->options) && streq_ptr(a->comment, b->comment);
+}
+
+static bool admin_policy_equal(const Policy *pa, const Policy *pb) {
+        const AdminPolicy *aa = &pa->admin, *ab = &pb->admin;
+
+        if (aa->enable != ab->enable || !streq_ptr(aa->user, ab->user) || !streq_ptr(aa->group, ab->group) ||
+            aa->n_keys != ab->n_keys || aa->sudo != ab->sudo || !streq_ptr(aa->password_hash, ab->password_hash) ||
+            aa->lock_root_password != ab->lock_root_password)
+                return false;
+        for (size_t i = 0; i < aa->n_keys; i++)
+                if (!sshkey_same(&aa->keys[i], &ab->keys[i]))
+                        return false;
+        return true;
+}
+
 const PolicySection admin_policy_section = {
         .name = "admin",
         .init = admin_policy_init,
         .parse = admin_policy_parse,
         .defaults = admin_policy_defaults,
         .done = admin_policy_done,
+        .equal = admin_policy_equal,
 };

@@ -348,10 +348,35 @@ void firewall_policy_done(Policy *pol) {
         fw->n_allow = 0;
 }
 
+static bool firewall_policy_equal(const Policy *pa, const Policy *pb) {
+        const FirewallPolicy *a = &pa->firewall, *b = &pb->firewall;
+
+        if (a->enable != b->enable || a->ipv6 != b->ipv6 || a->allow_icmp != b->allow_icmp ||
+            a->reject_tail != b->reject_tail || a->forward_policy != b->forward_policy ||
+            a->rate_limit != b->rate_limit || a->rate_hits != b->rate_hits || a->rate_seconds != b->rate_seconds ||
+            a->n_allow != b->n_allow)
+                return false;
+        for (size_t i = 0; i < a->n_allow; i++) {
+                const FwAllow *x = &a->allow[i], *y = &b->allow[i];
+
+                if (x->port != y->port || x->proto != y->proto || x->n_sources != y->n_sources)
+                        return false;
+                for (size_t j = 0; j < x->n_sources; j++)
+                        if (x->sources[j].family != y->sources[j].family ||
+                            x->sources[j].prefixlen != y->sources[j].prefixlen ||
+                            memcmp(&x->sources[j].addr, &y->sources[j].addr,
+                                   x->sources[j].family == AF_INET ? sizeof(struct in_addr)
+                                                                   : sizeof(struct in6_addr)) != 0)
+                                return false;
+        }
+        return true;
+}
+
 const PolicySection firewall_policy_section = {
         .name = "firewall",
         .init = firewall_policy_init,
         .parse = firewall_policy_parse,
         .defaults = firewall_policy_defaults,
         .done = firewall_policy_done,
+        .equal = firewall_policy_equal,
 };

@@ -139,10 +139,24 @@ void services_policy_done(Policy *pol) {
         s->n_listeners_allow = 0;
 }
 
+static bool services_policy_equal(const Policy *pa, const Policy *pb) {
+        const ServicesPolicy *va = &pa->services, *vb = &pb->services;
+
+        if (va->enable != vb->enable || !strv_equal(va->disable, vb->disable) || va->mask != vb->mask ||
+            va->n_listeners_allow != vb->n_listeners_allow)
+                return false;
+        for (size_t i = 0; i < va->n_listeners_allow; i++)
+                if (va->listeners_allow[i].proto != vb->listeners_allow[i].proto ||
+                    va->listeners_allow[i].port != vb->listeners_allow[i].port)
+                        return false;
+        return true;
+}
+
 const PolicySection services_policy_section = {
         .name = "services",
         .init = services_policy_init,
         .parse = services_policy_parse,
         .defaults = services_policy_defaults,
         .done = services_policy_done,
+        .equal = services_policy_equal,
 };

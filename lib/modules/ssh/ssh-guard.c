@@ -85,15 +85,6 @@ static int sudo_for(void *userdata, const char *user, char **ret_why) {
 
 /* ---- the check ---- */
 
-static int read_text(Context *c, const char *path, char **ret) {
-        size_t len;
-        int r = read_file_at_root(c->root, path, !c->live, READ_FILE_MAX, ret, &len);
-
-        if (r == -ENOENT)
-                return (*ret = strdup("")) ? 0 : -ENOMEM;
-        return r;
-}
-
 static int lports(const SshGuardInput *in, unsigned **ret, size_t *ret_n) {
         _cleanup_strv_free_ char **l = NULL;
         const char *v = in->shared ? sshd_dump_get(in->shared, "port") : NULL;
@@ -128,7 +119,7 @@ int ssh_guard_check(Context *c, const SshGuardInput *in, Outcome *o) {
         GuardCtx g = { .c = c, .sshd = ssh_sshd_ops(c), .in = in };
         int r;
 
-        r = read_text(c, "/etc/shells", &shells);
+        r = read_text_at_root(c->root, !c->live, "/etc/shells", &shells);
         if (r < 0)
                 return outcome_fail(o, r, "cannot read /etc/shells: %s", strerror(-r));
         r = acct_db_load(c->root, &db, &what);

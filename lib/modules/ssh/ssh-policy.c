@@ -102,10 +102,20 @@ void ssh_policy_done(Policy *pol) {
         pol->ssh.allow_groups = strv_free(pol->ssh.allow_groups);
 }
 
+static bool ssh_policy_equal(const Policy *pa, const Policy *pb) {
+        const SshPolicy *sa = &pa->ssh, *sb = &pb->ssh;
+
+        return sa->enable == sb->enable && sa->permit_root_login == sb->permit_root_login &&
+               sa->password_authentication == sb->password_authentication && sa->port == sb->port &&
+               strv_equal(sa->allow_groups, sb->allow_groups) && sa->max_auth_tries == sb->max_auth_tries &&
+               sa->strong_crypto == sb->strong_crypto && sa->require_key == sb->require_key;
+}
+
 const PolicySection ssh_policy_section = {
         .name = "ssh",
         .init = ssh_policy_init,
         .parse = ssh_policy_parse,
         .defaults = ssh_policy_defaults,
         .done = ssh_policy_done,
+        .equal = ssh_policy_equal,
 };
