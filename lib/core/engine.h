@@ -37,6 +37,7 @@ struct Context;
 struct NfOps;
 struct FwSshd;
 struct UnitOps;
+struct AccountOps;
 
 /* The firewall module's side effects (lib/firewall.c), for the unit tests to plug a fake in through
  * Context.firewall; NULL there: the kernel's tables through libiptc, nf_lock(), sshd and nftables
@@ -107,6 +108,9 @@ typedef struct Context {
          * a fake in. */
         const struct UnitOps *unit_ops;
         void *unit_ops_userdata;
+        /* groupadd, useradd, usermod, chpasswd and visudo as the admin module runs them
+         * (sys/accounts-tools.h); NULL: the real ones (account_ops_real). Tests plug a fake in. */
+        const struct AccountOps *account_ops;
 } Context;
 
 void context_done(Context *c);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,4 +97,39 @@ static inline void test_put_file(const char *root, const char *path, const char 
         if (strncmp(path, "/home/", 6) == 0)
                 ck_assert_int_eq(chown(full, test_uid(), test_uid()), 0);
         free(full);
+}
+
+/* Every entry below a tree with its mode, owner and (files) content, to compare before and after. */
+static FILE *test_tree_out;
+static size_t test_tree_prefix;
+
+static inline int test_tree_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) flag;
+        (void) ftw;
+        fprintf(test_tree_out, "%s %o %u:%u\n", path + test_tree_prefix, (unsigned) st->st_mode, (unsigned) st->st_uid,
+                (unsigned) st->st_gid);
+        if (S_ISREG(st->st_mode)) {
+                char buf[4096];
+                size_t n;
+                FILE *f = fopen(path, "re");
+
+                ck_assert_ptr_nonnull(f);
+                while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+                        ck_assert_uint_eq(fwrite(buf, 1, n, test_tree_out), n);
+                ck_assert_int_eq(fclose(f), 0);
+                fputc('\n', test_tree_out);
+        }
+        return 0;
+}
+
+static inline char *test_tree_dump(const char *root) {
+        char *buf = NULL;
+        size_t n = 0;
+
+        test_tree_prefix = strlen(root);
+        test_tree_out = open_memstream(&buf, &n);
+        ck_assert_ptr_nonnull(test_tree_out);
+        ck_assert_int_eq(nftw(root, test_tree_entry, 16, FTW_PHYS), 0);
+        ck_assert_int_eq(fclose(test_tree_out), 0);
+        return buf;
 }

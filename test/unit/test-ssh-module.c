@@ -89,30 +89,8 @@ static void fixture_teardown(void) {
         memcpy(fixture + strlen(fixture) - 6, "XXXXXX", 6);
 }
 
-/* Every entry of the tree with its mode and content, to compare before and after. */
-static FILE *tree_out;
-
-static int tree_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        (void) flag;
-        (void) ftw;
-        fprintf(tree_out, "%s %o %u\n", path + strlen(fixture), (unsigned) st->st_mode, (unsigned) st->st_uid);
-        if (S_ISREG(st->st_mode)) {
-                _cleanup_free_ char *text = get(path + strlen(fixture));
-
-                fprintf(tree_out, "%s\n", strna(text));
-        }
-        return 0;
-}
-
 static char *tree_dump(void) {
-        char *buf = NULL;
-        size_t n = 0;
-
-        tree_out = open_memstream(&buf, &n);
-        ck_assert_ptr_nonnull(tree_out);
-        ck_assert_int_eq(nftw(fixture, tree_entry, 16, FTW_PHYS), 0);
-        ck_assert_int_eq(fclose(tree_out), 0);
-        return buf;
+        return test_tree_dump(fixture);
 }
 
 static void fake_setup(FakeSshd *f) {

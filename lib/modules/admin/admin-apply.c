@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,14 +9,8 @@
 #include "admin.h"
 #include "acctdb.h"
 #include "strv.h"
+#include "sys/accounts-tools.h"
 #include "sys/fileio.h"
-#include "sys/spawn.h"
-
-#define GROUPADD "/usr/sbin/groupadd"
-#define USERADD  "/usr/sbin/useradd"
-#define USERMOD  "/usr/sbin/usermod"
-#define CHPASSWD "/usr/sbin/chpasswd"
-#define VISUDO   "/usr/sbin/visudo"
 
 bool admin_home_path_sane(const char *home) {
         static const char *const system_dirs[] = { "bin",    "boot", "dev", "etc",  "lib", "lib32", "lib64",
@@ -49,67 +42,40 @@ static bool has(const FindingList *l, const char *check) {
         return find_check(l, check, true);
 }
 
-/* Runs a tool to completion; a failure to start it or a non-zero exit is an error in o. */
-static int run_tool(Outcome *o, const char *const *argv, const char *stdin_data) {
-        _cleanup_(spawn_result_done) SpawnResult sr = {};
-        _cleanup_free_ char *desc = NULL;
-        SpawnOptions so = { .argv = argv, .stdin_data = stdin_data, .stdin_len = stdin_data ? strlen(stdin_data) : 0 };
-        int r;
-
-        r = spawn_run(&so, &sr);
-        if (r < 0)
-                return outcome_fail(o, r, "Failed to run %s: %s", argv[0], strerror(-r));
-        if (spawn_result_ok(&sr))
-                return 0;
-        if (spawn_result_describe(&sr, &so, &desc) < 0)
-                return -ENOMEM;
-        if (sr.err_len > 0 && sr.err[sr.err_len - 1] == '\n')
-                sr.err[sr.err_len - 1] = 0;
-        return outcome_fail(o, -EIO, "%s: %s", desc, isempty(sr.err) ? "(no message)" : sr.err);
+static const AccountOps *account_ops(const Context *c) {
+        return c->account_ops ?: &account_ops_real;
 }
 
-/* argv[0], then "-R ROOT" for an image tree, then the rest (NULL-terminated). */
-#define TOOL_ARGV(c, prog, ...)                                                     \
-        (root_is_live((c)->root) ? (const char *const[]){ prog, __VA_ARGS__, NULL } \
-                                 : (const char *const[]){ prog, "-R", (c)->root, __VA_ARGS__, NULL })
+/* A failed AccountOps call into o, with its message (taken). */
+static int tool_failed(Outcome *o, int r, char *error) {
+        _cleanup_free_ char *e = error;
 
-/* visudo -cf on a private copy of text: nothing is put in place before it passes. */
-static int visudo_check(Outcome *o, const char *text, const char *what) {
-        char tmp[] = "/tmp/hardend-sudoers.XXXXXX";
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = strlen(text), done = 0;
+        return outcome_fail(o, r, "%s", e ?: strerror(-r));
+}
+
+/* visudo on a private copy of text: nothing is put in place before it passes. */
+static int visudo_check(const Context *c, Outcome *o, const char *text, const char *what) {
+        const AccountOps *ops = account_ops(c);
+        _cleanup_free_ char *why = NULL;
         int r;
 
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return outcome_fail(o, -errno, "Failed to create a temporary file to check %s: %m", what);
-        while (done < len) {
-                ssize_t n = write(fd, text + done, len - done);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        r = n < 0 ? negative_errno() : -EIO;
-                        (void) unlink(tmp);
-                        return outcome_fail(o, r, "Failed to write a temporary copy of %s: %s", what, strerror(-r));
-                }
-                done += (size_t) n;
-        }
-        fd = safe_close(fd);
-        r = run_tool(o, (const char *const[]){ VISUDO, "-c", "-f", tmp, NULL }, NULL);
-        (void) unlink(tmp);
-        if (r < 0) {
-                /* replace the generic message with one that names the file */
-                _cleanup_free_ char *why = TAKE_PTR(o->error);
-
+        r = ops->visudo_check(ops->userdata, text, &why);
+        if (r == -EIO)
                 return outcome_fail(o, r, "visudo rejects the new %s; nothing was changed: %s", what, strna(why));
-        }
+        if (r < 0)
+                return outcome_fail(o, r, "Cannot check the new %s with visudo; nothing was changed: %s", what,
+                                    why ?: strerror(-r));
         return 0;
 }
 
-static int need_tool(Outcome *o, const char *path, const char *why) {
-        if (access(path, X_OK) < 0)
-                return outcome_fail(o, -errno, "%s is needed to %s but cannot be run: %m", path, why);
+static int need_tool(const Context *c, Outcome *o, AcctTool tool, const char *why) {
+        const AccountOps *ops = account_ops(c);
+        int r;
+
+        r = ops->available(ops->userdata, tool);
+        if (r < 0)
+                return outcome_fail(o, r, "%s is needed to %s but cannot be run: %s", acct_tool_path(tool), why,
+                                    strerror(-r));
         return 0;
 }
 
@@ -156,16 +122,16 @@ int admin_preflight(Context *c, const FindingList *all, Outcome *o) {
                 if (r < 0 && r != -ENOENT)
                         return outcome_fail(o, r, "Cannot inspect %s, the home of the new user %s: %s", home, a->user,
                                             strerror(-r));
-                r = need_tool(o, USERADD, "create the admin user");
+                r = need_tool(c, o, ACCT_TOOL_USERADD, "create the admin user");
                 if (r < 0)
                         return r;
         }
-        if (has(all, "group-missing") && (r = need_tool(o, GROUPADD, "create the admin group")) < 0)
+        if (has(all, "group-missing") && (r = need_tool(c, o, ACCT_TOOL_GROUPADD, "create the admin group")) < 0)
                 return r;
         if ((has(all, "membership") || has(all, "root-password")) &&
-            (r = need_tool(o, USERMOD, "change group membership or lock root")) < 0)
+            (r = need_tool(c, o, ACCT_TOOL_USERMOD, "change group membership or lock root")) < 0)
                 return r;
-        if (has(all, "password") && (r = need_tool(o, CHPASSWD, "set the admin's password")) < 0)
+        if (has(all, "password") && (r = need_tool(c, o, ACCT_TOOL_CHPASSWD, "set the admin's password")) < 0)
                 return r;
 
         if (has(all, "sudoers-dropin")) {
@@ -174,7 +140,7 @@ int admin_preflight(Context *c, const FindingList *all, Outcome *o) {
                 r = admin_sudoers_text(a, &text);
                 if (r < 0)
                         return r;
-                r = visudo_check(o, text, ADMIN_SUDOERS_DROPIN);
+                r = visudo_check(c, o, text, ADMIN_SUDOERS_DROPIN);
                 if (r < 0)
                         return r;
         }
@@ -187,7 +153,7 @@ int admin_preflight(Context *c, const FindingList *all, Outcome *o) {
                 r = admin_sudoers_add_includedir(old, &text);
                 if (r < 0)
                         return r;
-                r = visudo_check(o, text, ADMIN_SUDOERS);
+                r = visudo_check(c, o, text, ADMIN_SUDOERS);
                 if (r < 0)
                         return r;
         }
@@ -196,12 +162,14 @@ int admin_preflight(Context *c, const FindingList *all, Outcome *o) {
 
 static int apply_accounts(Context *c, const FindingList *mine, Outcome *o) {
         const AdminPolicy *a = &c->policy->admin;
+        const AccountOps *ops = account_ops(c);
+        char *error = NULL;
         int r;
 
         if (has(mine, "group-missing")) {
-                r = run_tool(o, TOOL_ARGV(c, GROUPADD, a->group), NULL);
+                r = ops->groupadd(ops->userdata, c->root, a->group, &error);
                 if (r < 0)
-                        return r;
+                        return tool_failed(o, r, error);
                 (void) outcome_change(o, "created group %s", a->group);
         }
         if (has(mine, "user-missing")) {
@@ -212,17 +180,14 @@ static int apply_accounts(Context *c, const FindingList *mine, Outcome *o) {
 
                 if (asprintf(&home, "/home/%s", a->user) < 0)
                         return -ENOMEM;
-                r = run_tool(o,
-                             bash ? TOOL_ARGV(c, USERADD, "-m", "-d", home, "-s", "/bin/bash", "-G", a->group, a->user)
-                                  : TOOL_ARGV(c, USERADD, "-m", "-d", home, "-G", a->group, a->user),
-                             NULL);
+                r = ops->useradd(ops->userdata, c->root, a->user, home, bash ? "/bin/bash" : NULL, a->group, &error);
                 if (r < 0)
-                        return r;
+                        return tool_failed(o, r, error);
                 (void) outcome_change(o, "created user %s (home %s, group %s)", a->user, home, a->group);
         } else if (has(mine, "membership")) {
-                r = run_tool(o, TOOL_ARGV(c, USERMOD, "-a", "-G", a->group, a->user), NULL);
+                r = ops->usermod_add_group(ops->userdata, c->root, a->user, a->group, &error);
                 if (r < 0)
-                        return r;
+                        return tool_failed(o, r, error);
                 (void) outcome_change(o, "added %s to group %s", a->user, a->group);
         }
         return 0;
@@ -318,24 +283,20 @@ static int apply_sudo(Context *c, const FindingList *now, Outcome *o) {
 
 static int apply_passwords(Context *c, const FindingList *now, Outcome *o) {
         const AdminPolicy *a = &c->policy->admin;
+        const AccountOps *ops = account_ops(c);
+        char *error = NULL;
         int r;
 
         if (has(now, "password")) {
-                _cleanup_free_ char *line = NULL;
-
-                /* on stdin, not in argv where any user could read it in /proc */
-                if (asprintf(&line, "%s:%s\n", a->user, a->password_hash) < 0)
-                        return -ENOMEM;
-                r = run_tool(o, TOOL_ARGV(c, CHPASSWD, "-e"), line);
-                explicit_bzero(line, strlen(line));
+                r = ops->set_password(ops->userdata, c->root, a->user, a->password_hash, &error);
                 if (r < 0)
-                        return r;
+                        return tool_failed(o, r, error);
                 (void) outcome_change(o, "set the password of %s from admin.password_hash", a->user);
         }
         if (has(now, "root-password")) {
-                r = run_tool(o, TOOL_ARGV(c, USERMOD, "-L", "root"), NULL);
+                r = ops->lock_password(ops->userdata, c->root, "root", &error);
                 if (r < 0)
-                        return r;
+                        return tool_failed(o, r, error);
                 (void) outcome_change(o, "locked root's password");
         }
         return 0;

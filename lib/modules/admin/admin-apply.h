@@ -4,8 +4,8 @@
 #include "engine.h"
 
 /* The system part of the admin module: validation before anything changes, then the changes,
- * through the system's own tools (groupadd, useradd, usermod, chpasswd, visudo) and the
- * no-follow file layer. */
+ * through the system's own tools (groupadd, useradd, usermod, chpasswd, visudo: c->account_ops,
+ * sys/accounts-tools.h) and the no-follow file layer. */
 
 /* Module.preflight: refuses (exit 4) when a file we would write sits behind a symlink, the home
  * path of a user to be created is taken, a tool is missing, or visudo rejects the sudoers text. */
