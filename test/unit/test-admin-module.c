@@ -37,15 +37,12 @@ static void put(const char *path, const char *text, mode_t mode) {
 }
 
 static char *get(const char *path) {
-        char *text = NULL;
-        size_t len;
-
-        return read_file_at_root(fixture, path, true, READ_FILE_MAX, &text, &len) >= 0 ? text : NULL;
+        return test_get_file(fixture, path);
 }
 
 /* A fresh image: root with a password, no admin, no wheel, a sudoers without @includedir. */
 static void fixture_setup(void) {
-        ck_assert_ptr_nonnull(mkdtemp(fixture));
+        test_fixture_make(fixture);
         put("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n", 0644);
         put("/etc/group", "root:x:0:\ndaemon:x:1:\n", 0644);
         put("/etc/shadow", ROOT_SHADOW "daemon:*:19800:0:99999:7:::\n", 0640);
@@ -53,34 +50,20 @@ static void fixture_setup(void) {
         put("/bin/bash", "#!/bin/true\n", 0755);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        (void) st;
-        (void) flag;
-        (void) ftw;
-        return remove(path) < 0 ? -1 : 0;
-}
-
 static void fixture_teardown(void) {
-        (void) nftw(fixture, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-        memcpy(fixture + strlen(fixture) - 6, "XXXXXX", 6);
+        test_fixture_remove(fixture);
 }
 
 static const Finding *find(const FindingList *l, const char *check, const char *subject) {
-        for (size_t i = 0; i < l->n; i++)
-                if (streq(l->items[i].module, "admin") && streq(l->items[i].check, check) &&
-                    (!subject || streq(l->items[i].subject, subject)))
-                        return &l->items[i];
-        return NULL;
+        return test_find(l, "admin", check, subject);
 }
 
 static void probe(Context *c, FindingList *out) {
-        finding_list_done(out);
-        ck_assert_int_eq(engine_probe(c, (const Module *const[]){ &admin_module }, 1, out), 0);
+        test_probe_one(c, &admin_module, out);
 }
 
 static int apply(Context *c, ApplyResult *ret) {
-        apply_result_done(ret);
-        return engine_apply(c, (const Module *const[]){ &admin_module }, 1, ret);
+        return test_apply_one(c, &admin_module, ret);
 }
 
 static void assert_calls(const FakeAccounts *f, const char *const *want) {

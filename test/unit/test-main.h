@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine.h"
 #include "policy.h"
+#include "sys/fileio.h"
 
 /* Runs every test case of s and returns main()'s exit status. */
 static inline int test_run_suite(Suite *s) {
@@ -132,4 +134,51 @@ static inline char *test_tree_dump(const char *root) {
         ck_assert_int_eq(nftw(root, test_tree_entry, 16, FTW_PHYS), 0);
         ck_assert_int_eq(fclose(test_tree_out), 0);
         return buf;
+}
+
+static inline int test_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) st;
+        (void) flag;
+        (void) ftw;
+        return remove(path) < 0 ? -1 : 0;
+}
+
+/* A fixture directory from a template "/tmp/NAME.XXXXXX"; test_fixture_remove() removes it with all
+ * it holds and puts the XXXXXX back for the next test. */
+static inline void test_fixture_make(char *tmpl) {
+        ck_assert_ptr_nonnull(mkdtemp(tmpl));
+}
+
+static inline void test_fixture_remove(char *dir) {
+        (void) nftw(dir, test_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+}
+
+/* ROOT/PATH's text, or NULL when it cannot be read. */
+static inline char *test_get_file(const char *root, const char *path) {
+        char *text = NULL;
+        size_t len;
+
+        return read_file_at_root(root, path, true, READ_FILE_MAX, &text, &len) >= 0 ? text : NULL;
+}
+
+/* The finding of module with check and subject (NULL: any subject), or NULL. */
+static inline const Finding *test_find(const FindingList *l, const char *module, const char *check,
+                                       const char *subject) {
+        for (size_t i = 0; i < l->n; i++)
+                if (streq(l->items[i].module, module) && streq(l->items[i].check, check) &&
+                    (!subject || streq(l->items[i].subject, subject)))
+                        return &l->items[i];
+        return NULL;
+}
+
+/* engine_probe() and engine_apply() of one module; out and ret are emptied first. */
+static inline void test_probe_one(Context *c, const Module *m, FindingList *out) {
+        finding_list_done(out);
+        ck_assert_int_eq(engine_probe(c, &m, 1, out), 0);
+}
+
+static inline int test_apply_one(Context *c, const Module *m, ApplyResult *ret) {
+        apply_result_done(ret);
+        return engine_apply(c, &m, 1, ret);
 }

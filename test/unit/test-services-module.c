@@ -33,20 +33,15 @@ static void fixture_teardown(void) {
 }
 
 static const Finding *find(const FindingList *l, const char *check, const char *subject) {
-        for (size_t i = 0; i < l->n; i++)
-                if (streq(l->items[i].check, check) && streq(l->items[i].subject, subject))
-                        return &l->items[i];
-        return NULL;
+        return test_find(l, "services", check, subject);
 }
 
 static void probe(Context *c, FindingList *out) {
-        finding_list_done(out);
-        ck_assert_int_eq(engine_probe(c, (const Module *const[]){ &services_module }, 1, out), 0);
+        test_probe_one(c, &services_module, out);
 }
 
 static void apply(Context *c, ApplyResult *ret) {
-        apply_result_done(ret);
-        ck_assert_int_eq(engine_apply(c, (const Module *const[]){ &services_module }, 1, ret), 0);
+        ck_assert_int_eq(test_apply_one(c, &services_module, ret), 0);
 }
 
 static void assert_drift(const FindingList *l, const char *check, const char *unit) {

@@ -47,10 +47,7 @@ static void put(const char *path, const char *text, mode_t mode) {
 }
 
 static char *get(const char *path) {
-        char *text = NULL;
-        size_t len;
-
-        return read_file_at_root(fixture, path, true, READ_FILE_MAX, &text, &len) >= 0 ? text : NULL;
+        return test_get_file(fixture, path);
 }
 
 /* An image tree: sshd_config without our Include, no drop-in of ours, one user with a key. */
@@ -58,7 +55,7 @@ static void fixture_setup(void) {
         _cleanup_free_ char *passwd = NULL, *group = NULL;
         unsigned me = (unsigned) test_uid();
 
-        ck_assert_ptr_nonnull(mkdtemp(fixture));
+        test_fixture_make(fixture);
         ck_assert_int_ge(asprintf(&passwd,
                                   "root:x:0:0:root:/root:/bin/bash\n"
                                   "good:x:%u:%u::/home/good:/bin/bash\n"
@@ -77,16 +74,8 @@ static void fixture_setup(void) {
         put(SSH_DROPIN_DIR "/50-local.conf", "ClientAliveInterval 120\n", 0644);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        (void) st;
-        (void) flag;
-        (void) ftw;
-        return remove(path) < 0 ? -1 : 0;
-}
-
 static void fixture_teardown(void) {
-        (void) nftw(fixture, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-        memcpy(fixture + strlen(fixture) - 6, "XXXXXX", 6);
+        test_fixture_remove(fixture);
 }
 
 static char *tree_dump(void) {
@@ -160,19 +149,15 @@ static void fake_view(FakeSshd *f, const char *user, const Policy *p, const char
 }
 
 static const Finding *find(const FindingList *l, const char *check, const char *subject) {
-        for (size_t i = 0; i < l->n; i++)
-                if (streq(l->items[i].check, check) && (!subject || streq(l->items[i].subject, subject)))
-                        return &l->items[i];
-        return NULL;
+        return test_find(l, "ssh", check, subject);
 }
 
 static void probe(Context *c, FindingList *out) {
-        finding_list_done(out);
-        ck_assert_int_eq(engine_probe(c, (const Module *const[]){ &ssh_module }, 1, out), 0);
+        test_probe_one(c, &ssh_module, out);
 }
 
 static int apply(Context *c, ApplyResult *ret) {
-        return engine_apply(c, (const Module *const[]){ &ssh_module }, 1, ret);
+        return test_apply_one(c, &ssh_module, ret);
 }
 
 START_TEST(test_probe_apply) {
