@@ -32,38 +32,19 @@
 
 static char fixture[] = "/tmp/test-admin-module.XXXXXX";
 
-static void put(const char *path, const char *text, mode_t mode) {
-        test_put_file(fixture, path, text, mode);
-}
-
-static char *get(const char *path) {
-        return test_get_file(fixture, path);
-}
-
 /* A fresh image: root with a password, no admin, no wheel, a sudoers without @includedir. */
 static void fixture_setup(void) {
         test_fixture_make(fixture);
-        put("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n", 0644);
-        put("/etc/group", "root:x:0:\ndaemon:x:1:\n", 0644);
-        put("/etc/shadow", ROOT_SHADOW "daemon:*:19800:0:99999:7:::\n", 0640);
-        put("/etc/sudoers", SUDOERS, 0440);
-        put("/bin/bash", "#!/bin/true\n", 0755);
+        test_put_file(fixture, "/etc/passwd",
+                      "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n", 0644);
+        test_put_file(fixture, "/etc/group", "root:x:0:\ndaemon:x:1:\n", 0644);
+        test_put_file(fixture, "/etc/shadow", ROOT_SHADOW "daemon:*:19800:0:99999:7:::\n", 0640);
+        test_put_file(fixture, "/etc/sudoers", SUDOERS, 0440);
+        test_put_file(fixture, "/bin/bash", "#!/bin/true\n", 0755);
 }
 
 static void fixture_teardown(void) {
         test_fixture_remove(fixture);
-}
-
-static const Finding *find(const FindingList *l, const char *check, const char *subject) {
-        return test_find(l, "admin", check, subject);
-}
-
-static void probe(Context *c, FindingList *out) {
-        test_probe_one(c, &admin_module, out);
-}
-
-static int apply(Context *c, ApplyResult *ret) {
-        return test_apply_one(c, &admin_module, ret);
 }
 
 static void assert_calls(const FakeAccounts *f, const char *const *want) {
@@ -84,7 +65,7 @@ static void assert_mode(const char *path, mode_t mode, uid_t uid, gid_t gid) {
 }
 
 static void assert_drift(const FindingList *l, const char *check, const char *subject, const char *actual) {
-        const Finding *f = find(l, check, subject);
+        const Finding *f = test_find(l, "admin", check, subject);
 
         ck_assert_msg(f, "no %s finding for %s", check, subject);
         ck_assert_int_eq(f->kind, FINDING_DRIFT);
@@ -100,7 +81,7 @@ START_TEST(test_probe_fresh) {
         _cleanup_(finding_list_done) FindingList l = {};
 
         fake_accounts_init(&f, fixture, test_uid(), test_uid());
-        probe(&c, &l);
+        test_probe_one(&c, &admin_module, &l);
         assert_drift(&l, "group-missing", "wheel", "missing");
         assert_drift(&l, "user-missing", "admin", "missing");
         assert_drift(&l, "membership", "admin in wheel", "not a member");
@@ -131,7 +112,7 @@ START_TEST(test_apply_fresh) {
         fake_accounts_init(&f, fixture, me, me);
         ck_assert_int_eq(admin_sudoers_text(&p->admin, &want_dropin), 0);
 
-        ck_assert_int_eq(apply(&c, &a), 0);
+        ck_assert_int_eq(test_apply_one(&c, &admin_module, &a), 0);
         ck_assert_msg(a.status == EXIT_COMPLIANT, "status %d: %s", a.status, strna(a.modules[0].outcome.error));
         ck_assert(!a.refused);
         ck_assert(a.changed);
@@ -148,28 +129,28 @@ START_TEST(test_apply_fresh) {
         ck_assert_uint_eq(finding_list_count(&a.after, "admin", FINDING_DRIFT), 0);
 
         /* the files as the fake tools and the module left them */
-        ck_assert_ptr_nonnull(text = get("/etc/group"));
+        ck_assert_ptr_nonnull(text = test_get_file(fixture, "/etc/group"));
         ck_assert_msg(strstr(text, "\nwheel:x:1000:admin\n"), "%s", text);
         text = mfree(text);
-        ck_assert_ptr_nonnull(text = get("/etc/shadow"));
+        ck_assert_ptr_nonnull(text = test_get_file(fixture, "/etc/shadow"));
         ck_assert_msg(startswith(text, "root:!" HASH ":"), "%s", text);
         text = mfree(text);
         assert_mode("/home/admin/.ssh", 0700, me, me);
         assert_mode("/home/admin/.ssh/authorized_keys", 0600, me, me);
-        ck_assert_ptr_nonnull(text = get("/home/admin/.ssh/authorized_keys"));
+        ck_assert_ptr_nonnull(text = test_get_file(fixture, "/home/admin/.ssh/authorized_keys"));
         ck_assert_str_eq(text, KEY "\n");
         text = mfree(text);
         assert_mode(ADMIN_SUDOERS_DROPIN, 0440, 0, 0);
-        ck_assert_ptr_nonnull(text = get(ADMIN_SUDOERS_DROPIN));
+        ck_assert_ptr_nonnull(text = test_get_file(fixture, ADMIN_SUDOERS_DROPIN));
         ck_assert_str_eq(text, want_dropin);
         text = mfree(text);
         assert_mode(ADMIN_SUDOERS, 0440, 0, 0);
-        ck_assert_ptr_nonnull(text = get(ADMIN_SUDOERS));
+        ck_assert_ptr_nonnull(text = test_get_file(fixture, ADMIN_SUDOERS));
         ck_assert_str_eq(text, SUDOERS "@includedir /etc/sudoers.d\n");
         text = mfree(text);
 
         /* compliant now; a second apply runs nothing and changes nothing */
-        probe(&c, &l);
+        test_probe_one(&c, &admin_module, &l);
         ck_assert_uint_eq(finding_list_count(&l, "admin", FINDING_DRIFT), 0);
         ck_assert_uint_eq(finding_list_count(&l, "admin", FINDING_UNKNOWN), 0);
         ck_assert_int_eq(engine_check_status(&l), EXIT_COMPLIANT);
@@ -177,7 +158,7 @@ START_TEST(test_apply_fresh) {
         ck_assert_ptr_nonnull(calls);
         asked = f.n_available;
         after_first = test_tree_dump(fixture);
-        ck_assert_int_eq(apply(&c, &a), 0);
+        ck_assert_int_eq(test_apply_one(&c, &admin_module, &a), 0);
         ck_assert_int_eq(a.status, EXIT_COMPLIANT);
         ck_assert(!a.changed);
         assert_calls(&f, (const char *const *) calls);
@@ -200,7 +181,7 @@ START_TEST(test_useradd_fails) {
                                             "/usr/sbin/useradd exited with status 10: useradd: cannot lock "
                                             "/etc/group; try again later."),
                          0);
-        ck_assert_int_eq(apply(&c, &a), 0);
+        ck_assert_int_eq(test_apply_one(&c, &admin_module, &a), 0);
         ck_assert(!a.refused);
         ck_assert_int_eq(a.status, EXIT_FAILED);
         ck_assert_int_eq(a.modules[0].r, -EIO);
@@ -210,11 +191,11 @@ START_TEST(test_useradd_fails) {
         assert_calls(&f, (const char *const[]){ "visudo -c -f (copy)", "visudo -c -f (copy)", "groupadd wheel",
                                                 "useradd -m -d /home/admin -s /bin/bash -G wheel admin", NULL });
         ck_assert_int_eq(lstat_at_root(fixture, ADMIN_SUDOERS_DROPIN, &st), -ENOENT);
-        ck_assert_ptr_nonnull(sudoers = get(ADMIN_SUDOERS));
+        ck_assert_ptr_nonnull(sudoers = test_get_file(fixture, ADMIN_SUDOERS));
         ck_assert_str_eq(sudoers, SUDOERS);
-        ck_assert_ptr_nonnull(shadow = get("/etc/shadow"));
+        ck_assert_ptr_nonnull(shadow = test_get_file(fixture, "/etc/shadow"));
         ck_assert(startswith(shadow, ROOT_SHADOW));
-        ck_assert_ptr_nonnull(passwd = get("/etc/passwd"));
+        ck_assert_ptr_nonnull(passwd = test_get_file(fixture, "/etc/passwd"));
         ck_assert_ptr_null(strstr(passwd, "admin"));
         ck_assert_int_eq(lstat_at_root(fixture, "/home/admin", &st), -ENOENT);
 }
@@ -243,7 +224,7 @@ START_TEST(test_visudo_fails) {
         fake_accounts_init(&f, fixture, test_uid(), test_uid());
         ck_assert_int_eq(
                 fake_accounts_fail(&f, FAKE_ACCT_VISUDO_CHECK, visudo_cases[_i].error, visudo_cases[_i].message), 0);
-        ck_assert_int_eq(apply(&c, &a), 0);
+        ck_assert_int_eq(test_apply_one(&c, &admin_module, &a), 0);
         ck_assert(a.refused);
         ck_assert(!a.changed);
         ck_assert_int_eq(a.status, EXIT_FAILED);
@@ -265,7 +246,7 @@ START_TEST(test_tool_missing) {
 
         fake_accounts_init(&f, fixture, test_uid(), test_uid());
         f.missing[ACCT_TOOL_USERADD] = true;
-        ck_assert_int_eq(apply(&c, &a), 0);
+        ck_assert_int_eq(test_apply_one(&c, &admin_module, &a), 0);
         ck_assert(a.refused);
         ck_assert_int_eq(a.status, EXIT_FAILED);
         ck_assert_int_eq(a.modules[0].r, -ENOENT);
@@ -293,38 +274,38 @@ START_TEST(test_user_exists) {
         ck_assert_int_ge(
                 asprintf(&passwd, "root:x:0:0:root:/root:/bin/bash\nadmin:x:%u:%u::/home/admin:/bin/sh\n", me, me), 0);
         ck_assert_int_ge(asprintf(&group, "root:x:0:\nadmin:x:%u:\nwheel:x:1500:other\n", me), 0);
-        put("/etc/passwd", passwd, 0644);
-        put("/etc/group", group, 0644);
-        put("/etc/shadow", "root:!*:19800:0:99999:7:::\nadmin:!:19800:0:99999:7:::\n", 0640);
-        put("/home/admin/.profile", "", 0644);
+        test_put_file(fixture, "/etc/passwd", passwd, 0644);
+        test_put_file(fixture, "/etc/group", group, 0644);
+        test_put_file(fixture, "/etc/shadow", "root:!*:19800:0:99999:7:::\nadmin:!:19800:0:99999:7:::\n", 0640);
+        test_put_file(fixture, "/home/admin/.profile", "", 0644);
         ck_assert_int_ge(asprintf(&home, "%s/home/admin", fixture), 0);
         ck_assert_int_eq(chown(home, me, me), 0);
         fake_accounts_init(&f, fixture, me + 1, me + 1);
 
-        probe(&c, &l);
-        ck_assert_ptr_null(find(&l, "user-missing", NULL));
-        ck_assert_ptr_null(find(&l, "group-missing", NULL));
-        ck_assert_ptr_null(find(&l, "root-password", NULL));
+        test_probe_one(&c, &admin_module, &l);
+        ck_assert_ptr_null(test_find(&l, "admin", "user-missing", NULL));
+        ck_assert_ptr_null(test_find(&l, "admin", "group-missing", NULL));
+        ck_assert_ptr_null(test_find(&l, "admin", "root-password", NULL));
         assert_drift(&l, "membership", "admin in wheel", "not a member");
         assert_drift(&l, "password", "admin", "a different password");
         assert_drift(&l, "ssh-dir", "/home/admin/.ssh", "missing");
 
-        ck_assert_int_eq(apply(&c, &a), 0);
+        ck_assert_int_eq(test_apply_one(&c, &admin_module, &a), 0);
         ck_assert_msg(a.status == EXIT_COMPLIANT, "status %d: %s", a.status, strna(a.modules[0].outcome.error));
         assert_calls(&f, (const char *const[]){ "visudo -c -f (copy)", "visudo -c -f (copy)",
                                                 "usermod -a -G wheel admin", "chpasswd -e (admin)", NULL });
         passwd_before = TAKE_PTR(passwd);
-        ck_assert_ptr_nonnull(passwd = get("/etc/passwd"));
+        ck_assert_ptr_nonnull(passwd = test_get_file(fixture, "/etc/passwd"));
         ck_assert_str_eq(passwd, passwd_before);
         group = mfree(group);
-        ck_assert_ptr_nonnull(group = get("/etc/group"));
+        ck_assert_ptr_nonnull(group = test_get_file(fixture, "/etc/group"));
         ck_assert_msg(strstr(group, "\nwheel:x:1500:other,admin\n"), "%s", group);
-        ck_assert_ptr_nonnull(shadow = get("/etc/shadow"));
+        ck_assert_ptr_nonnull(shadow = test_get_file(fixture, "/etc/shadow"));
         ck_assert_msg(strstr(shadow, "\nadmin:" HASH ":19800:"), "%s", shadow);
         assert_mode("/home/admin/.ssh", 0700, me, me);
         assert_mode("/home/admin/.ssh/authorized_keys", 0600, me, me);
 
-        probe(&c, &l);
+        test_probe_one(&c, &admin_module, &l);
         ck_assert_uint_eq(finding_list_count(&l, "admin", FINDING_DRIFT), 0);
 }
 END_TEST
