@@ -174,7 +174,7 @@ static bool sshkey_same(const SshKey *a, const SshKey *b) {
 
 static bool firewall_equal(const FirewallPolicy *a, const FirewallPolicy *b) {
         if (a->enable != b->enable || a->ipv6 != b->ipv6 || a->allow_icmp != b->allow_icmp ||
-            a->reject_tail != b->reject_tail || a->forward_policy != b->forward_policy ||
+            a->reject_tail != b->reject_tail || a->forward_policy != b->forward_policy || a->backend != b->backend ||
             a->rate_limit != b->rate_limit || a->rate_hits != b->rate_hits || a->rate_seconds != b->rate_seconds ||
             a->n_allow != b->n_allow)
                 return false;

@@ -13,6 +13,7 @@ CONF=$SB/hardend.conf
 cat >"$CONF" <<'EOF'
 version = 1;
 firewall = {
+  backend = "iptables";
   allow = ( { port = 22; }, { port = 80; }, { port = 443; } );
   ssh_rate_limit = { enable = true; hits = 3; seconds = 60; };
 };
@@ -23,7 +24,7 @@ save4() { iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'
 save6() { ip6tables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'; }
 
 COMMON_HEAD=':INPUT DROP [0:0]
-:FORWARD DROP [0:0]
+:FORWARD ACCEPT [0:0]
 :OUTPUT ACCEPT [0:0]
 :HARDEND-INPUT - [0:0]
 -A INPUT -j HARDEND-INPUT
@@ -135,6 +136,24 @@ for fam in 4 6; do
         expect_rc 0 HC check
 done
 
+# ---- forwarding: left alone by default (forward_policy "keep"), DROP when the policy says so ----
+for t in iptables-legacy ip6tables-legacy; do $t -P FORWARD DROP; done
+expect_rc 0 HC check
+check_that "keep: another program's FORWARD DROP is no drift" bash -c "! grep -q 'FORWARD' '$SB/last.out'"
+expect_rc 0 HC apply
+check_that "keep: FORWARD DROP left as it was" bash -c 'iptables-legacy -S FORWARD | grep -qx -- "-P FORWARD DROP" && ip6tables-legacy -S FORWARD | grep -qx -- "-P FORWARD DROP"'
+for t in iptables-legacy ip6tables-legacy; do $t -P FORWARD ACCEPT; done
+expect_rc 0 HC check
+check_that "keep: FORWARD ACCEPT left as it was" rules_are_wanted
+FWD=$SB/forward.conf
+sed 's/^  backend = "iptables";/&\n  forward_policy = "drop";/' "$CONF" >"$FWD"
+expect_rc 1 "$HARDENCTL" --config "$FWD" --only firewall check
+check_that "drop: the FORWARD policy is drift" last_out_has "chain-policy ipv4 FORWARD: expected DROP, actual ACCEPT"
+expect_rc 0 "$HARDENCTL" --config "$FWD" --only firewall apply
+check_that "drop: FORWARD DROP in both families" bash -c 'iptables-legacy -S FORWARD | grep -qx -- "-P FORWARD DROP" && ip6tables-legacy -S FORWARD | grep -qx -- "-P FORWARD DROP"'
+for t in iptables-legacy ip6tables-legacy; do $t -P FORWARD ACCEPT; done
+expect_rc 0 HC check
+
 # ---- nftables beside us ----
 if command -v nft >/dev/null; then
         nft add table inet hardendtest
@@ -152,6 +171,7 @@ LOCKED=$SB/locked.conf
 cat >"$LOCKED" <<'EOF'
 version = 1;
 firewall = {
+  backend = "iptables";
   allow = ( { port = 22; sources = [ "192.0.2.0/24", "2001:db8::/64" ]; }, { port = 80; }, { port = 443; } );
   ssh_rate_limit = { enable = true; hits = 3; seconds = 60; };
 };

@@ -115,12 +115,20 @@ static bool jump_first(const FwWanted *w, const FwActual *input) {
         return input->n > 0 && nf_entry_equal(w->ops, input->entries[0], input->labels[0], w->jump, FW_TARGET_JUMP);
 }
 
+/* NULL: the chain's policy is not hardend's (FORWARD with forward_policy "keep"). */
 static const char *want_policy(const FwWanted *w, const char *chain) {
         if (streq(chain, "INPUT"))
                 return w->set->input_drop ? "DROP" : "ACCEPT";
-        if (streq(chain, "FORWARD"))
-                return w->set->forward_drop ? "DROP" : "ACCEPT";
-        return "ACCEPT";
+        if (!streq(chain, "FORWARD"))
+                return "ACCEPT";
+        switch (w->set->forward) {
+        case FORWARD_POLICY_DROP:
+                return "DROP";
+        case FORWARD_POLICY_ACCEPT:
+                return "ACCEPT";
+        default:
+                return NULL;
+        }
 }
 
 static const char *const builtin_chains[] = { "INPUT", "FORWARD", "OUTPUT" };
@@ -276,7 +284,7 @@ static int probe_family(const FwWant *want, const FwRuleset *set, const NfOps *o
                 const char *pol = want_policy(&w, builtin_chains[i]);
                 const char *have = ops->get_policy(builtin_chains[i], h);
 
-                if (streq_ptr(have, pol))
+                if (!pol || streq_ptr(have, pol))
                         continue;
                 r = finding_addf(out, MODULE_NAME, "chain-policy", FINDING_DRIFT,
                                  streq(builtin_chains[i], "INPUT") ? SEVERITY_HIGH : SEVERITY_MEDIUM, true, pol,
@@ -497,7 +505,7 @@ static int apply_family(const FwWant *want, const FwRuleset *set, const NfOps *o
         for (size_t i = 0; i < ELEMENTSOF(builtin_chains); i++) {
                 const char *pol = want_policy(&w, builtin_chains[i]);
 
-                if (streq_ptr(ops->get_policy(builtin_chains[i], h), pol))
+                if (!pol || streq_ptr(ops->get_policy(builtin_chains[i], h), pol))
                         continue;
                 if (!ops->set_policy(builtin_chains[i], pol, h)) {
                         err = errno, call = "set_policy";
@@ -646,7 +654,7 @@ static int remove_family(const FwWant *w, const FwRuleset *set, const NfOps *ops
         for (size_t i = 0; i < ELEMENTSOF(builtin_chains); i++) {
                 const char *chain = builtin_chains[i];
 
-                if (streq(chain, "OUTPUT") || (streq(chain, "FORWARD") && !set->forward_drop))
+                if (streq(chain, "OUTPUT") || (streq(chain, "FORWARD") && set->forward != FORWARD_POLICY_DROP))
                         continue;
                 if (streq_ptr(ops->get_policy(chain, h), "ACCEPT"))
                         continue;
