@@ -37,7 +37,7 @@ NftCtx *nft_close(NftCtx *c) {
 
 /* libnftables reports the kernel's error as strerror() text in its message, not in errno. */
 static int error_to_errno(const char *msg) {
-        static const int known[] = { ENOENT,  EPROTONOSUPPORT, EAFNOSUPPORT, EOPNOTSUPP, EPERM, EACCES,
+        static const int known[] = { ENOENT,  EPROTONOSUPPORT, EAFNOSUPPORT, EOPNOTSUPP, EPERM,  EACCES,
                                      EEXIST,  EBUSY,           ENOMEM,       ENOSPC,     EINVAL, ENOBUFS,
                                      ENOTDIR, ELOOP,           E2BIG,        EMLINK,     EFBIG };
 
@@ -265,8 +265,7 @@ int nft_table_restore(const char *family, const char *name, const char *text, ch
         r = nft_open(&c);
         if (r < 0)
                 return r;
-        if (asprintf(&cmds, "add table %s %s\ndelete table %s %s\n%s", family, name, family, name, strempty(text)) <
-            0)
+        if (asprintf(&cmds, "add table %s %s\ndelete table %s %s\n%s", family, name, family, name, strempty(text)) < 0)
                 return -ENOMEM;
         return nft_run(c, cmds, ret_error);
 }

@@ -57,9 +57,9 @@ static json_object *find_named(json_object *items, const char *kind, const char 
 /* ---- what the kernel holds ---- */
 
 typedef struct Have {
-        bool inet, ip;       /* table inet hardend, table ip hardend */
-        json_object *table;  /* the listing of the wanted family's table; NULL: there is none */
-        NftRuleList rules;   /* its rules as nft prints them */
+        bool inet, ip;      /* table inet hardend, table ip hardend */
+        json_object *table; /* the listing of the wanted family's table; NULL: there is none */
+        NftRuleList rules;  /* its rules as nft prints them */
 } Have;
 
 static void have_done(Have *h) {
@@ -275,8 +275,8 @@ static int chain_findings(const FwNftTable *t, const FwNftChain *w, const Have *
 
                 (void) jint(c, "prio", &prio);
                 if (asprintf(&want, "type filter hook %s priority filter", w->hook) < 0 ||
-                    asprintf(&have, "type %s hook %s priority %" PRId64, strna(jstr(c, "type")), strna(jstr(c, "hook")),
-                             prio) < 0)
+                    asprintf(&have, "type %s hook %s priority %" PRId64, strna(jstr(c, "type")),
+                             strna(jstr(c, "hook")), prio) < 0)
                         return -ENOMEM;
                 r = finding_addf(out, MODULE_NAME, "chain", FINDING_DRIFT, SEVERITY_HIGH, true, want, have,
                                  "nftables %s " FW_NFT_TABLE " %s", t->family, w->name);
@@ -478,8 +478,8 @@ static int nft_apply(const FwWant *w, Outcome *o) {
         r = nft_run(c, cmds, &err);
         if (r < 0)
                 return outcome_fail(o, r, "nftables: %s (nothing was changed)", err);
-        r = outcome_change(o, "nftables: %s table %s " FW_NFT_TABLE " with %zu rules", h.table ? "replaced" : "created",
-                           t.family, fw_nft_table_n_rules(&t));
+        r = outcome_change(o, "nftables: %s table %s " FW_NFT_TABLE " with %zu rules",
+                           h.table ? "replaced" : "created", t.family, fw_nft_table_n_rules(&t));
         if (r >= 0 && drop_other)
                 r = outcome_change(o, "nftables: removed table %s " FW_NFT_TABLE " (IPv6 is %s)", other,
                                    streq(t.family, "inet") ? "filtered now" : "left alone now");
