@@ -199,8 +199,8 @@ for fam in 4 6; do
         check_that "no table: udp/53 open over ipv$fam" udp_from_peer_retry "$h" 53
 done
 expect_rc 0 NB apply
-check_that "ping over ipv4" ip netns exec peer ping -q -c1 -W2 192.0.2.1 >/dev/null
-check_that "ping over ipv6 (with neighbour discovery)" ip netns exec peer ping -q -6 -c1 -W2 2001:db8::1 >/dev/null
+check_that "ping over ipv4" bash -c "ip netns exec peer ping -q -c1 -W2 192.0.2.1 >/dev/null"
+check_that "ping over ipv6 (with neighbour discovery)" bash -c "ip netns exec peer ping -q -6 -c1 -W2 2001:db8::1 >/dev/null"
 for fam in 4 6; do
         h=$(host_of $fam)
         for p in 80 443; do check_that "allowed: tcp/$p over ipv$fam" tcp_from_peer "$h" $p; done
