@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* For test-nft.sh: nft-backend POLICY apply|probe|remove|installed
+/* For test-nft.sh: nft-backend POLICY apply|probe|remove|installed|save FILE|restore FILE
  * Drives the nftables backend of the firewall module with the rulesets of POLICY (ssh.port as the
- * SSH port) and prints its findings ("CHECK SUBJECT: expected E, actual A") or changes ("change:
- * ..."). Exit status: 0 done (probe: no drift), 1 probe found drift, 2 usage or policy, 4 failed. */
+ * SSH port) and prints its findings ("KIND CHECK SUBJECT: expected E, actual A") or changes
+ * ("change: ..."); save and restore put table inet hardend into FILE and back (FILE empty: there
+ * was none). Exit status: 0 done (probe: no drift), 1 probe found drift, 2 usage or policy, 4
+ * failed. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -13,12 +16,47 @@
 #include "macro.h"
 #include "policy.h"
 #include "strv.h"
+#include "sys/nft.h"
 
 static void print_outcome(const Outcome *o) {
         STRV_FOREACH (s, o->changes)
                 printf("change: %s\n", *s);
         if (o->error)
                 fprintf(stderr, "error: %s\n", o->error);
+}
+
+static int save_restore(const char *op, const char *path) {
+        _cleanup_free_ char *text = NULL, *err = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t n;
+        int r;
+
+        if (streq(op, "save")) {
+                r = nft_table_save("inet", "hardend", &text);
+                if (r < 0) {
+                        fprintf(stderr, "error: %s\n", strerror(-r));
+                        return 4;
+                }
+                f = fopen(path, "we");
+                if (!f || fputs(strempty(text), f) < 0 || fflush(f) != 0) {
+                        fprintf(stderr, "error: %s: %m\n", path);
+                        return 4;
+                }
+                return 0;
+        }
+        text = calloc(1, 1 << 20);
+        f = fopen(path, "re");
+        if (!text || !f) {
+                fprintf(stderr, "error: %s: %m\n", path);
+                return 4;
+        }
+        n = fread(text, 1, (1 << 20) - 1, f);
+        r = nft_table_restore("inet", "hardend", n > 0 ? text : NULL, &err);
+        if (r < 0) {
+                fprintf(stderr, "error: %s\n", err ?: strerror(-r));
+                return 4;
+        }
+        return 0;
 }
 
 int main(int argc, char **argv) {
@@ -31,8 +69,8 @@ int main(int argc, char **argv) {
         FwWant w = {};
         int r, rc = 0;
 
-        if (argc != 3) {
-                fprintf(stderr, "usage: %s POLICY apply|probe|remove|installed\n", argv[0]);
+        if (argc != 3 && !(argc == 4 && (streq(argv[2], "save") || streq(argv[2], "restore")))) {
+                fprintf(stderr, "usage: %s POLICY apply|probe|remove|installed|save FILE|restore FILE\n", argv[0]);
                 return 2;
         }
         r = policy_load_file(argv[1], &p, &e);
@@ -85,6 +123,8 @@ int main(int argc, char **argv) {
                         rc = 4;
                 else
                         printf("%s\n", r ? "yes" : "no");
+        } else if (argc == 4) {
+                rc = save_restore(argv[2], argv[3]);
         } else {
                 fprintf(stderr, "unknown operation %s\n", argv[2]);
                 rc = 2;

@@ -140,6 +140,22 @@ drift_case "set timeout changed" "drift set nftables inet hardend set ssh4" \
 drift_case "table deleted" "drift table nftables table inet hardend: expected present, actual missing" \
         nft delete table inet hardend
 
+# ---- save and restore (what rollback uses) ----
+expect_rc 0 NB save "$SB/saved.nft"
+saved_view=$(nft -s list table inet hardend)
+nft add rule inet hardend input tcp dport 7777 accept
+nft chain inet hardend input '{ policy accept; }'
+expect_rc 0 NB restore "$SB/saved.nft"
+check_that "restore: the saved table is back" test "$saved_view" = "$(nft -s list table inet hardend)"
+check_that "restore: host table inet filter untouched" test "$HOST_TABLE" = "$(nft -a list table inet filter)"
+nft delete table inet hardend
+expect_rc 0 NB save "$SB/none.nft"
+check_that "save without the table: empty" test ! -s "$SB/none.nft"
+expect_rc 0 NB apply
+expect_rc 0 NB restore "$SB/none.nft"
+check_that "restore of no table: the table is deleted" bash -c "! nft list tables | grep -q hardend"
+expect_rc 0 NB apply
+
 # ---- a foreign table whose input chain accepts: reported, not touched ----
 nft -f - <<'OTHER'
 table ip other {
