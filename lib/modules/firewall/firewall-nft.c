@@ -467,15 +467,29 @@ static int nft_apply(const FwWant *w, Outcome *o) {
         if (table_equal(&t, &h))
                 return 0;
 
-        /* "add" makes the "delete" valid when the table is not there yet: the kernel holds the
-         * old table or the new one */
         other = other_family(t.family);
         drop_other = have_table(&h, other);
+        /* No table yet: "create" fails (EEXIST) should one appear meanwhile, and the table is then
+         * replaced as below. Replacing, "add" makes the "delete" valid whatever happened since the
+         * read: the kernel holds the old table or the new one. The delete costs the kernel more
+         * than the whole definition, so the first boot does without it. */
+        if (!h.table) {
+                if (asprintf(&cmds, "create table %s " FW_NFT_TABLE "\n%s%s%s%s", t.family, text,
+                             drop_other ? "delete table " : "", drop_other ? other : "",
+                             drop_other ? " " FW_NFT_TABLE "\n" : "") < 0)
+                        return outcome_fail(o, -ENOMEM, "nftables: %s", strerror(ENOMEM));
+                r = nft_run(c, cmds, &err);
+                if (r != -EEXIST)
+                        goto done;
+                cmds = mfree(cmds);
+                err = mfree(err);
+        }
         if (asprintf(&cmds, "add table %s " FW_NFT_TABLE "\ndelete table %s " FW_NFT_TABLE "\n%s%s%s%s", t.family,
                      t.family, text, drop_other ? "delete table " : "", drop_other ? other : "",
                      drop_other ? " " FW_NFT_TABLE "\n" : "") < 0)
                 return outcome_fail(o, -ENOMEM, "nftables: %s", strerror(ENOMEM));
         r = nft_run(c, cmds, &err);
+done:
         if (r < 0)
                 return outcome_fail(o, r, "nftables: %s (nothing was changed)", err);
         r = outcome_change(o, "nftables: %s table %s " FW_NFT_TABLE " with %zu rules",
