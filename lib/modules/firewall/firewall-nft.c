@@ -7,6 +7,7 @@
 #include "firewall-backend.h"
 #include "firewall-nft-rules.h"
 #include "macro.h"
+#include "rollback.h"
 #include "strv.h"
 #include "sys/nft.h"
 
@@ -542,6 +543,13 @@ static int nft_remove(const FwWant *w, Outcome *o) {
         return 0;
 }
 
+/* Both of the tables this backend may hold (inet, or ip with IPv6 off), each restored whole. */
+static int nft_snapshot(const FwWant *w, Snapshot *s) {
+        int r = snapshot_add_nft_table(s, "inet", FW_NFT_TABLE);
+
+        return r < 0 ? r : snapshot_add_nft_table(s, "ip", FW_NFT_TABLE);
+}
+
 static int nft_backend_usable(const FwWant *w, char **ret_why) {
         return nft_usable(ret_why);
 }
@@ -553,5 +561,5 @@ const FwBackendOps fw_backend_nftables = {
         .apply = nft_apply,
         .installed = nft_installed,
         .remove = nft_remove,
-        .snapshot = NULL, /* rollback takes nft_table_save()/nft_table_restore() (sys/nft.h) */
+        .snapshot = nft_snapshot,
 };
