@@ -18,6 +18,7 @@ CONF=$SB/hardend.conf
 cat >"$CONF" <<'CONF'
 version = 1;
 firewall = {
+  forward_policy = "drop";
   allow = ( { port = 22; }, { port = 80; }, { port = 443; },
             { port = 8443; sources = [ "198.51.100.0/24", "2001:db8:1::/48" ]; } );
   ssh_rate_limit = { enable = true; hits = 3; seconds = 60; };

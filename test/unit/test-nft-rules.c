@@ -68,7 +68,7 @@ static const struct {
           "\t\ttcp dport 22 accept\n"
           "\t\ttcp dport 80 accept\n"
           "\t\ttcp dport 443 accept\n"
-          "\t}\n" FORWARD "}\n" },
+          "\t}\n}\n" },
         { "sources of both families, udp, no icmp, forward kept",
           "version = 1;\nfirewall = { allow_icmp = false; forward_policy = \"accept\";\n"
           "  allow = ( { port = 22; sources = [ \"192.0.2.0/24\", \"2001:db8::/32\", \"198.51.100.7/32\" ]; },\n"
@@ -80,7 +80,7 @@ static const struct {
           "\t\tudp dport 53 accept\n"
           "\t}\n}\n" },
         { "rate limit of 3 in 60 s, ipv4 sources only",
-          "version = 1;\nfirewall = { allow_icmp = false;\n"
+          "version = 1;\nfirewall = { forward_policy = \"drop\"; allow_icmp = false;\n"
           "  allow = ( { port = 22; sources = [ \"192.0.2.0/24\" ]; }, { port = 80; } );\n"
           "  ssh_rate_limit = { enable = true; hits = 3; seconds = 60; }; };",
           "table inet hardend {\n" SET("ssh4", "ipv4_addr", "60s") INPUT_HEAD
@@ -88,7 +88,7 @@ static const struct {
           "\t\tip saddr 192.0.2.0/24 tcp dport 22 accept\n" ICMP6_ND "\t\ttcp dport 80 accept\n"
           "\t}\n" FORWARD "}\n" },
         { "rate limit of 5 (nft's default burst) in 90 s",
-          "version = 1;\nfirewall = { allow_icmp = false; allow = ( { port = 22; } );\n"
+          "version = 1;\nfirewall = { forward_policy = \"drop\"; allow_icmp = false; allow = ( { port = 22; } );\n"
           "  ssh_rate_limit = { enable = true; hits = 5; seconds = 90; }; };",
           "table inet hardend {\n" SET("ssh4", "ipv4_addr", "90s") SET("ssh6", "ipv6_addr", "90s") INPUT_HEAD
           "\t\ttcp dport 22 ct state new update @ssh4 { ip saddr limit rate over 200/hour } drop\n" ICMP6_ND
@@ -96,7 +96,7 @@ static const struct {
           "\t\ttcp dport 22 accept\n"
           "\t}\n" FORWARD "}\n" },
         { "reject tail",
-          "version = 1;\nfirewall = { reject_tail = true; allow_icmp = false;\n"
+          "version = 1;\nfirewall = { forward_policy = \"drop\"; reject_tail = true; allow_icmp = false;\n"
           "  allow = ( { port = 22; }, { port = 80; } ); ssh_rate_limit = { enable = false; }; };",
           "table inet hardend {\n" INPUT_HEAD ICMP6_ND "\t\ttcp dport 22 accept\n"
           "\t\ttcp dport 80 accept\n"
@@ -104,7 +104,7 @@ static const struct {
           "\t\treject\n"
           "\t}\n" FORWARD "}\n" },
         { "ipv6 off: an ip table",
-          "version = 1;\nfirewall = { ipv6 = false; reject_tail = true;\n"
+          "version = 1;\nfirewall = { forward_policy = \"drop\"; ipv6 = false; reject_tail = true;\n"
           "  allow = ( { port = 22; sources = [ \"192.0.2.0/24\" ]; }, { port = 80; } );\n"
           "  ssh_rate_limit = { enable = true; hits = 3; seconds = 60; }; };",
           "table ip hardend {\n" SET("ssh4", "ipv4_addr", "60s") INPUT_HEAD ICMP4

@@ -368,7 +368,7 @@ int fw_nft_table_build(const FwRuleset *sets, size_t n_sets, FwNftTable *ret) {
                                 k = strv_extend(&input->rules, v4.plain[i]);
         if (k < 0)
                 return k;
-        if (sets[0].forward_drop)
+        if (sets[0].forward == FORWARD_POLICY_DROP)
                 t.chains[t.n_chains++] = (FwNftChain){ .name = "forward", .hook = "forward", .policy = "drop" };
         *ret = t;
         t = (FwNftTable){};
