@@ -10,6 +10,7 @@
 
 #include "array.h"
 #include "fake-netfilter.h"
+#include "firewall-backend.h"
 #include "firewall-sshd.h"
 #include "strv.h"
 
@@ -445,6 +446,7 @@ void fake_firewall_init(FakeFirewall *f) {
                 .nf_ops = { &f->nf[0].ops, &f->nf[1].ops },
                 .lock = fake_lock,
                 .sshd_listens = fake_sshd_listens,
+                .backends = { NULL, &fw_backend_iptables },
         };
 }
 

@@ -8,6 +8,7 @@
 #include "firewall-backend.h"
 #include "firewall-policy.h"
 #include "firewall-rules.h"
+#include "firewall-select.h"
 #include "firewall-sshd.h"
 #include "firewall.h"
 #include "rollback.h"
@@ -15,7 +16,7 @@
 
 #define MODULE_NAME "firewall"
 
-/* sshd, as the kernel's backend asks it: what Context.firewall NULL means. */
+/* sshd of the live system: what Context.firewall NULL means here. */
 static const FwBackend fw_backend_kernel = {
         .sshd_listens = fw_sshd_listens,
 };
@@ -122,10 +123,35 @@ static int fw_want_build(const Context *c, const FwSshd *sshd, FwWant *ret) {
         return 0;
 }
 
-/* The backend that holds hardend's rules. */
-static const FwBackendOps *fw_backend_ops(const Context *c) {
-        (void) c;
-        return &fw_backend_iptables;
+/* The backend's findings: which one and why, then its own, then hardend's rules left in the other
+ * one (from before the host or the policy moved to this one). */
+static int backend_findings(const FwWant *w, FindingList *out) {
+        _cleanup_(fw_choice_done) FwChoice ch = {};
+        _cleanup_free_ char *left = NULL;
+        int r;
+
+        r = fw_select(w, &ch);
+        if (r < 0)
+                return r;
+        if (!ch.ops)
+                return finding_addf(out, MODULE_NAME, "backend", FINDING_DRIFT, SEVERITY_HIGH, false,
+                                    "a packet filter the kernel can hold", ch.why, "firewall.backend");
+        r = finding_addf(out, MODULE_NAME, "backend", FINDING_INFO, SEVERITY_INFO, false, NULL, ch.why, "%s",
+                         ch.ops->name);
+        if (r >= 0)
+                r = ch.ops->probe(w, out);
+        if (r < 0 || !ch.other)
+                return r;
+        r = ch.other->installed(w);
+        if (r < 0)
+                return finding_addf(out, MODULE_NAME, "other-backend", FINDING_UNKNOWN, SEVERITY_MEDIUM, false,
+                                    "no rules of hardend", strerror(-r), "%s", ch.other->name);
+        if (r == 0)
+                return 0;
+        if (asprintf(&left, "hardend's rules, left from before it used %s", ch.ops->name) < 0)
+                return -ENOMEM;
+        return finding_addf(out, MODULE_NAME, "other-backend", FINDING_DRIFT, SEVERITY_MEDIUM, true,
+                            "no rules of hardend", left, "%s", ch.other->name);
 }
 
 static int firewall_probe(Context *c, FindingList *out) {
@@ -147,7 +173,7 @@ static int firewall_probe(Context *c, FindingList *out) {
         r = fw_want_build(c, &sshd, &w);
         if (r < 0)
                 return r;
-        return fw_backend_ops(c)->probe(&w, out);
+        return backend_findings(&w, out);
 }
 
 /* ---- preflight: anti-lockout ---- */
@@ -213,11 +239,32 @@ static int preflight_sshd(Context *c, Outcome *o) {
         return outcome_fail(o, -EPERM, "%s. The new firewall would cut SSH off there (--force overrides)", all);
 }
 
+/* A backend the kernel can hold: else apply fails (exit 4) before anything is changed. */
+static int preflight_backend(Context *c, Outcome *o) {
+        _cleanup_(fw_choice_done) FwChoice ch = {};
+        _cleanup_(fw_want_done) FwWant w = {};
+        FwSshd none = {};
+        int r;
+
+        r = fw_want_build(c, &none, &w);
+        if (r < 0)
+                return outcome_fail(o, r, "cannot build the ruleset: %s", strerror(-r));
+        r = fw_select(&w, &ch);
+        if (r < 0)
+                return outcome_fail(o, r, "cannot tell which packet filter to use: %s", strerror(-r));
+        if (!ch.ops)
+                return outcome_fail(o, -EOPNOTSUPP, "%s (nothing was changed)", ch.why);
+        return 0;
+}
+
 static int firewall_preflight(Context *c, const FindingList *all, Outcome *o) {
         int r;
 
         if (!c->live)
                 return 0;
+        r = preflight_backend(c, o);
+        if (r < 0)
+                return r;
         r = preflight_session(c, o);
         if (r < 0)
                 return r;
@@ -227,6 +274,7 @@ static int firewall_preflight(Context *c, const FindingList *all, Outcome *o) {
 /* ---- apply ---- */
 
 static int firewall_apply(Context *c, const FindingList *mine, Outcome *o) {
+        _cleanup_(fw_choice_done) FwChoice ch = {};
         _cleanup_(fw_sshd_done) FwSshd sshd = {};
         _cleanup_(fw_want_done) FwWant w = {};
         int r;
@@ -239,16 +287,30 @@ static int firewall_apply(Context *c, const FindingList *mine, Outcome *o) {
         r = fw_want_build(c, &sshd, &w);
         if (r < 0)
                 return outcome_fail(o, r, "cannot build the ruleset: %s", strerror(-r));
-        return fw_backend_ops(c)->apply(&w, o);
+        r = fw_select(&w, &ch);
+        if (r < 0)
+                return outcome_fail(o, r, "cannot tell which packet filter to use: %s", strerror(-r));
+        if (!ch.ops)
+                return outcome_fail(o, -EOPNOTSUPP, "%s (nothing was changed)", ch.why);
+        r = ch.ops->apply(&w, o);
+        if (r < 0 || !ch.other)
+                return r;
+        /* the new rules are in force: now the old ones can go, in the same apply */
+        r = ch.other->installed(&w);
+        if (r < 0)
+                return outcome_fail(o, r, "cannot tell whether hardend's rules are left in %s: %s", ch.other->name,
+                                    strerror(-r));
+        return r > 0 ? ch.other->remove(&w, o) : 0;
 }
 
 static bool firewall_enabled(const Policy *p) {
         return p->firewall.enable;
 }
 
-/* Module.snapshot_state: what the backend may change (which tables, not which rules: sshd is not
- * asked). */
+/* Module.snapshot_state: what apply may change, in the backend in use and in the other one when it
+ * still holds hardend's rules (which tables, not which rules: sshd is not asked). */
 static int firewall_snapshot_state(Context *c, Snapshot *s) {
+        _cleanup_(fw_choice_done) FwChoice ch = {};
         _cleanup_(fw_want_done) FwWant w = {};
         FwSshd none = {};
         int r;
@@ -256,7 +318,14 @@ static int firewall_snapshot_state(Context *c, Snapshot *s) {
         r = fw_want_build(c, &none, &w);
         if (r < 0)
                 return r;
-        return fw_backend_ops(c)->snapshot(&w, s);
+        r = fw_select(&w, &ch);
+        if (r < 0 || !ch.ops)
+                return r;
+        r = ch.ops->snapshot(&w, s);
+        if (r < 0 || !ch.other)
+                return r;
+        r = ch.other->installed(&w);
+        return r > 0 ? ch.other->snapshot(&w, s) : r;
 }
 
 const Module firewall_module = {
