@@ -16,6 +16,7 @@
 #include "firewall-sshd.h"
 #include "strv.h"
 #include "sys/netfilter.h"
+#include "sys/netif.h"
 
 /* The rules of the ruleset, described, joined with "|" */
 static char *describe_all(const FwRuleset *s) {
@@ -498,6 +499,23 @@ START_TEST(test_sshd_dump) {
 }
 END_TEST
 
+/* The bridges that containers and VMs forward through, by the names their managers give them. */
+START_TEST(test_guest_bridges) {
+        static const struct {
+                const char *name;
+                bool bridge;
+        } t[] = {
+                { "docker0", true }, { "br-1f2e3d4c5b6a", true }, { "podman0", true },
+                { "cni0", true },    { "virbr0", true },          { "lxdbr0", true },
+                { "eth0", false },   { "docker1", false },        { "br0", false },
+                { "lo", false },     { "vethab12", false },       { "bridge0", false },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++)
+                ck_assert_msg(netif_is_guest_bridge(t[i].name) == t[i].bridge, "%s", t[i].name);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("firewall");
         TCase *tc = tcase_create("core");
@@ -512,6 +530,7 @@ int main(void) {
         tcase_add_test(tc, test_foreign_covered);
         tcase_add_test(tc, test_span_intersect);
         tcase_add_test(tc, test_sshd_dump);
+        tcase_add_test(tc, test_guest_bridges);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }

@@ -6,6 +6,7 @@
 
 #include "array.h"
 #include "firewall-backend.h"
+#include "firewall-forward.h"
 #include "firewall-policy.h"
 #include "firewall-rules.h"
 #include "firewall-select.h"
@@ -173,7 +174,10 @@ static int firewall_probe(Context *c, FindingList *out) {
         r = fw_want_build(c, &sshd, &w);
         if (r < 0)
                 return r;
-        return backend_findings(&w, out);
+        r = backend_findings(&w, out);
+        if (r < 0 || c->firewall)
+                return r; /* forwarding is looked at on the live system only, not through a test's tables */
+        return fw_forward_findings(c->policy, out);
 }
 
 /* ---- preflight: anti-lockout ---- */
