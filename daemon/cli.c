@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "firewall-forward.h"
 #include "log.h"
 #include "messages.h"
 #include "modules.h"
 #include "output.h"
 #include "state.h"
+#include "strv.h"
 #include "sys/fileio.h"
 #include "time-util.h"
 
@@ -103,6 +105,21 @@ void cli_context_init(Context *c, const Policy *p) {
         };
 }
 
+/* What the policy would do to this host that is worth a word before it is applied: a line on stderr
+ * each, not a refusal. */
+static void warn_policy(const Policy *p) {
+        _cleanup_strv_free_ char **w = NULL;
+        int r;
+
+        r = fw_forward_warnings(p, &w);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot look for container and VM bridges: %m");
+                return;
+        }
+        STRV_FOREACH (s, w)
+                log_warning("warning: %s", *s);
+}
+
 int verb_validate(const char *file) {
         _cleanup_(policy_error_done) PolicyError e = {};
         _cleanup_policy_free_ Policy *p = NULL;
@@ -117,6 +134,7 @@ int verb_validate(const char *file) {
         r = cli_load_policy(&p);
         if (r < 0)
                 return EXIT_USAGE;
+        warn_policy(p);
         if (arg_json) {
                 json_object *o = json_object_new_object();
 
@@ -174,6 +192,7 @@ int verb_plan(void) {
 
         if (cli_load_policy(&p) < 0)
                 return EXIT_USAGE;
+        warn_policy(p);
         cli_context_init(&c, p);
         if (probe_all(&c, &l) < 0)
                 return EXIT_FAILED;

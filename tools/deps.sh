@@ -2,13 +2,13 @@
 
 # Build dependencies.
 HARDEND_BUILD_DEPS="meson ninja-build pkg-config gcc libc6-dev python3 libconfig-dev libsystemd-dev
-        libiptc-dev libip4tc-dev libip6tc-dev libjson-c-dev libmd-dev check"
+        libiptc-dev libip4tc-dev libip6tc-dev libjson-c-dev libmd-dev check libnftables-dev"
 # What hardend drives at run time: the real programs, never reimplemented.
 HARDEND_RUNTIME_DEPS="iptables kmod openssh-server openssh-client sudo passwd login iproute2 util-linux"
 # What the test suite uses besides.
 HARDEND_TEST_DEPS="socat ncat ssh-audit systemd python3-jsonschema clang-format procps iputils-ping groff-base
         clang libclang-rt-14-dev mmdebstrap systemd-container nmap debhelper dpkg-dev build-essential
-        strace valgrind time sshpass"
+        strace valgrind time sshpass nftables"
 # Only the full-kernel booted-system test (test/e2e/qemu.sh) needs these; it is not part of the
 # suite, so install_deps leaves them out: apt-get install qemu-system-x86 e2fsprogs
 HARDEND_QEMU_DEPS="qemu-system-x86 e2fsprogs"

@@ -14,6 +14,7 @@
 #include "sys/fileio.h"
 #include "sys/netfilter.h"
 #include "sys/nfsnap.h"
+#include "sys/nft.h"
 #include "sys/systemd.h"
 #include "time-util.h"
 
@@ -48,7 +49,8 @@ static int sorted(const Snapshot *s, SnapKind kind, const SnapEntry ***ret, size
 static bool saved(const Snapshot *s, const char *path) {
         for (size_t i = 0; i < s->n_entries; i++)
                 if (s->entries[i].kind != SNAP_TREE && s->entries[i].kind != SNAP_TABLE &&
-                    s->entries[i].kind != SNAP_ABSENT && streq(s->entries[i].path, path))
+                    s->entries[i].kind != SNAP_NFTABLE && s->entries[i].kind != SNAP_ABSENT &&
+                    streq(s->entries[i].path, path))
                         return true;
         return false;
 }
@@ -192,15 +194,9 @@ int snapshot_restore_files(const char *root, const Snapshot *s, char ***changes,
 
 /* ---- the whole snapshot: files, tables, units ---- */
 
-int snapshot_add_table(Snapshot *s, int family, const char *name) {
-        SnapEntry e = { .kind = SNAP_TABLE };
+static int snapshot_push(Snapshot *s, SnapEntry e, const char *name) {
         SnapEntry *n;
-        int r;
 
-        r = nf_table_save(family, NF_TABLE, (void **) &e.data, &e.size);
-        if (r < 0 && r != -ENOENT)
-                return r;
-        e.has_data = r >= 0;
         e.path = strdup(name);
         if (!e.path) {
                 free(e.data);
@@ -215,6 +211,32 @@ int snapshot_add_table(Snapshot *s, int family, const char *name) {
         s->entries = n;
         s->entries[s->n_entries++] = e;
         return 0;
+}
+
+int snapshot_add_table(Snapshot *s, int family, const char *name) {
+        SnapEntry e = { .kind = SNAP_TABLE };
+        int r;
+
+        r = nf_table_save(family, NF_TABLE, (void **) &e.data, &e.size);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        e.has_data = r >= 0;
+        return snapshot_push(s, e, name);
+}
+
+int snapshot_add_nft_table(Snapshot *s, const char *family, const char *name) {
+        SnapEntry e = { .kind = SNAP_NFTABLE };
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (asprintf(&path, "%s %s", family, name) < 0)
+                return -ENOMEM;
+        r = nft_table_save(family, name, &e.data);
+        if (r < 0)
+                return r;
+        e.has_data = e.data;
+        e.size = e.data ? strlen(e.data) : 0;
+        return snapshot_push(s, e, path);
 }
 
 int rollback_take(Context *c, const Module *const *modules, size_t n, Snapshot *ret) {
@@ -259,6 +281,27 @@ int rollback_take(Context *c, const Module *const *modules, size_t n, Snapshot *
         return 0;
 }
 
+/* nftables tables need no xtables lock: a transaction replaces the table whole. */
+static int restore_nft_table(const SnapEntry *e, char ***changes, char ***errors) {
+        _cleanup_free_ char *family = NULL, *err = NULL;
+        const char *name = strchr(e->path, ' ');
+        int r;
+
+        if (!name)
+                return -EBADMSG;
+        family = strndup(e->path, (size_t) (name - e->path));
+        if (!family)
+                return -ENOMEM;
+        r = nft_table_restore(family, name + 1, e->has_data ? e->data : NULL, &err);
+        if (r < 0) {
+                (void) strv_extendf(errors, "cannot restore the nftables table %s: %s", e->path, err ?: strerror(-r));
+                return r;
+        }
+        (void) strv_extendf(changes, "restored the nftables table %s%s", e->path,
+                            e->has_data ? "" : " (it did not exist: removed)");
+        return 0;
+}
+
 static int restore_tables(const Snapshot *s, char ***changes, char ***errors) {
         _cleanup_close_ int lock = -EBADF;
         int ret = 0;
@@ -267,6 +310,12 @@ static int restore_tables(const Snapshot *s, char ***changes, char ***errors) {
                 const SnapEntry *e = &s->entries[i];
                 int family = streq(e->path, "ipv4") ? AF_INET : AF_INET6, r;
 
+                if (e->kind == SNAP_NFTABLE) {
+                        r = restore_nft_table(e, changes, errors);
+                        if (r < 0 && ret == 0)
+                                ret = r;
+                        continue;
+                }
                 if (e->kind != SNAP_TABLE)
                         continue;
                 if (lock < 0) {

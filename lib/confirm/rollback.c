@@ -19,8 +19,8 @@
 #define ROLLBACK_OLD    ".rollback.old"
 
 static const char *const snap_kind_table[_SNAP_KIND_MAX] = {
-        [SNAP_FILE] = "file",     [SNAP_SYMLINK] = "symlink", [SNAP_DIR] = "dir",
-        [SNAP_ABSENT] = "absent", [SNAP_TREE] = "tree",       [SNAP_TABLE] = "table",
+        [SNAP_FILE] = "file", [SNAP_SYMLINK] = "symlink", [SNAP_DIR] = "dir",         [SNAP_ABSENT] = "absent",
+        [SNAP_TREE] = "tree", [SNAP_TABLE] = "table",     [SNAP_NFTABLE] = "nftable",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(snap_kind, SnapKind);
@@ -315,6 +315,16 @@ static int parse_u64(const char *s, uint64_t *ret) {
         return 0;
 }
 
+/* "FAMILY NAME" of a table a backend keeps: ip, ip6 or inet, and a name nft takes unquoted. */
+static bool nft_table_path_valid(const char *path) {
+        const char *name = strchr(path, ' ');
+
+        if (!name || !name[1] ||
+            strspn(name + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(name + 1))
+                return false;
+        return startswith(path, "ip ") || startswith(path, "ip6 ") || startswith(path, "inet ");
+}
+
 static int parse_entry(char **w, size_t n, SnapEntry *ret) {
         SnapEntry e = {};
         uint64_t uid, gid, data;
@@ -338,10 +348,12 @@ static int parse_entry(char **w, size_t n, SnapEntry *ret) {
         r = unescape(w[6], &e.path);
         if (r >= 0 && w[5][1])
                 r = unescape(w[5] + 1, &e.target);
-        if (r >= 0 && (e.kind == SNAP_TABLE ? !streq(e.path, "ipv4") && !streq(e.path, "ipv6") : e.path[0] != '/'))
+        if (r >= 0 && (e.kind == SNAP_TABLE     ? !streq(e.path, "ipv4") && !streq(e.path, "ipv6")
+                       : e.kind == SNAP_NFTABLE ? !nft_table_path_valid(e.path)
+                                                : e.path[0] != '/'))
                 r = -EBADMSG;
         if (r >= 0 && ((e.kind == SNAP_SYMLINK) != !!e.target || (e.kind == SNAP_FILE && !e.has_data) ||
-                       (e.kind != SNAP_FILE && e.kind != SNAP_TABLE && e.has_data)))
+                       (e.kind != SNAP_FILE && e.kind != SNAP_TABLE && e.kind != SNAP_NFTABLE && e.has_data)))
                 r = -EBADMSG;
         if (r < 0) {
                 snap_entry_done(&e);

@@ -30,6 +30,7 @@ typedef enum SnapKind {
         SNAP_ABSENT,  /* nothing there: removed on restore (a directory with all it holds) */
         SNAP_TREE,    /* a directory tree: on restore, entries below it that were not saved are removed */
         SNAP_TABLE,   /* path "ipv4"/"ipv6": the filter table's blob, or absent (no data) */
+        SNAP_NFTABLE, /* path "FAMILY NAME" of an nftables table: its text as nft lists it, or absent */
         _SNAP_KIND_MAX,
         _SNAP_KIND_INVALID = -EINVAL,
 } SnapKind;
@@ -41,7 +42,7 @@ typedef struct SnapEntry {
         uid_t uid;
         gid_t gid;
         char *target;  /* SNAP_SYMLINK */
-        bool has_data; /* SNAP_FILE; SNAP_TABLE when the table existed */
+        bool has_data; /* SNAP_FILE; SNAP_TABLE and SNAP_NFTABLE when the table existed */
         char *data;
         size_t size;
 } SnapEntry;
@@ -70,6 +71,8 @@ int snapshot_add_path(Snapshot *s, const char *root, const char *path);
 /* Saves the kernel's table of family (its blob, or that it is absent) as entry name ("ipv4"). The
  * caller holds the xtables lock. */
 int snapshot_add_table(Snapshot *s, int family, const char *name);
+/* The nftables table family/name ("inet", "hardend") as the kernel holds it, or that there is none. */
+int snapshot_add_nft_table(Snapshot *s, const char *family, const char *name);
 
 /* The manifest's text (without data) and back. Paths and targets are %-escaped. The data of each
  * entry is in the file named by its index. */

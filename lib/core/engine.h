@@ -38,6 +38,7 @@ struct NfOps;
 struct FwSshd;
 struct UnitOps;
 struct AccountOps;
+struct FwBackendOps;
 
 /* The firewall module's side effects (lib/firewall.c), for the unit tests to plug a fake in through
  * Context.firewall; NULL there: the kernel's tables through libiptc, nf_lock(), sshd and nftables
@@ -51,6 +52,11 @@ typedef struct FwBackend {
         /* Appends what is known about nftables beside the legacy tables (INFO findings). NULL: not
          * asked. */
         int (*probe_nftables)(FindingList *out);
+        /* What firewall.backend chooses between (firewall-select.h): the backends, [0] nftables and
+         * [1] iptables (firewall-backend.h), NULL where there is none; and which iptables command
+         * the host has (iptables_is_nft() of sys/nftables.h), NULL: none at all. */
+        const struct FwBackendOps *backends[2];
+        int (*iptables_variant)(char **ret_target);
 } FwBackend;
 
 /* What the module that owns the accounts will leave, for the modules that must count on it (the

@@ -13,12 +13,23 @@
 /* A policy file is a regular file of at most this size; more is refused before it is read. */
 #define POLICY_SIZE_MAX (4u * 1024 * 1024)
 
+/* What hardend does with the FORWARD chain: leave it alone (keep), or own its policy. */
 typedef enum ForwardPolicy {
+        FORWARD_POLICY_KEEP,
         FORWARD_POLICY_DROP,
         FORWARD_POLICY_ACCEPT,
         _FORWARD_POLICY_MAX,
         _FORWARD_POLICY_INVALID = -EINVAL,
 } ForwardPolicy;
+
+/* Which packet filter holds hardend's rules: chosen from the host (auto), or named. */
+typedef enum FirewallBackend {
+        FIREWALL_BACKEND_AUTO,
+        FIREWALL_BACKEND_NFTABLES,
+        FIREWALL_BACKEND_IPTABLES,
+        _FIREWALL_BACKEND_MAX,
+        _FIREWALL_BACKEND_INVALID = -EINVAL,
+} FirewallBackend;
 
 typedef enum PermitRootLogin {
         PERMIT_ROOT_LOGIN_NO,
@@ -66,6 +77,7 @@ typedef struct FirewallPolicy {
         int allow_icmp;
         int reject_tail;
         ForwardPolicy forward_policy;
+        FirewallBackend backend;
         FwAllow *allow;
         size_t n_allow;
         int rate_limit;
@@ -183,6 +195,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
 #define _cleanup_policy_free_ _cleanup_(policy_freep)
 
 const char *forward_policy_to_string(ForwardPolicy p);
+const char *firewall_backend_to_string(FirewallBackend b);
 const char *permit_root_login_to_string(PermitRootLogin p);
 const char *sudo_mode_to_string(SudoMode m);
 const char *watch_mode_to_string(WatchMode m);

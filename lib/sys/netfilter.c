@@ -56,6 +56,9 @@
         static int p##_flush_entries_w(const char *chain, struct xtc_handle *h) {                           \
                 return p##_flush_entries(chain, h);                                                         \
         }                                                                                                   \
+        static int p##_delete_chain_w(const char *chain, struct xtc_handle *h) {                            \
+                return p##_delete_chain(chain, h);                                                          \
+        }                                                                                                   \
         static int p##_delete_num_entry_w(const char *chain, unsigned n, struct xtc_handle *h) {            \
                 return p##_delete_num_entry(chain, n, h);                                                   \
         }
@@ -67,11 +70,12 @@ NF_WRAPPERS(ip6tc)
         {                                                                                                             \
                 .family = fam, .name = nm, .lib = #p, .init = p##_init, .free = p##_free, .commit = p##_commit,       \
                 .is_chain = p##_is_chain_w, .create_chain = p##_create_chain_w, .flush_entries = p##_flush_entries_w, \
-                .first_rule = p##_first_rule_w, .next_rule = p##_next_rule_w, .get_target = p##_get_target_w,         \
-                .get_policy = p##_get_policy_w, .set_policy = p##_set_policy_w, .append_entry = p##_append_entry_w,   \
-                .insert_entry = p##_insert_entry_w, .delete_num_entry = p##_delete_num_entry_w,                       \
-                .strerror = p##_strerror, .entry_size = sizeof(ENTRY), .ip_size = sizeof(((ENTRY *) NULL)->IPFIELD),  \
-                .off_target_offset = offsetof(ENTRY, target_offset), .off_next_offset = offsetof(ENTRY, next_offset), \
+                .delete_chain = p##_delete_chain_w, .first_rule = p##_first_rule_w, .next_rule = p##_next_rule_w,     \
+                .get_target = p##_get_target_w, .get_policy = p##_get_policy_w, .set_policy = p##_set_policy_w,       \
+                .append_entry = p##_append_entry_w, .insert_entry = p##_insert_entry_w,                               \
+                .delete_num_entry = p##_delete_num_entry_w, .strerror = p##_strerror, .entry_size = sizeof(ENTRY),    \
+                .ip_size = sizeof(((ENTRY *) NULL)->IPFIELD), .off_target_offset = offsetof(ENTRY, target_offset),    \
+                .off_next_offset = offsetof(ENTRY, next_offset),                                                      \
         }
 
 const NfOps nf_ops_ipv4 = NF_OPS(iptc, AF_INET, "ipv4", struct ipt_entry, ip);

@@ -23,6 +23,7 @@ typedef struct NfOps {
         int (*is_chain)(const char *chain, struct xtc_handle *h);
         int (*create_chain)(const char *chain, struct xtc_handle *h);
         int (*flush_entries)(const char *chain, struct xtc_handle *h);
+        int (*delete_chain)(const char *chain, struct xtc_handle *h); /* an empty user chain nothing jumps to */
         const void *(*first_rule)(const char *chain, struct xtc_handle *h);
         const void *(*next_rule)(const void *prev, struct xtc_handle *h);
         /* "ACCEPT", "DROP", a chain name, "" (no target), or an extension's name */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "sys/fileio.h"
@@ -72,6 +74,41 @@ int nf_table_present(int family, const char *table) {
         for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
                 if (streq(line, table))
                         return 1;
+        return 0;
+}
+
+int nf_xtables_available(int family, char **ret_why) {
+        static const char *const lists[] = { "modules.builtin", "modules.dep" };
+        const char *names = family == AF_INET ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names";
+        const char *kmod = family == AF_INET ? "/ip_tables.ko" : "/ip6_tables.ko";
+        struct utsname u;
+        int r;
+
+        if (level_for(family) < 0)
+                return -EAFNOSUPPORT;
+        if (access(names, F_OK) >= 0)
+                return 1;
+        if (errno != ENOENT)
+                return -errno;
+        if (uname(&u) < 0)
+                return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+
+                if (asprintf(&path, "/lib/modules/%s/%s", u.release, lists[i]) < 0)
+                        return -ENOMEM;
+                r = read_file_at_root("/", path, false, 64u * 1024 * 1024, &text, NULL);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+                if (strstr(text, kmod))
+                        return 1;
+        }
+        if (ret_why &&
+            asprintf(ret_why, "the kernel %s has no legacy x_tables (%s is not loaded nor among its modules)",
+                     u.release, kmod + 1) < 0)
+                return -ENOMEM;
         return 0;
 }
 

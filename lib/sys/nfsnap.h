@@ -21,3 +21,8 @@ int nf_table_reset(int family, const char *table);
 
 /* Whether the kernel has instantiated table (from /proc/net/ip{,6}_tables_names). */
 int nf_table_present(int family, const char *table);
+
+/* Whether the kernel has the family's legacy x_tables core (ip_tables, ip6_tables): loaded, or built
+ * in or loadable (listed in /lib/modules/RELEASE/modules.builtin or modules.dep). 0 with the reason
+ * in *ret_why (when not NULL) when it has not. Nothing is loaded. */
+int nf_xtables_available(int family, char **ret_why);

@@ -18,7 +18,7 @@ SRC=${TEST_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 CONF=$SB/policy.conf
 ssh-keygen -q -t ed25519 -N '' -C hardend-test -f "$SB/id_test" >/dev/null
 KEY=$(cat "$SB/id_test.pub")
-sed -e "s|^\( *authorized_keys = \)\[ *\];|\1[ \"$KEY\" ];|" "$SRC/conf/hardend.conf" >"$CONF"
+sed -e 's/^\( *backend = \)"auto";/\1"iptables";/' -e "s|^\( *authorized_keys = \)\[ *\];|\1[ \"$KEY\" ];|" "$SRC/conf/hardend.conf" >"$CONF"
 HC() { "$HARDENCTL" --config "$CONF" "$@"; }
 
 # a firewall with rules of its own, in both families, that the rollback must bring back exactly;

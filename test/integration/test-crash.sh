@@ -25,7 +25,7 @@ NEW="$SB/new"
 
 ssh-keygen -q -t ed25519 -N '' -C hardend-crash -f "$SB/id_test" >/dev/null
 KEY=$(cat "$SB/id_test.pub")
-sed -e "s|^\( *authorized_keys = \)\[ *\];|\1[ \"$KEY\" ];|" "$SRC/conf/hardend.conf" >"$CONF"
+sed -e 's/^\( *backend = \)"auto";/\1"iptables";/' -e "s|^\( *authorized_keys = \)\[ *\];|\1[ \"$KEY\" ];|" "$SRC/conf/hardend.conf" >"$CONF"
 
 OWN_FILES="/etc/ssh/sshd_config.d/00-hardend.conf /etc/ssh/sshd_config /etc/sudoers.d/hardend /etc/sudoers
         /home/admin/.ssh/authorized_keys"

@@ -18,7 +18,7 @@ SUDO_DROPIN=/etc/sudoers.d/hardend
 
 ssh-keygen -q -t ed25519 -N '' -C hardend-faults -f "$SB/id_test" >/dev/null
 KEY=$(cat "$SB/id_test.pub")
-sed -e "s|^\( *authorized_keys = \)\[ *\];|\1[ \"$KEY\" ];|" "$SRC/conf/hardend.conf" >"$CONF"
+sed -e 's/^\( *backend = \)"auto";/\1"iptables";/' -e "s|^\( *authorized_keys = \)\[ *\];|\1[ \"$KEY\" ];|" "$SRC/conf/hardend.conf" >"$CONF"
 printf '#!/bin/sh\necho "injected failure of $0" >&2\nexit 1\n' >"$SB/failing"
 chmod 0755 "$SB/failing"
 mkdir -p "$SB/empty"

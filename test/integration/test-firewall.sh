@@ -13,6 +13,7 @@ CONF=$SB/hardend.conf
 cat >"$CONF" <<'EOF'
 version = 1;
 firewall = {
+  backend = "iptables";
   allow = ( { port = 22; }, { port = 80; }, { port = 443; } );
   ssh_rate_limit = { enable = true; hits = 3; seconds = 60; };
 };
@@ -23,7 +24,7 @@ save4() { iptables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'
 save6() { ip6tables-legacy-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'; }
 
 COMMON_HEAD=':INPUT DROP [0:0]
-:FORWARD DROP [0:0]
+:FORWARD ACCEPT [0:0]
 :OUTPUT ACCEPT [0:0]
 :HARDEND-INPUT - [0:0]
 -A INPUT -j HARDEND-INPUT
@@ -135,6 +136,24 @@ for fam in 4 6; do
         expect_rc 0 HC check
 done
 
+# ---- forwarding: left alone by default (forward_policy "keep"), DROP when the policy says so ----
+for t in iptables-legacy ip6tables-legacy; do $t -P FORWARD DROP; done
+expect_rc 0 HC check
+check_that "keep: another program's FORWARD DROP is no drift" bash -c "! grep -q 'FORWARD' '$SB/last.out'"
+expect_rc 0 HC apply
+check_that "keep: FORWARD DROP left as it was" bash -c 'iptables-legacy -S FORWARD | grep -qx -- "-P FORWARD DROP" && ip6tables-legacy -S FORWARD | grep -qx -- "-P FORWARD DROP"'
+for t in iptables-legacy ip6tables-legacy; do $t -P FORWARD ACCEPT; done
+expect_rc 0 HC check
+check_that "keep: FORWARD ACCEPT left as it was" rules_are_wanted
+FWD=$SB/forward.conf
+sed 's/^  backend = "iptables";/&\n  forward_policy = "drop";/' "$CONF" >"$FWD"
+expect_rc 1 "$HARDENCTL" --config "$FWD" --only firewall check
+check_that "drop: the FORWARD policy is drift" last_out_has "chain-policy ipv4 FORWARD: expected DROP, actual ACCEPT"
+expect_rc 0 "$HARDENCTL" --config "$FWD" --only firewall apply
+check_that "drop: FORWARD DROP in both families" bash -c 'iptables-legacy -S FORWARD | grep -qx -- "-P FORWARD DROP" && ip6tables-legacy -S FORWARD | grep -qx -- "-P FORWARD DROP"'
+for t in iptables-legacy ip6tables-legacy; do $t -P FORWARD ACCEPT; done
+expect_rc 0 HC check
+
 # ---- nftables beside us ----
 if command -v nft >/dev/null; then
         nft add table inet hardendtest
@@ -152,6 +171,7 @@ LOCKED=$SB/locked.conf
 cat >"$LOCKED" <<'EOF'
 version = 1;
 firewall = {
+  backend = "iptables";
   allow = ( { port = 22; sources = [ "192.0.2.0/24", "2001:db8::/64" ]; }, { port = 80; }, { port = 443; } );
   ssh_rate_limit = { enable = true; hits = 3; seconds = 60; };
 };
@@ -356,5 +376,76 @@ for fam in 4 6; do
         check_that "ssh rate limit: 4th connection over ipv$fam dropped" bash -c "! tcp_from_peer '$h' 22"
         check_that "ssh rate limit: other ports still open over ipv$fam" tcp_from_peer "$h" 80
 done
+
+
+# ---- the backend: chosen by auto, and the move from the legacy tables to nftables and back ----
+AUTO=$SB/auto.conf
+sed '/^  backend = "iptables";$/d' "$CONF" >"$AUTO"
+HA() { "$HARDENCTL" --config "$AUTO" --only firewall "$@"; }
+# hardend's chains and jumps as wanted, whatever foreign chains the sections above left
+ours_are_wanted() {
+        [ "$(save4 | grep -e '^-A HARDEND-INPUT' -e '-j HARDEND-INPUT' -e '^:INPUT')" = "$(echo "$WANT4" | grep -e '^-A HARDEND-INPUT' -e '-j HARDEND-INPUT' -e '^:INPUT')" ] &&
+        [ "$(save6 | grep -e '^-A HARDEND-INPUT' -e '-j HARDEND-INPUT' -e '^:INPUT')" = "$(echo "$WANT6" | grep -e '^-A HARDEND-INPUT' -e '-j HARDEND-INPUT' -e '^:INPUT')" ]
+}
+if command -v nft >/dev/null && readlink -f /usr/sbin/iptables | grep -q nft; then
+        target=$(basename "$(readlink -f /usr/sbin/iptables)")
+        expect_rc 1 HA check
+        check_that "auto: the backend and why" last_out_has "firewall/backend nftables: auto: /usr/sbin/iptables is $target"
+        check_that "auto: hardend's legacy rules are drift" last_out_has "firewall/other-backend iptables: expected no rules of hardend, actual hardend's rules, left from before it used nftables"
+        expect_rc 0 HA apply
+        check_that "auto: the nftables table is made before the legacy rules go" bash -c "
+                c=\$(grep -n 'nftables: created table inet hardend' '$SB/last.out' | cut -d: -f1)
+                r=\$(grep -n 'ipv4: removed HARDEND-INPUT' '$SB/last.out' | cut -d: -f1)
+                [ -n \"\$c\" ] && [ -n \"\$r\" ] && [ \"\$c\" -lt \"\$r\" ]"
+        check_that "auto: nftables holds hardend's rules" nft list table inet hardend
+        for t in iptables-legacy ip6tables-legacy; do
+                check_that "auto: $t has none of hardend's rules, INPUT ACCEPT" bash -c "! $t -S | grep -q HARDEND && $t -S INPUT | grep -qx -- '-P INPUT ACCEPT'"
+                check_that "auto: $t keeps the foreign chains" bash -c "$t -S FOREIGN | grep -q 8081"
+        done
+        expect_rc 0 HA check
+        expect_rc 0 HA status --json
+        check_that "status --json names the backend" bash -c "grep -q '\"check\": \"backend\"' '$SB/last.out'"
+        expect_rc 0 HC apply
+        check_that "back to iptables: the legacy rules" ours_are_wanted
+        check_that "back to iptables: the nftables table is gone" bash -c "! nft list table inet hardend 2>/dev/null"
+        check_that "back to iptables: said so" last_out_has "nftables: removed table inet hardend"
+        expect_rc 0 HC check
+else
+        echo "# /usr/sbin/iptables is not the nftables variant here (or no nft): auto's move is not tested"
+fi
+
+# ---- forwarding on, nothing filtering it: reported, not fixed ----
+sysctl -qw net.ipv4.ip_forward=1
+expect_rc 1 HC check
+check_that "forwarding without filtering is reported" last_out_has "firewall/forwarding ipv4 forwarding"
+check_that "forwarding: report only" bash -c "grep -F 'firewall/forwarding' '$SB/last.out' | grep -qF '[report only]'"
+iptables-legacy -P FORWARD DROP
+expect_rc 0 HC check
+check_that "forwarding filtered by the legacy FORWARD DROP: nothing said" bash -c "! grep -q 'firewall/forwarding' '$SB/last.out'"
+iptables-legacy -P FORWARD ACCEPT
+if command -v nft >/dev/null; then
+        nft add table ip routed
+        nft add chain ip routed passing '{ type filter hook forward priority 0; }'
+        expect_rc 0 HC check
+        check_that "forwarding filtered by an nftables forward chain: nothing said" bash -c "! grep -q 'firewall/forwarding' '$SB/last.out'"
+        nft delete table ip routed
+fi
+sysctl -qw net.ipv4.ip_forward=0
+expect_rc 0 HC check
+
+# ---- forward_policy "drop" beside container bridges: a warning from validate and plan ----
+mount -t sysfs sysfs /sys
+expect_rc 0 "$HARDENCTL" validate "$FWD"
+check_that "no bridge, no warning" bash -c "! grep -q warning '$SB/last.err'"
+ip link add docker0 type bridge
+ip link add virbr0 type bridge
+expect_rc 0 "$HARDENCTL" validate "$FWD"
+check_that "validate warns of the bridges" grep -qF "forward_policy = \"drop\" cuts off what is forwarded through docker0, virbr0" "$SB/last.err"
+expect_rc 1 "$HARDENCTL" --config "$FWD" --only firewall plan
+check_that "plan warns of the bridges" grep -qF "docker0, virbr0" "$SB/last.err"
+expect_rc 0 "$HARDENCTL" validate "$CONF"
+check_that "keep: no warning" bash -c "! grep -q warning '$SB/last.err'"
+ip link del docker0
+ip link del virbr0
 
 finish

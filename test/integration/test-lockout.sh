@@ -285,7 +285,7 @@ policy_defaults() {
 write_policy() {
         cat >"$POLICY" <<EOF
 version = 1;
-firewall = { $POL_FW };
+firewall = { backend = "iptables"; $POL_FW };
 ssh = { $POL_SSH };
 admin = { $POL_ADMIN };
 EOF

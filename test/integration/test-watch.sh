@@ -28,6 +28,7 @@ KEY=$(cat "$SB/id_test.pub")
 # write_policy MODE [EXTRA-WATCH-LINE]: the default policy with a 1 s interval and a test key
 write_policy() {
         sed -e 's/^\( *interval = \)[0-9]*;/\11;/' \
+            -e 's/^\( *backend = \)"auto";/\1"iptables";/' \
             -e "s/^\( *mode = \)\"[a-z]*\";/\1\"$1\";/" \
             -e "s|^\( *authorized_keys = \)\[ *\];|\1[ \"$KEY\" ];|" \
             "$SRC/conf/hardend.conf" >"$CONF"

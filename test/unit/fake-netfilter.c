@@ -10,6 +10,7 @@
 
 #include "array.h"
 #include "fake-netfilter.h"
+#include "firewall-backend.h"
 #include "firewall-sshd.h"
 #include "strv.h"
 
@@ -300,6 +301,24 @@ static int fake_flush_entries(const char *chain, struct xtc_handle *h) {
         return 1;
 }
 
+/* As libiptc: only an empty user chain that no rule jumps to. */
+static int fake_delete_chain(const char *chain, struct xtc_handle *h) {
+        FakeChain *c = fake_table_chain(&h->t, chain);
+
+        if (!c)
+                return fail(-ENOENT);
+        if (c->policy || c->n > 0)
+                return fail(-ENOTEMPTY);
+        for (size_t i = 0; i < h->t.n; i++)
+                for (size_t j = 0; j < h->t.chains[i].n; j++)
+                        if (streq(h->t.chains[i].labels[j], chain))
+                                return fail(-EMLINK);
+        chain_done(c);
+        memmove(c, c + 1, (size_t) (h->t.chains + h->t.n - (c + 1)) * sizeof(FakeChain));
+        h->t.n--;
+        return 1;
+}
+
 static const void *fake_first_rule(const char *chain, struct xtc_handle *h) {
         FakeChain *c = fake_table_chain(&h->t, chain);
 
@@ -403,6 +422,7 @@ static void fake_nf_init(FakeNf *nf, const NfOps *real, struct xtc_handle *(*ini
         nf->ops.is_chain = fake_is_chain;
         nf->ops.create_chain = fake_create_chain;
         nf->ops.flush_entries = fake_flush_entries;
+        nf->ops.delete_chain = fake_delete_chain;
         nf->ops.first_rule = fake_first_rule;
         nf->ops.next_rule = fake_next_rule;
         nf->ops.get_target = fake_get_target;
@@ -426,6 +446,7 @@ void fake_firewall_init(FakeFirewall *f) {
                 .nf_ops = { &f->nf[0].ops, &f->nf[1].ops },
                 .lock = fake_lock,
                 .sshd_listens = fake_sshd_listens,
+                .backends = { NULL, &fw_backend_iptables },
         };
 }
 

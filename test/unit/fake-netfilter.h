@@ -8,7 +8,8 @@
  * the table with it at once, or fails and leaves it as it was. What the kernel keeps of a standard
  * verdict or a jump is a number: the entries stored have no target name there, get_target()
  * gives the label (as libiptc maps it back). sshd is not asked: the backend answers the ports set
- * here. nftables is not asked. */
+ * here. nftables is not asked: the backend in use is the iptables one over these tables, on a host
+ * with no iptables command and no other backend. */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -124,9 +124,8 @@ START_TEST(test_fresh_probe) {
         ck_assert_int_eq(fake_nf_save(&f.nf[0], &t4), 0);
         ck_assert_int_eq(fake_nf_save(&f.nf[1], &t6), 0);
         d = probe(&c);
-        ck_assert_str_eq(d,
-                         "chain-policy ipv4 INPUT|chain-policy ipv4 FORWARD|chain ipv4 " FW_CHAIN "|jump ipv4 INPUT|"
-                         "chain-policy ipv6 INPUT|chain-policy ipv6 FORWARD|chain ipv6 " FW_CHAIN "|jump ipv6 INPUT");
+        ck_assert_str_eq(d, "chain-policy ipv4 INPUT|chain ipv4 " FW_CHAIN "|jump ipv4 INPUT|"
+                            "chain-policy ipv6 INPUT|chain ipv6 " FW_CHAIN "|jump ipv6 INPUT");
         /* read only: no lock, no commit, the tables as they were, every handle freed */
         for (size_t i = 0; i < 2; i++) {
                 ck_assert_uint_eq(f.nf[i].inits, 1);
@@ -143,16 +142,32 @@ static const struct {
         const char *name;
         const char *conf;
         bool ipv6;
-        const char *forward; /* the FORWARD policy apply sets */
+        const char *forward_before; /* the FORWARD policy another program set; NULL: the kernel's ACCEPT */
+        const char *forward;        /* the FORWARD policy after apply */
         uint16_t sshd_ports[2];
         size_t n_sshd_ports;
 } apply_cases[] = {
-        { "default", "version = 1;", true, "DROP", {}, 0 },
-        { "no ipv6", "version = 1; firewall = { ipv6 = false; };", false, "DROP", {}, 0 },
-        { "forward accept", "version = 1; firewall = { forward_policy = \"accept\"; };", true, "ACCEPT", {}, 0 },
-        { "reject tail", "version = 1; firewall = { reject_tail = true; };", true, "DROP", {}, 0 },
+        { "default", "version = 1;", true, NULL, "ACCEPT", {}, 0 },
+        /* forward_policy "keep" (the default) leaves another program's FORWARD policy alone */
+        { "forward kept", "version = 1;", true, "DROP", "DROP", {}, 0 },
+        { "no ipv6",
+          "version = 1; firewall = { ipv6 = false; forward_policy = \"drop\"; };",
+          false,
+          NULL,
+          "DROP",
+          {},
+          0 },
+        { "forward drop", "version = 1; firewall = { forward_policy = \"drop\"; };", true, NULL, "DROP", {}, 0 },
+        { "forward accept",
+          "version = 1; firewall = { forward_policy = \"accept\"; };",
+          true,
+          "DROP",
+          "ACCEPT",
+          {},
+          0 },
+        { "reject tail", "version = 1; firewall = { reject_tail = true; };", true, NULL, "ACCEPT", {}, 0 },
         /* sshd (the fake's answer) listens on 2222 too: rate limited like ssh.port */
-        { "sshd on 2222", ALLOW_2222, true, "DROP", { 2222 }, 1 },
+        { "sshd on 2222", ALLOW_2222, true, NULL, "ACCEPT", { 2222 }, 1 },
 };
 
 /* apply builds the chain with the ruleset's rules in order, the jump and the policies, in one
@@ -168,6 +183,8 @@ START_TEST(test_apply_fresh) {
         fake_firewall_init(&f);
         memcpy(f.sshd_ports, apply_cases[_i].sshd_ports, sizeof(apply_cases[_i].sshd_ports));
         f.n_sshd_ports = apply_cases[_i].n_sshd_ports;
+        for (size_t i = 0; apply_cases[_i].forward_before && i < 2; i++)
+                ck_assert_int_eq(fake_nf_set_policy(&f.nf[i], "FORWARD", apply_cases[_i].forward_before), 0);
         c = test_context(p, &f);
 
         ck_assert_int_eq(apply(&c, &o), 0);
@@ -204,7 +221,7 @@ START_TEST(test_apply_fresh) {
                                  0);
                 ck_assert_uint_gt(strv_length(o.changes), n_changes);
                 ck_assert_str_eq(o.changes[n_changes], created);
-                n_changes += streq(apply_cases[_i].forward, "DROP") ? 4 : 3;
+                n_changes += streq(apply_cases[_i].forward_before ?: "ACCEPT", apply_cases[_i].forward) ? 3 : 4;
         }
         ck_assert_uint_eq(strv_length(o.changes), n_changes);
 
@@ -464,18 +481,17 @@ START_TEST(test_commit_fails) {
         /* ipv4 goes first: when ipv6 fails, ipv4 is in place; when ipv4 fails, ipv6 is not tried */
         ck_assert_uint_eq(f.nf[0].commits + f.nf[1].commits, fam == 1 ? 1 : 0);
         ck_assert_uint_eq(f.nf[1].inits, fam == 1 ? 2 : 1); /* the probe's, apply's */
-        ck_assert_uint_eq(strv_length(o.changes), fam == 1 ? 4 : 0);
+        ck_assert_uint_eq(strv_length(o.changes), fam == 1 ? 3 : 0);
 
         /* the next probe sees the same drift in the family that failed */
         nf->commit_errno = 0;
         {
                 _cleanup_free_ char *d = probe(&c);
 
-                ck_assert_str_eq(d, fam == 0 ? "chain-policy ipv4 INPUT|chain-policy ipv4 FORWARD|chain ipv4 " FW_CHAIN
-                                               "|jump ipv4 INPUT|chain-policy ipv6 INPUT|chain-policy ipv6 "
-                                               "FORWARD|chain ipv6 " FW_CHAIN "|jump ipv6 INPUT"
-                                             : "chain-policy ipv6 INPUT|chain-policy ipv6 FORWARD|chain ipv6 " FW_CHAIN
-                                               "|jump ipv6 INPUT");
+                ck_assert_str_eq(d, fam == 0 ? "chain-policy ipv4 INPUT|chain ipv4 " FW_CHAIN
+                                               "|jump ipv4 INPUT|chain-policy ipv6 INPUT|chain ipv6 " FW_CHAIN
+                                               "|jump ipv6 INPUT"
+                                             : "chain-policy ipv6 INPUT|chain ipv6 " FW_CHAIN "|jump ipv6 INPUT");
         }
 }
 END_TEST

@@ -16,6 +16,7 @@
 #include "firewall-sshd.h"
 #include "strv.h"
 #include "sys/netfilter.h"
+#include "sys/netif.h"
 
 /* The rules of the ruleset, described, joined with "|" */
 static char *describe_all(const FwRuleset *s) {
@@ -37,7 +38,7 @@ static const struct {
         const char *conf;
         int family;
         const char *want;
-        bool forward_drop;
+        ForwardPolicy forward;
         uint16_t ssh_ports[6]; /* the ports sshd listens on; none: ssh.port alone */
         size_t n_ssh_ports;
 } ruleset_cases[] = {
@@ -48,7 +49,7 @@ static const struct {
           "icmp type echo-request ACCEPT|icmp type destination-unreachable ACCEPT|icmp type time-exceeded ACCEPT|"
           "tcp dpt:22 ctstate NEW recent: update seconds:60 hit_count:6 DROP|tcp dpt:22 ctstate NEW recent: set|"
           "tcp dpt:22 ACCEPT|tcp dpt:80 ACCEPT|tcp dpt:443 ACCEPT",
-          true,
+          FORWARD_POLICY_KEEP,
           {},
           0 },
         { "default v6",
@@ -61,7 +62,7 @@ static const struct {
           "icmpv6 type neighbour-solicitation ACCEPT|icmpv6 type neighbour-advertisement ACCEPT|"
           "tcp dpt:22 ctstate NEW recent: update seconds:60 hit_count:6 DROP|tcp dpt:22 ctstate NEW recent: set|"
           "tcp dpt:22 ACCEPT|tcp dpt:80 ACCEPT|tcp dpt:443 ACCEPT",
-          true,
+          FORWARD_POLICY_KEEP,
           {},
           0 },
         /* without allow_icmp, IPv6 keeps neighbour discovery; no rate limit; sources split by family */
@@ -73,7 +74,7 @@ static const struct {
           AF_INET,
           "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|src 192.0.2.0/24 tcp dpt:22 "
           "ACCEPT|udp dpt:53 ACCEPT",
-          false,
+          FORWARD_POLICY_ACCEPT,
           {},
           0 },
         { "sources v6",
@@ -86,17 +87,17 @@ static const struct {
           "icmpv6 type router-solicitation ACCEPT|icmpv6 type router-advertisement ACCEPT|"
           "icmpv6 type neighbour-solicitation ACCEPT|icmpv6 type neighbour-advertisement ACCEPT|"
           "src 2001:db8::/32 tcp dpt:22 ACCEPT|udp dpt:53 ACCEPT|src 2001:db8:1::/48 tcp dpt:2222 ACCEPT",
-          false,
+          FORWARD_POLICY_ACCEPT,
           {},
           0 },
         { "reject tail, ssh port 2222",
-          "version = 1; firewall = { allow_icmp = false; reject_tail = true; "
+          "version = 1; firewall = { allow_icmp = false; reject_tail = true; forward_policy = \"drop\"; "
           "ssh_rate_limit = { hits = 3; seconds = 10; }; allow = ( { port = 2222; } ); }; ssh = { port = 2222; };",
           AF_INET,
           "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|"
           "tcp dpt:2222 ctstate NEW recent: update seconds:10 hit_count:3 DROP|tcp dpt:2222 ctstate NEW recent: set|"
           "tcp dpt:2222 ACCEPT|tcp REJECT tcp-reset|REJECT port-unreachable",
-          true,
+          FORWARD_POLICY_DROP,
           {},
           0 },
         /* sshd on several ports: each allowed one rate limited, in order, once; 2200 is dropped
@@ -109,7 +110,7 @@ static const struct {
           "tcp dpt:22 ctstate NEW recent: update seconds:60 hit_count:6 DROP|tcp dpt:22 ctstate NEW recent: set|"
           "tcp dpt:2222 ctstate NEW recent: update seconds:60 hit_count:6 DROP|tcp dpt:2222 ctstate NEW recent: set|"
           "tcp dpt:22 ACCEPT|src 192.0.2.0/24 tcp dpt:2222 ACCEPT",
-          true,
+          FORWARD_POLICY_KEEP,
           { 2222, 22, 2200, 22, 0, 2222 },
           6 },
         /* the same over IPv6: 2222 is let in from an IPv4 source only, so it needs no rate limit */
@@ -122,7 +123,7 @@ static const struct {
           "icmpv6 type neighbour-solicitation ACCEPT|icmpv6 type neighbour-advertisement ACCEPT|"
           "tcp dpt:22 ctstate NEW recent: update seconds:60 hit_count:6 DROP|tcp dpt:22 ctstate NEW recent: set|"
           "tcp dpt:22 ACCEPT",
-          true,
+          FORWARD_POLICY_KEEP,
           { 2222, 22, 2200, 22, 0, 2222 },
           6 },
         /* no port sshd listens on is let in: no rate limit at all */
@@ -130,7 +131,7 @@ static const struct {
           "version = 1; firewall = { allow_icmp = false; allow = ( { port = 80; } ); }; ssh = { enable = false; };",
           AF_INET,
           "in lo ACCEPT|ctstate RELATED,ESTABLISHED ACCEPT|ctstate INVALID DROP|tcp dpt:80 ACCEPT",
-          true,
+          FORWARD_POLICY_KEEP,
           { 22, 2222 },
           2 },
 };
@@ -153,7 +154,7 @@ START_TEST(test_ruleset) {
         ck_assert_msg(streq(got, ruleset_cases[_i].want), "%s:\n got  %s\n want %s", ruleset_cases[_i].name, got,
                       ruleset_cases[_i].want);
         ck_assert(s.input_drop);
-        ck_assert_int_eq(s.forward_drop, ruleset_cases[_i].forward_drop);
+        ck_assert_int_eq(s.forward, ruleset_cases[_i].forward);
         for (size_t i = 0; i < s.n_rules; i++)
                 ck_assert_int_eq(s.rules[i].family, ruleset_cases[_i].family);
 }
@@ -498,6 +499,23 @@ START_TEST(test_sshd_dump) {
 }
 END_TEST
 
+/* The bridges that containers and VMs forward through, by the names their managers give them. */
+START_TEST(test_guest_bridges) {
+        static const struct {
+                const char *name;
+                bool bridge;
+        } t[] = {
+                { "docker0", true }, { "br-1f2e3d4c5b6a", true }, { "podman0", true },
+                { "cni0", true },    { "virbr0", true },          { "lxdbr0", true },
+                { "eth0", false },   { "docker1", false },        { "br0", false },
+                { "lo", false },     { "vethab12", false },       { "bridge0", false },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++)
+                ck_assert_msg(netif_is_guest_bridge(t[i].name) == t[i].bridge, "%s", t[i].name);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("firewall");
         TCase *tc = tcase_create("core");
@@ -512,6 +530,7 @@ int main(void) {
         tcase_add_test(tc, test_foreign_covered);
         tcase_add_test(tc, test_span_intersect);
         tcase_add_test(tc, test_sshd_dump);
+        tcase_add_test(tc, test_guest_bridges);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }

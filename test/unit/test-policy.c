@@ -88,6 +88,8 @@ static const BadCase bad_cases[] = {
           6, "firewall.allow[2]: duplicates firewall.allow[1]" },
         { "forward policy word", "version = 1;\nfirewall = {\n  forward_policy = \"reject\";\n};\n", 3,
           "firewall.forward_policy: unknown value \"reject\"" },
+        { "backend word", "version = 1;\nfirewall = {\n  enable = true;\n  backend = \"ebtables\";\n};\n", 4,
+          "firewall.backend: unknown value \"ebtables\"" },
         { "rate hits 0",
           "version = 1;\nfirewall = {\n  ssh_rate_limit = { enable = true; hits = 0; seconds = 60; };\n};\n", 3,
           "firewall.ssh_rate_limit.hits: 0 is out of range" },
@@ -300,7 +302,8 @@ END_TEST
 static const char full_policy[] =
         "version = 1;\n"
         "firewall = {\n"
-        "  enable = true; ipv6 = true; allow_icmp = false; reject_tail = true; forward_policy = \"accept\";\n"
+        "  enable = true; ipv6 = true; allow_icmp = false; reject_tail = true; forward_policy = \"accept\";"
+        " backend = \"iptables\";\n"
         "  allow = (\n"
         "    { port = 2222; proto = \"tcp\"; sources = [ \"198.51.100.0/24\", \"2001:db8:1::/48\" ]; },\n"
         "    { port = 53; proto = \"udp\"; }\n"
@@ -334,6 +337,7 @@ START_TEST(test_round_trip_every_key) {
         ck_assert_msg(r == 0, "%s:%u: %s", e.file, e.line, e.message);
         ck_assert(p->firewall.enable && p->firewall.ipv6 && !p->firewall.allow_icmp && p->firewall.reject_tail);
         ck_assert_int_eq(p->firewall.forward_policy, FORWARD_POLICY_ACCEPT);
+        ck_assert_int_eq(p->firewall.backend, FIREWALL_BACKEND_IPTABLES);
         ck_assert_uint_eq(p->firewall.n_allow, 2);
         ck_assert_uint_eq(p->firewall.allow[0].port, 2222);
         ck_assert_int_eq(p->firewall.allow[0].proto, IPPROTO_TCP);
@@ -423,6 +427,16 @@ START_TEST(test_defaults_are_builtin) {
         policy_free(other);
         ck_assert_int_eq(
                 policy_load_string("version = 1;\nwatch = { mode = \"repair\"; };\n", "other.conf", &other, &e), 0);
+        ck_assert(!policy_equal(other, builtin));
+        policy_free(other);
+        ck_assert_int_eq(policy_load_string("version = 1;\nfirewall = { backend = \"nftables\"; };\n", "other.conf",
+                                            &other, &e),
+                         0);
+        ck_assert(!policy_equal(other, builtin));
+        policy_free(other);
+        ck_assert_int_eq(policy_load_string("version = 1;\nfirewall = { forward_policy = \"drop\"; };\n", "other.conf",
+                                            &other, &e),
+                         0);
         ck_assert(!policy_equal(other, builtin));
         policy_free(other);
 

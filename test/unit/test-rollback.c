@@ -98,6 +98,8 @@ START_TEST(test_manifest_round_trip) {
                 { .kind = SNAP_TREE, .path = (char *) "/etc/systemd/system" },
                 { .kind = SNAP_TABLE, .path = (char *) "ipv4", .has_data = true },
                 { .kind = SNAP_TABLE, .path = (char *) "ipv6" },
+                { .kind = SNAP_NFTABLE, .path = (char *) "inet hardend", .has_data = true },
+                { .kind = SNAP_NFTABLE, .path = (char *) "ip hardend" },
         };
 
         s.ssh_connection = strdup("192.0.2.1 5000 192.0.2.2 22");
@@ -147,6 +149,10 @@ static const char *const bad_manifests[] = {
         "hardend-rollback 1\npid 1 1\nabsent 0000 0 0 0 = /x%00y\nend\n", /* NUL */
         "hardend-rollback 1\npid 1 1\nabsent 0000 0 0 0 = /x%4\nend\n",   /* short escape */
         "hardend-rollback 1\npid 1 1\ntable 0000 0 0 1 = ipv5\nend\n",
+        "hardend-rollback 1\npid 1 1\nnftable 0000 0 0 1 = bridge%20hardend\nend\n", /* not a filter family */
+        "hardend-rollback 1\npid 1 1\nnftable 0000 0 0 1 = inet\nend\n",             /* no name */
+        "hardend-rollback 1\npid 1 1\nnftable 0000 0 0 1 = inet%20a;b\nend\n",       /* not a plain name */
+        "hardend-rollback 1\npid 1 1\nnftable 0000 0 0 1 = /etc/x\nend\n",
         "hardend-rollback 1\npid -1 1\nend\n",
         "hardend-rollback 1\npid 1 1\nabsent 0000 0 0 0 = /x extra\nend\n",
 };

@@ -9,11 +9,20 @@
 #include "firewall-policy.h"
 
 static const char *const forward_policy_table[_FORWARD_POLICY_MAX] = {
+        [FORWARD_POLICY_KEEP] = "keep",
         [FORWARD_POLICY_DROP] = "drop",
         [FORWARD_POLICY_ACCEPT] = "accept",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(forward_policy, ForwardPolicy);
+
+static const char *const firewall_backend_table[_FIREWALL_BACKEND_MAX] = {
+        [FIREWALL_BACKEND_AUTO] = "auto",
+        [FIREWALL_BACKEND_NFTABLES] = "nftables",
+        [FIREWALL_BACKEND_IPTABLES] = "iptables",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(firewall_backend, FirewallBackend);
 
 int cidr_parse(const char *s, Cidr *ret, const char **ret_reason) {
         _cleanup_free_ char *addr = NULL;
@@ -230,12 +239,13 @@ void firewall_policy_init(Policy *pol) {
                 .allow_icmp = -1,
                 .reject_tail = -1,
                 .forward_policy = _FORWARD_POLICY_INVALID,
+                .backend = _FIREWALL_BACKEND_INVALID,
                 .rate_limit = -1,
         };
 }
 
 int firewall_policy_parse(Parser *p, Policy *pol, const config_setting_t *g) {
-        static const char *const keys[] = { "enable",         "ipv6",  "allow_icmp",     "reject_tail",
+        static const char *const keys[] = { "enable",         "ipv6",  "allow_icmp",     "reject_tail", "backend",
                                             "forward_policy", "allow", "ssh_rate_limit", NULL };
         static const char *const rl_keys[] = { "enable", "hits", "seconds", NULL };
         FirewallPolicy *fw = &pol->firewall;
@@ -256,6 +266,11 @@ int firewall_policy_parse(Parser *p, Policy *pol, const config_setting_t *g) {
                 return r;
         if (r > 0)
                 fw->forward_policy = (ForwardPolicy) x;
+        r = get_enum(p, g, "firewall", "backend", firewall_backend_table, _FIREWALL_BACKEND_MAX, &x);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                fw->backend = (FirewallBackend) x;
 
         r = lookup(p, g, "firewall", "allow", VT_SEQUENCE, &s);
         if (r < 0)
@@ -326,7 +341,9 @@ int firewall_policy_defaults(Policy *pol) {
         if (fw->reject_tail < 0)
                 fw->reject_tail = false;
         if (fw->forward_policy < 0)
-                fw->forward_policy = FORWARD_POLICY_DROP;
+                fw->forward_policy = FORWARD_POLICY_KEEP;
+        if (fw->backend < 0)
+                fw->backend = FIREWALL_BACKEND_AUTO;
         if (fw->rate_limit < 0)
                 fw->rate_limit = true;
         if (fw->rate_hits == 0)
@@ -352,7 +369,7 @@ static bool firewall_policy_equal(const Policy *pa, const Policy *pb) {
         const FirewallPolicy *a = &pa->firewall, *b = &pb->firewall;
 
         if (a->enable != b->enable || a->ipv6 != b->ipv6 || a->allow_icmp != b->allow_icmp ||
-            a->reject_tail != b->reject_tail || a->forward_policy != b->forward_policy ||
+            a->reject_tail != b->reject_tail || a->forward_policy != b->forward_policy || a->backend != b->backend ||
             a->rate_limit != b->rate_limit || a->rate_hits != b->rate_hits || a->rate_seconds != b->rate_seconds ||
             a->n_allow != b->n_allow)
                 return false;

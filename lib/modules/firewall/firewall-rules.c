@@ -86,7 +86,7 @@ int fw_ruleset_build(const FirewallPolicy *fw, const uint16_t *ssh_ports, size_t
                 memcpy(ports, ssh_ports, n_ssh_ports * sizeof(uint16_t));
                 qsort(ports, n_ssh_ports, sizeof(uint16_t), cmp_u16);
         }
-        s.forward_drop = fw->forward_policy == FORWARD_POLICY_DROP;
+        s.forward = fw->forward_policy;
 
         r = fw_rule_any(family);
         r.in_loopback = true;

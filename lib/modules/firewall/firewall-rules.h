@@ -15,8 +15,8 @@ typedef struct FwRuleset {
         int family;
         FwRule *rules; /* the rules of FW_CHAIN, in order */
         size_t n_rules;
-        bool input_drop;   /* INPUT policy DROP */
-        bool forward_drop; /* FORWARD policy DROP */
+        bool input_drop;       /* INPUT policy DROP */
+        ForwardPolicy forward; /* FORWARD policy DROP, ACCEPT, or not touched at all (keep) */
 } FwRuleset;
 
 /* The rules of FW_CHAIN for one family, from the policy and the ports sshd listens on (or will:

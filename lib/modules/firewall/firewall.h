@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* The firewall module: default-DROP IPv4 and IPv6 through libiptc (DESIGN.md "Firewall shape").
- * The desired rules come from lib/firewall-rules.c; the kernel is reached through lib/sys/netfilter.c. */
+/* The firewall module: default-DROP IPv4 and IPv6 (DESIGN.md "Firewall shape"). The desired rules
+ * come from firewall-rules.c; one backend (firewall-backend.h) puts them into the kernel. */
 
 #include "engine.h"
 
