@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,27 +25,27 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* The interfaces of the caller's network namespace (if_nameindex() asks the kernel over netlink;
+ * /sys/class/net would show the namespace sysfs was mounted from). */
 int netif_guest_bridges(char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
-        DIR *d;
+        struct if_nameindex *ifs;
         int r = 0;
 
         l = calloc(1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
-        d = opendir("/sys/class/net");
-        if (!d)
+        ifs = if_nameindex();
+        if (!ifs)
                 return -errno;
-        for (struct dirent *de; (errno = 0, de = readdir(d));) {
-                if (de->d_name[0] == '.' || !netif_is_guest_bridge(de->d_name))
+        for (struct if_nameindex *i = ifs; i->if_index != 0; i++) {
+                if (!netif_is_guest_bridge(i->if_name))
                         continue;
-                r = strv_extend(&l, de->d_name);
+                r = strv_extend(&l, i->if_name);
                 if (r < 0)
                         break;
         }
-        if (r >= 0 && errno != 0)
-                r = -errno;
-        (void) closedir(d);
+        if_freenameindex(ifs);
         if (r < 0)
                 return r;
         qsort(l, strv_length(l), sizeof(char *), cmp_str);

@@ -139,7 +139,7 @@ firewall = {
   allow = ( { port = 22; } );
 };
 EOF
-expect_rc 0 "$HARDENCTL" --config "$CONF" --only firewall plan
+expect_rc 1 "$HARDENCTL" --config "$CONF" --only firewall plan # changes to make: exit 1
 check_that "plan warns that forward_policy drop cuts off the bridge docker0" \
         grep -q "docker0" "$SB/last.out" "$SB/last.err"
 
