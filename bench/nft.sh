@@ -51,7 +51,7 @@ policy() {
         local f=$W/$1.conf n=$3
         {
                 if [ "$n" = 0 ]; then
-                        sed "s/^firewall = {/firewall = { backend = \"$2\";/" "$SRC/conf/hardend.conf"
+                        sed "s/^\( *backend = \)\"auto\";/\1\"$2\";/" "$SRC/conf/hardend.conf"
                 else
                         echo 'version = 1;'
                         echo "firewall = { backend = \"$2\"; allow = ( { port = 22; }"

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "macro.h"
+#include "strv.h"
 #include "sys/nft.h"
+#include "sys/nftables.h"
 
 struct NftCtx {
         struct nft_ctx *nft;
@@ -215,20 +217,17 @@ const char *nft_rule_list_find(const NftRuleList *l, const char *chain, unsigned
 }
 
 int nft_usable(char **ret_why) {
-        _cleanup_nft_ NftCtx *c = NULL;
-        _cleanup_free_ char *err = NULL;
+        _cleanup_strv_free_ char **tables = NULL;
         int r;
 
-        r = nft_open(&c);
-        if (r < 0)
-                return r;
-        r = run_with(c, 0, "list tables", NULL, &err);
+        /* over nfnetlink directly: libnftables would fetch the whole ruleset to list the tables */
+        r = nft_list_tables(&tables);
         if (r >= 0)
                 return 1;
         if (r == -EPROTONOSUPPORT || r == -ENOENT || r == -EAFNOSUPPORT || r == -EOPNOTSUPP) {
                 char *why;
 
-                if (asprintf(&why, "the kernel has no nf_tables in this network namespace (%s)", err) < 0)
+                if (asprintf(&why, "the kernel has no nf_tables in this network namespace (%s)", strerror(-r)) < 0)
                         return -ENOMEM;
                 *ret_why = why;
                 return 0;

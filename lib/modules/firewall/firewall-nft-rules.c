@@ -264,8 +264,14 @@ static int family_rules_build(const FwRuleset *set, const char *table_family, Fa
                         return -EINVAL;
                 if ((k = fw_nft_rule_text(&set->rules[i], table_family, false, &f.plain[i])) < 0)
                         return k;
-                if ((k = fw_nft_rule_text(&set->rules[i], table_family, true, &f.qualified[i])) < 0)
-                        return k;
+                /* qualified is plain behind "meta nfproto", where fw_nft_rule_text() puts it */
+                if (!f.plain[i] || !streq(table_family, "inet") || family_own(&set->rules[i]))
+                        f.qualified[i] = f.plain[i] ? strdup(f.plain[i]) : NULL;
+                else if (asprintf(&f.qualified[i], "meta nfproto %s %s", set->family == AF_INET ? "ipv4" : "ipv6",
+                                  f.plain[i]) < 0)
+                        f.qualified[i] = NULL;
+                if (f.plain[i] && !f.qualified[i])
+                        return -ENOMEM;
         }
         *ret = f;
         f = (FamilyRules){};
@@ -285,8 +291,17 @@ static bool common_later(const FamilyRules *a, size_t i, const FamilyRules *b, s
 /* Both families' rules in one inet chain: a rule the same for both once, where it stands in both
  * orders; the rest qualified, IPv4's before IPv6's between two shared rules. A rule of one family
  * never matches a packet of the other, so each family meets its rules in its own order. */
-static int merge(const FamilyRules *v4, const FamilyRules *v6, char ***rules) {
-        size_t i = 0, j = 0, n4 = v4->set->n_rules, n6 = v6->set->n_rules;
+/* Appends a copy of s to rules, sized by the caller for every rule (NULL-terminated throughout). */
+static int push(char **rules, size_t *n, const char *s) {
+        rules[*n] = strdup(s);
+        if (!rules[*n])
+                return -ENOMEM;
+        (*n)++;
+        return 0;
+}
+
+static int merge(const FamilyRules *v4, const FamilyRules *v6, char **rules) {
+        size_t i = 0, j = 0, n4 = v4->set->n_rules, n6 = v6->set->n_rules, n = 0;
         int k;
 
         while (i < n4 || j < n6) {
@@ -300,18 +315,18 @@ static int merge(const FamilyRules *v4, const FamilyRules *v6, char ***rules) {
                 }
                 if (i < n4 && j < n6 && !family_own(&v4->set->rules[i]) && !family_own(&v6->set->rules[j]) &&
                     streq(v4->plain[i], v6->plain[j])) {
-                        if ((k = strv_extend(rules, v4->plain[i])) < 0)
+                        if ((k = push(rules, &n, v4->plain[i])) < 0)
                                 return k;
                         i++, j++;
                         continue;
                 }
                 /* IPv4's rule waits for IPv6 to reach it when IPv6 has it too; else it goes first */
                 if (i < n4 && !(j < n6 && common_later(v4, i, v6, j))) {
-                        if ((k = strv_extend(rules, v4->qualified[i])) < 0)
+                        if ((k = push(rules, &n, v4->qualified[i])) < 0)
                                 return k;
                         i++;
                 } else {
-                        if ((k = strv_extend(rules, v6->qualified[j])) < 0)
+                        if ((k = push(rules, &n, v6->qualified[j])) < 0)
                                 return k;
                         j++;
                 }
@@ -358,14 +373,20 @@ int fw_nft_table_build(const FwRuleset *sets, size_t n_sets, FwNftTable *ret) {
         *input = (FwNftChain){ .name = "input", .hook = "input", .policy = sets[0].input_drop ? "drop" : "accept" };
         if ((k = family_rules_build(&sets[0], t.family, &v4)) < 0)
                 return k;
+        input->rules = calloc(sets[0].n_rules + (n_sets == 2 ? sets[1].n_rules : 0) + 1, sizeof(char *));
+        if (!input->rules)
+                return -ENOMEM;
         if (n_sets == 2) {
                 if ((k = family_rules_build(&sets[1], t.family, &v6)) < 0)
                         return k;
-                k = merge(&v4, &v6, &input->rules);
-        } else
+                k = merge(&v4, &v6, input->rules);
+        } else {
+                size_t n = 0;
+
                 for (size_t i = 0; i < sets[0].n_rules && k >= 0; i++)
                         if (v4.plain[i])
-                                k = strv_extend(&input->rules, v4.plain[i]);
+                                k = push(input->rules, &n, v4.plain[i]);
+        }
         if (k < 0)
                 return k;
         if (sets[0].forward == FORWARD_POLICY_DROP)

@@ -10,6 +10,7 @@
 #include "rollback.h"
 #include "strv.h"
 #include "sys/nft.h"
+#include "sys/nftables.h"
 
 #define MODULE_NAME "firewall"
 
@@ -77,39 +78,64 @@ static const char *other_family(const char *family) {
         return streq(family, "inet") ? "ip" : "inet";
 }
 
+/* Which of hardend's tables exist, asked of the kernel over nfnetlink: libnftables would fetch
+ * every rule of the ruleset for a "list tables". */
 static int read_tables(NftCtx *c, Have *h, char **ret_error) {
-        _cleanup_json_ json_object *tables = NULL;
+        _cleanup_strv_free_ char **tables = NULL;
         int r;
 
-        r = nft_list_json(c, "list tables", &tables, ret_error);
-        if (r < 0)
+        r = nft_list_tables(&tables);
+        if (r < 0) {
+                if (ret_error)
+                        (void) asprintf(ret_error, "cannot list the nftables tables: %s", strerror(-r));
                 return r;
-        for (size_t i = 0; i < json_object_array_length(tables); i++) {
-                json_object *t = item(tables, i, "table");
-                const char *f = t ? jstr(t, "family") : NULL;
-
-                if (!t || !streq_ptr(jstr(t, "name"), FW_NFT_TABLE))
-                        continue;
-                if (streq_ptr(f, "inet"))
-                        h->inet = true;
-                else if (streq_ptr(f, "ip"))
-                        h->ip = true;
         }
+        h->inet = strv_contains(tables, "inet " FW_NFT_TABLE);
+        h->ip = strv_contains(tables, "ip " FW_NFT_TABLE);
+        return 0;
+}
+
+/* The chains and sets of table family hardend, as one array of listing items. */
+static int table_objects(NftCtx *c, const char *family, json_object **ret, char **ret_error) {
+        static const char *const kinds[] = { "chain", "set" };
+        _cleanup_json_ json_object *all = json_object_new_array();
+        int r;
+
+        if (!all)
+                return -ENOMEM;
+        for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+                _cleanup_json_ json_object *l = NULL;
+                _cleanup_free_ char *cmd = NULL;
+
+                if (asprintf(&cmd, "list %ss %s", kinds[k], family) < 0)
+                        return -ENOMEM;
+                r = nft_list_json(c, cmd, &l, ret_error);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < json_object_array_length(l); i++) {
+                        json_object *o = item(l, i, kinds[k]);
+
+                        if (!o || !streq_ptr(jstr(o, "table"), FW_NFT_TABLE))
+                                continue;
+                        if (json_object_array_add(all, json_object_get(json_object_array_get_idx(l, i))) < 0)
+                                return -ENOMEM;
+                }
+        }
+        *ret = TAKE_PTR(all);
         return 0;
 }
 
 static int read_have(NftCtx *c, const char *family, Have *ret, char **ret_error) {
         _cleanup_(have_done) Have h = {};
-        _cleanup_free_ char *cmd = NULL;
         int r;
 
         r = read_tables(c, &h, ret_error);
         if (r < 0)
                 return r;
         if (have_table(&h, family)) {
-                if (asprintf(&cmd, "list table %s " FW_NFT_TABLE, family) < 0)
-                        return -ENOMEM;
-                r = nft_list_json(c, cmd, &h.table, ret_error);
+                /* the chains and sets alone (no rule is fetched for them), then the rules once, as
+                 * text: a table of ten thousand rules is read one time, not twice */
+                r = table_objects(c, family, &h.table, ret_error);
                 if (r >= 0)
                         r = nft_list_rules(c, family, FW_NFT_TABLE, &h.rules, ret_error);
                 if (r == -ENOENT) { /* gone between the two listings */
@@ -124,20 +150,16 @@ static int read_have(NftCtx *c, const char *family, Have *ret, char **ret_error)
         return 0;
 }
 
-static size_t count_rules(const Have *h, const char *chain) {
-        size_t n = 0;
+/* The rules of chain in the kernel's order: the listing prints a chain's rules together. */
+static const NftRuleText *chain_rules(const Have *h, const char *chain, size_t *ret_n) {
+        size_t first = 0, n = 0;
 
-        for (size_t i = 0; i < h->rules.n; i++)
-                n += streq(h->rules.items[i].chain, chain);
-        return n;
-}
-
-/* The i-th rule of chain in the kernel's order. */
-static const NftRuleText *have_rule(const Have *h, const char *chain, size_t i) {
-        for (size_t j = 0; j < h->rules.n; j++)
-                if (streq(h->rules.items[j].chain, chain) && i-- == 0)
-                        return &h->rules.items[j];
-        return NULL;
+        while (first < h->rules.n && !streq(h->rules.items[first].chain, chain))
+                first++;
+        while (first + n < h->rules.n && streq(h->rules.items[first + n].chain, chain))
+                n++;
+        *ret_n = n;
+        return h->rules.items + first;
 }
 
 static bool chain_hook_ok(const FwNftChain *w, json_object *c) {
@@ -155,12 +177,13 @@ static bool set_ok(const FwNftSet *w, json_object *s) {
 }
 
 static bool chain_rules_equal(const FwNftChain *w, const Have *h) {
-        size_t n = strv_length(w->rules);
+        size_t n = strv_length(w->rules), nh;
+        const NftRuleText *have = chain_rules(h, w->name, &nh);
 
-        if (count_rules(h, w->name) != n)
+        if (nh != n)
                 return false;
         for (size_t i = 0; i < n; i++)
-                if (!streq(have_rule(h, w->name, i)->text, w->rules[i]))
+                if (!streq(have[i].text, w->rules[i]))
                         return false;
         return true;
 }
@@ -198,7 +221,8 @@ static bool table_equal(const FwNftTable *t, const Have *h) {
 /* ---- probe ---- */
 
 static int rule_findings(const FwNftTable *t, const FwNftChain *w, const Have *h, FindingList *out) {
-        size_t nw = strv_length(w->rules), nh = count_rules(h, w->name);
+        size_t nw = strv_length(w->rules), nh;
+        const NftRuleText *rules = chain_rules(h, w->name, &nh);
         _cleanup_free_ ssize_t *match = NULL;
         _cleanup_free_ bool *used = NULL;
         ssize_t last = -1;
@@ -209,10 +233,12 @@ static int rule_findings(const FwNftTable *t, const FwNftChain *w, const Have *h
         used = calloc(nh ?: 1, sizeof(bool));
         if (!match || !used)
                 return -ENOMEM;
+        if (chain_rules_equal(w, h))
+                return 0;
         for (size_t i = 0; i < nw; i++) {
                 match[i] = -1;
                 for (size_t j = 0; j < nh && match[i] < 0; j++)
-                        if (!used[j] && streq(have_rule(h, w->name, j)->text, w->rules[i])) {
+                        if (!used[j] && streq(rules[j].text, w->rules[i])) {
                                 match[i] = (ssize_t) j;
                                 used[j] = true;
                         }
@@ -222,7 +248,7 @@ static int rule_findings(const FwNftTable *t, const FwNftChain *w, const Have *h
                 }
         }
         for (size_t i = 0; i < nw; i++) {
-                const NftRuleText *have = i < nh && !used[i] ? have_rule(h, w->name, i) : NULL;
+                const NftRuleText *have = i < nh && !used[i] ? &rules[i] : NULL;
 
                 if (match[i] >= 0)
                         continue;
@@ -243,7 +269,7 @@ static int rule_findings(const FwNftTable *t, const FwNftChain *w, const Have *h
                         return r;
         }
         for (size_t j = 0; j < nh; j++) {
-                const NftRuleText *have = have_rule(h, w->name, j);
+                const NftRuleText *have = &rules[j];
                 _cleanup_free_ char *pos = NULL;
 
                 if (used[j])
@@ -361,24 +387,32 @@ static bool is_ours(const char *family, const char *table) {
  * after it (an accept ends one base chain only; a drop is final), so nothing gets past hardend's
  * drop, but it is another firewall's rule beside ours worth knowing of. Reported, never removed. */
 static int foreign_findings(NftCtx *ctx, FindingList *out) {
-        _cleanup_json_ json_object *all = NULL;
+        _cleanup_json_ json_object *chains = NULL;
         _cleanup_free_ char *err = NULL;
         int r;
 
-        r = nft_list_json(ctx, "list ruleset", &all, &err);
+        /* the chains alone, then the rules of the few that matter: hardend's own table, however
+         * large, is not read again */
+        r = nft_list_json(ctx, "list chains", &chains, &err);
         if (r < 0)
                 return finding_addf(out, MODULE_NAME, "foreign-accept", FINDING_UNKNOWN, SEVERITY_MEDIUM, false, NULL,
                                     err ?: strerror(-r), "nftables ruleset");
-        for (size_t i = 0; i < json_object_array_length(all); i++) {
-                json_object *c = item(all, i, "chain");
+        for (size_t i = 0; i < json_object_array_length(chains); i++) {
+                json_object *c = item(chains, i, "chain");
                 const char *family = c ? jstr(c, "family") : NULL, *table = c ? jstr(c, "table") : NULL;
                 const char *name = c ? jstr(c, "name") : NULL;
                 _cleanup_(nft_rule_list_done) NftRuleList texts = {};
+                _cleanup_json_ json_object *all = NULL;
+                _cleanup_free_ char *cmd = NULL;
 
                 if (!c || !name || !streq_ptr(jstr(c, "hook"), "input") || is_ours(family, table) ||
                     !(streq_ptr(family, "ip") || streq_ptr(family, "ip6") || streq_ptr(family, "inet")) ||
                     !streq_ptr(jstr(c, "policy"), "accept"))
                         continue;
+                if (asprintf(&cmd, "list chain %s %s %s", family, table, name) < 0)
+                        return -ENOMEM;
+                if (nft_list_json(ctx, cmd, &all, NULL) < 0)
+                        continue; /* gone since the chains were listed */
                 for (size_t j = 0; j < json_object_array_length(all); j++) {
                         json_object *rule = item(all, j, "rule");
                         const char *text;
