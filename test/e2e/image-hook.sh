@@ -10,9 +10,8 @@ echo uninitialized >"$root/etc/machine-id"
 ln -sf /dev/null "$root/etc/systemd/system/systemd-firstboot.service"
 echo guest >"$root/etc/hostname"
 
-# hardend drives the legacy x_tables through libiptc; make the iptables commands show the same.
-chroot "$root" update-alternatives --set iptables /usr/sbin/iptables-legacy
-chroot "$root" update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy
+# The iptables alternative stays Debian's default (iptables-nft): hardend's "auto" backend then
+# programs nftables. run.sh boots a copy with iptables-legacy selected as well.
 
 # A user with a valid password (must be refused: passwords are off) and root's ssh directory
 # (the run binds a key there: root logins must be refused even with a valid key).

@@ -85,7 +85,7 @@ build_deb() {
 }
 
 # ---- 2. the image, cached by its inputs
-PACKAGES="systemd,systemd-sysv,openssh-server,sudo,iptables,dbus,iproute2,python3,procps"
+PACKAGES="systemd,systemd-sysv,openssh-server,sudo,iptables,nftables,dbus,iproute2,python3,procps"
 build_image() {
         local key t
         key=$( { echo "$PACKAGES"; dpkg-deb --fsys-tarfile "$DEB" | sha256sum; dpkg-deb -I "$DEB" control | sha256sum
@@ -317,6 +317,8 @@ run_outside_and_inside_checks() {
         check "journal has MESSAGE_ID=$MSG_APPLIED" journal_applied
         check "stray units stopped, disabled, masked" strays_gone
         check "hardend.service running" watcher_running
+        check "the firewall is on the $BACKEND backend, and only there" firewall_backend_is "$BACKEND"
+        check "hardenctl status says the backend is $BACKEND" status_names_backend "$BACKEND"
 }
 
 # drift: each appears once in the journal within one interval; status exits 1; repair undoes both
@@ -339,7 +341,40 @@ status_exits() {
                 return 1
         }
 }
+# The backend the boot's firewall is expected on: nftables on the stock image (its iptables is
+# iptables-nft), iptables (libiptc) where iptables-legacy is selected.
+BACKEND=nftables
+# exactly one hardend ruleset, in the expected subsystem
+firewall_backend_is() {
+        local nft=0 legacy=0
+        guest nft list table inet hardend >/dev/null 2>&1 && nft=1
+        guest iptables-legacy -n -L HARDEND-INPUT >/dev/null 2>&1 && guest ip6tables-legacy -n -L HARDEND-INPUT >/dev/null 2>&1 && legacy=1
+        echo "table inet hardend: $nft, legacy HARDEND-INPUT: $legacy; iptables is $(guest readlink -f /usr/sbin/iptables)"
+        if [ "$1" = nftables ]; then [ $nft/$legacy = 1/0 ]; else [ $nft/$legacy = 0/1 ]; fi
+}
+status_names_backend() {
+        local out
+        out=$(guest hardenctl status --json)
+        python3 - "$out" "$1" <<'PY'
+import json, sys
+d, want = json.loads(sys.argv[1]), sys.argv[2]
+found = [f for f in d.get("findings", []) if f.get("module") == "firewall" and f.get("check") == "backend"]
+print("backend findings:", [(f.get("subject"), f.get("actual")) for f in found])
+sys.exit(0 if any(want in (f.get("subject", "") + " " + f.get("actual", "")) for f in found) else 1)
+PY
+}
+open_3306() {
+        if [ "$BACKEND" = nftables ]; then
+                guest nft insert rule inet hardend input tcp dport 3306 accept
+        else
+                guest iptables-legacy -I INPUT -p tcp --dport 3306 -j ACCEPT
+        fi
+}
 rule_3306_gone() {
+        if [ "$BACKEND" = nftables ]; then
+                guest nft list table inet hardend | grep -q 'dport 3306' || return 0
+                echo "the accept for 3306 is still in table inet hardend"; return 1
+        fi
         guest iptables-legacy -C INPUT -p tcp --dport 3306 -j ACCEPT 2>/dev/null || return 0
         echo "the ACCEPT for 3306 is still in INPUT"; return 1
 }
@@ -354,7 +389,7 @@ password_auth_on() { ! password_auth_off; }
 journal_has() { local id=$1; shift; guest journalctl -b 0 -o cat MESSAGE_ID="$id" "$@" --no-pager | grep . || { echo "no MESSAGE_ID=$id entry $*"; return 1; }; }
 
 drift_checks() {
-        guest iptables-legacy -I INPUT -p tcp --dport 3306 -j ACCEPT
+        open_3306
         # sorts before 00-hardend.conf, so it really wins (sshd takes the first value it reads)
         guest sh -c 'echo "PasswordAuthentication yes" >/etc/ssh/sshd_config.d/0-drift.conf'
         # not a verdict: whether the foreign drop-in wins in sshd depends on how hardend's own
@@ -405,7 +440,35 @@ firewall_before_network() {
         net=$(guest systemctl show -P ActiveEnterTimestampMonotonic network-pre.target)
         echo "hardend-firewall exited at ${fw}us, network-pre.target reached at ${net}us"
         [ "${fw:-0}" != 0 ] && [ "${net:-0}" != 0 ] && [ "$fw" -le "$net" ] || return 1
-        guest iptables-legacy -n -L HARDEND-INPUT >/dev/null && guest ip6tables-legacy -n -L HARDEND-INPUT >/dev/null
+        firewall_backend_is "$BACKEND"
+}
+
+# the same image with iptables-legacy selected (update-alternatives, as an admin or an older image
+# would have it): "auto" takes libiptc there, and a scan must see exactly the same ports
+legacy_checks() {
+        local tree=$WORK/legacy
+        mkdir -p "$tree/upper" "$tree/work" "$tree/merged"
+        mount -t overlay overlay -o lowerdir="$IMAGE",upperdir="$tree/upper",workdir="$tree/work" "$tree/merged" || {
+                check "overlay for the iptables-legacy tree" false; return; }
+        chroot "$tree/merged" update-alternatives --set iptables /usr/sbin/iptables-legacy >/dev/null &&
+                chroot "$tree/merged" update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy >/dev/null ||
+                { check "iptables-legacy selected in the image" false; umount "$tree/merged"; return; }
+        BACKEND=iptables
+        if boot_guest "$tree/merged" "$WORK/boot-legacy.log" persistent; then
+                check "legacy: scan tcp $GUEST4: only policy ports answer" scan_matches_policy $GUEST4 tcp
+                check "legacy: scan tcp $GUEST6: only policy ports answer" scan_matches_policy $GUEST6 tcp
+                check "legacy: scan udp $GUEST4: no port answers" scan_matches_policy $GUEST4 udp
+                check "legacy: scan udp $GUEST6: no port answers" scan_matches_policy $GUEST6 udp
+                check "legacy: admin logs in with the key, sudo -n true" ssh_admin_sudo
+                check "legacy: the firewall is on the iptables backend, and only there" firewall_backend_is iptables
+                check "legacy: hardenctl status says the backend is iptables" status_names_backend iptables
+                check "legacy: hardenctl status --json compliant" status_compliant
+        else
+                check "iptables-legacy boot" false
+        fi
+        stop_guest
+        BACKEND=nftables
+        umount "$tree/merged"
 }
 
 # an image hardened offline: `hardenctl apply --root` on the tree (the image builder's way), then
@@ -501,6 +564,9 @@ stop_guest
 
 say "reboot (persistent tree)"
 reboot_checks
+
+say "the image with iptables-legacy selected (backend auto: iptables)"
+legacy_checks
 
 say "an image hardened offline (hardenctl apply --root), booted without hardend's units"
 offline_checks
