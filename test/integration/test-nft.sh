@@ -2,7 +2,8 @@
 # The nftables backend of the firewall module against the real kernel, inside a fresh network
 # namespace, driven through test/nft-backend: the table read back with nft, a second apply that
 # sends nothing, drift found and repaired, traffic through a veth pair over IPv4 and IPv6, the SSH
-# rate limit, IPv6 left alone, other tables untouched, foreign accepting chains reported, remove.
+# rate limit, IPv6 left alone, other tables untouched, foreign accepting chains reported, remove;
+# then the same table through hardenctl (backend "nftables"): idempotence, drift, repair.
 . "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 
@@ -26,6 +27,7 @@ firewall = {
 CONF
 NB() { "$NFT_BACKEND" "$CONF" "$@"; }
 last_out_has() { grep -qF -- "$1" "$SB/last.out"; }
+last_err_has() { grep -qF -- "$1" "$SB/last.err"; }
 no_change() { ! grep -q '^change:' "$SB/last.out"; }
 
 # a table of the host's own, which hardend must leave exactly as it is
@@ -262,5 +264,51 @@ check_that "remove again: nothing to do" no_change
 echo 'version = 1; firewall = { allow = 5; };' >"$SB/bad.conf"
 expect_rc 2 "$NFT_BACKEND" "$SB/bad.conf" apply
 check_that "bad policy: no table made" bash -c "! nft list tables | grep -q hardend"
+
+# ---- the same through hardenctl: backend "nftables", the table, idempotence, drift and repair ----
+HCONF=$SB/hardenctl.conf
+cat >"$HCONF" <<'CONF'
+version = 1;
+firewall = {
+  backend = "nftables";
+  forward_policy = "drop";
+  allow = ( { port = 22; }, { port = 80; }, { port = 443; },
+            { port = 8443; sources = [ "198.51.100.0/24", "2001:db8:1::/48" ]; } );
+  ssh_rate_limit = { enable = true; hits = 3; seconds = 60; };
+};
+CONF
+HC() { "$HARDENCTL" --config "$HCONF" --only firewall "$@"; }
+expect_rc 1 HC check
+check_that "hardenctl check: the backend and why" last_out_has 'firewall/backend nftables: firewall.backend = "nftables"'
+check_that "hardenctl check: a missing table is drift" last_out_has "firewall/table nftables table inet hardend: expected present, actual missing"
+expect_rc 0 HC apply
+check_that "hardenctl apply: created the table" last_out_has "nftables: created table inet hardend with 22 rules"
+check_that "hardenctl apply: nft list table inet hardend shows the wanted table" table_is_wanted
+before=$(nft -a list ruleset)
+expect_rc 0 HC apply
+check_that "hardenctl apply again: nothing to do" grep -qx "firewall  nothing to do" "$SB/last.out"
+check_that "hardenctl apply again: the ruleset and its handles unchanged" test "$before" = "$(nft -a list ruleset)"
+expect_rc 0 HC check
+hc_drift() { # WHAT FINDING NFT-COMMAND...
+        local what=$1 finding=$2; shift 2
+        "$@"
+        expect_rc 1 HC check
+        check_that "hardenctl: drift ($what) found" last_out_has "$finding"
+        expect_rc 0 HC apply
+        check_that "hardenctl: drift ($what) repaired" table_is_wanted
+        expect_rc 0 HC check
+}
+hc_drift "accept rule inserted" "firewall/rule-extra nftables inet hardend input tcp dport 3306 accept" \
+        nft insert rule inet hardend input tcp dport 3306 accept
+hc_drift "rule deleted" "firewall/rule-missing nftables inet hardend input tcp dport 443 accept" \
+        nft delete rule inet hardend input handle "$(handle_of 'tcp dport 443 accept')"
+hc_drift "chain policy accept" "firewall/chain-policy nftables inet hardend input: expected drop, actual accept" \
+        nft chain inet hardend input '{ policy accept; }'
+hc_drift "table deleted" "firewall/table nftables table inet hardend: expected present, actual missing" \
+        nft delete table inet hardend
+check_that "hardenctl: the host table inet filter unchanged" test "$HOST_TABLE" = "$(nft -a list table inet filter)"
+echo 'version = 1; firewall = { backend = "nftable"; };' >"$SB/badname.conf"
+expect_rc 2 "$HARDENCTL" --config "$SB/badname.conf" --only firewall apply
+check_that "an unknown backend name: the error names file and line" last_err_has "$SB/badname.conf:1:"
 
 finish
