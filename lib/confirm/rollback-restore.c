@@ -195,22 +195,12 @@ int snapshot_restore_files(const char *root, const Snapshot *s, char ***changes,
 /* ---- the whole snapshot: files, tables, units ---- */
 
 static int snapshot_push(Snapshot *s, SnapEntry e, const char *name) {
-        SnapEntry *n;
-
         e.path = strdup(name);
         if (!e.path) {
                 free(e.data);
                 return -ENOMEM;
         }
-        n = realloc(s->entries, (s->n_entries + 1) * sizeof(SnapEntry));
-        if (!n) {
-                free(e.data);
-                free(e.path);
-                return -ENOMEM;
-        }
-        s->entries = n;
-        s->entries[s->n_entries++] = e;
-        return 0;
+        return snapshot_push_entry(s, &e);
 }
 
 int snapshot_add_table(Snapshot *s, int family, const char *name) {

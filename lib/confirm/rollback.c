@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "rollback.h"
 #include "state.h"
 #include "strv.h"
@@ -49,20 +50,15 @@ static const SnapEntry *find_entry(const Snapshot *s, const char *path) {
         return NULL;
 }
 
-/* Takes over e's allocations (also on failure). */
-static int push_entry(Snapshot *s, SnapEntry *e) {
-        SnapEntry *n;
-
+int snapshot_push_entry(Snapshot *s, SnapEntry *e) {
         if (s->n_entries >= ROLLBACK_MAX_ENTRIES) {
                 snap_entry_done(e);
                 return -E2BIG;
         }
-        n = realloc(s->entries, (s->n_entries + 1) * sizeof(SnapEntry));
-        if (!n) {
+        if (ARRAY_GROW_ONE(s->entries, s->n_entries) < 0) {
                 snap_entry_done(e);
                 return -ENOMEM;
         }
-        s->entries = n;
         s->entries[s->n_entries++] = *e;
         *e = (SnapEntry){};
         return 0;
@@ -108,7 +104,7 @@ static int add_one(Snapshot *s, const char *root, const char *path, bool *ret_di
                 e.uid = st.st_uid;
                 e.gid = st.st_gid;
         }
-        return push_entry(s, &e);
+        return snapshot_push_entry(s, &e);
 }
 
 static int add_tree(Snapshot *s, const char *root, const char *dir, unsigned depth) {
@@ -169,7 +165,7 @@ int snapshot_add_path(Snapshot *s, const char *root, const char *path) {
                 if (s->entries[i].kind == SNAP_TREE && streq(s->entries[i].path, dir))
                         return 0;
         tree.path = TAKE_PTR(dir);
-        r = push_entry(s, &tree);
+        r = snapshot_push_entry(s, &tree);
         if (r < 0)
                 return r;
         return add_tree(s, root, s->entries[s->n_entries - 1].path, 0);
@@ -429,7 +425,7 @@ int snapshot_parse_manifest(const char *text, Snapshot *ret) {
                         r = parse_entry(w, n, &e);
                         if (r < 0)
                                 return r;
-                        r = push_entry(&s, &e);
+                        r = snapshot_push_entry(&s, &e);
                         if (r < 0)
                                 return r;
                 }

@@ -68,6 +68,8 @@ SnapKind snap_kind_from_string(const char *s);
  * a tree: the directory and everything below it (ROLLBACK_MAX_TREE_DEPTH levels). A path already
  * in the snapshot is not saved twice. */
 int snapshot_add_path(Snapshot *s, const char *root, const char *path);
+/* Appends e, taking over its allocations (also on failure); -E2BIG beyond ROLLBACK_MAX_ENTRIES. */
+int snapshot_push_entry(Snapshot *s, SnapEntry *e);
 /* Saves the kernel's table of family (its blob, or that it is absent) as entry name ("ipv4"). The
  * caller holds the xtables lock. */
 int snapshot_add_table(Snapshot *s, int family, const char *name);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "engine.h"
 #include "modules.h"
 #include "strv.h"
@@ -268,7 +269,7 @@ void watch_spec_list_free(WatchSpec *l, size_t n) {
 }
 
 int watch_spec_add(WatchSpec **l, size_t *n, const char *path, const char *const *names) {
-        WatchSpec *a, s = {};
+        WatchSpec s = {};
 
         for (size_t i = 0; i < *n; i++) {
                 if (!streq((*l)[i].path, path))
@@ -284,10 +285,8 @@ int watch_spec_add(WatchSpec **l, size_t *n, const char *path, const char *const
                                 return -ENOMEM;
                 return 0;
         }
-        a = reallocarray(*l, *n + 1, sizeof(WatchSpec));
-        if (!a)
+        if (ARRAY_GROW_ONE(*l, *n) < 0)
                 return -ENOMEM;
-        *l = a;
         s.path = strdup(path);
         if (!s.path)
                 return -ENOMEM;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "macro.h"
 #include "strv.h"
 #include "sys/nft.h"
@@ -128,11 +129,11 @@ void nft_rule_list_done(NftRuleList *l) {
 }
 
 static int rule_list_add(NftRuleList *l, const char *chain, unsigned long handle, const char *text, size_t len) {
-        NftRuleText *n = reallocarray(l->items, l->n + 1, sizeof(NftRuleText));
+        NftRuleText *n;
 
-        if (!n)
+        if (ARRAY_GROW(l->items, &l->allocated, l->n + 1) < 0)
                 return -ENOMEM;
-        l->items = n;
+        n = l->items;
         n[l->n] = (NftRuleText){ .chain = strdup(chain), .handle = handle, .text = strndup(text, len) };
         if (!n[l->n].chain || !n[l->n].text) {
                 free(n[l->n].chain);

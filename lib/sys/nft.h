@@ -33,7 +33,7 @@ typedef struct NftRuleText {
 
 typedef struct NftRuleList {
         NftRuleText *items;
-        size_t n;
+        size_t n, allocated;
 } NftRuleList;
 
 void nft_rule_list_done(NftRuleList *l);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "admin-policy.h"
 #include "strv.h"
 
@@ -17,7 +18,7 @@ DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sudo_mode, SudoMode);
 static int each_key(Parser *p, const config_setting_t *e, const char *path, size_t i, const char *v, void *userdata) {
         AdminPolicy *a = userdata;
         const char *reason = NULL;
-        SshKey k = {}, *m;
+        SshKey k = {};
         int r;
 
         r = sshkey_parse_line(v, &k, &reason);
@@ -32,12 +33,10 @@ static int each_key(Parser *p, const config_setting_t *e, const char *path, size
                         sshkey_done(&k);
                         return fail_at(p, elem_line(e), "%s[%zu]: the same key as %s[%zu]", path, i, path, j);
                 }
-        m = reallocarray(a->keys, a->n_keys + 1, sizeof(SshKey));
-        if (!m) {
+        if (ARRAY_GROW_ONE(a->keys, a->n_keys) < 0) {
                 sshkey_done(&k);
                 return -ENOMEM;
         }
-        a->keys = m;
         a->keys[a->n_keys++] = k;
         return 0;
 }

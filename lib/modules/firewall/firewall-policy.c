@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "firewall-policy.h"
 
 static const char *const forward_policy_table[_FORWARD_POLICY_MAX] = {
@@ -125,7 +126,7 @@ static int each_source(Parser *p, const config_setting_t *e, const char *path, s
                        void *userdata) {
         FwAllow *a = userdata;
         const char *reason = NULL;
-        Cidr c, *m;
+        Cidr c;
         int r;
 
         r = cidr_parse(v, &c, &reason);
@@ -152,10 +153,8 @@ static int each_source(Parser *p, const config_setting_t *e, const char *path, s
         for (size_t j = 0; j < a->n_sources; j++)
                 if (!memcmp(&a->sources[j], &c, sizeof(c)))
                         return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" is listed twice", path, i, v);
-        m = reallocarray(a->sources, a->n_sources + 1, sizeof(Cidr));
-        if (!m)
+        if (ARRAY_GROW_ONE(a->sources, a->n_sources) < 0)
                 return -ENOMEM;
-        a->sources = m;
         a->sources[a->n_sources++] = c;
         return 0;
 }

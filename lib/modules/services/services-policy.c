@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "services-policy.h"
 #include "strv.h"
 
@@ -39,7 +40,7 @@ static int each_unit(Parser *p, const config_setting_t *e, const char *path, siz
 static int each_listener(Parser *p, const config_setting_t *e, const char *path, size_t i, const char *v,
                          void *userdata) {
         ServicesPolicy *s = userdata;
-        ListenerSpec l = {}, *m;
+        ListenerSpec l = {};
         const char *port;
         char *end;
         unsigned long x;
@@ -58,10 +59,8 @@ static int each_listener(Parser *p, const config_setting_t *e, const char *path,
         for (size_t j = 0; j < s->n_listeners_allow; j++)
                 if (s->listeners_allow[j].proto == l.proto && s->listeners_allow[j].port == l.port)
                         return fail_at(p, elem_line(e), "%s[%zu]: \"%s\" is listed twice", path, i, v);
-        m = reallocarray(s->listeners_allow, s->n_listeners_allow + 1, sizeof(ListenerSpec));
-        if (!m)
+        if (ARRAY_GROW_ONE(s->listeners_allow, s->n_listeners_allow) < 0)
                 return -ENOMEM;
-        s->listeners_allow = m;
         s->listeners_allow[s->n_listeners_allow++] = l;
         return 0;
 }

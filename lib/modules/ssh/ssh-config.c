@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "ssh-config.h"
 #include "strv.h"
 
@@ -122,7 +123,6 @@ void ssh_settings_done(SshSettings *s) {
 
 static int settings_add(SshSettings *s, const char *keyword, bool in_match, const char *fmt, ...) _printf_(4, 5);
 static int settings_add(SshSettings *s, const char *keyword, bool in_match, const char *fmt, ...) {
-        SshSetting *n;
         va_list ap;
         char *v;
         int r;
@@ -132,12 +132,10 @@ static int settings_add(SshSettings *s, const char *keyword, bool in_match, cons
         va_end(ap);
         if (r < 0)
                 return -ENOMEM;
-        n = reallocarray(s->items, s->n + 1, sizeof(SshSetting));
-        if (!n) {
+        if (ARRAY_GROW_ONE(s->items, s->n) < 0) {
                 free(v);
                 return -ENOMEM;
         }
-        s->items = n;
         s->items[s->n++] = (SshSetting){ .keyword = keyword, .value = v, .in_match = in_match };
         return 0;
 }
