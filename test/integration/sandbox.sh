@@ -50,10 +50,16 @@ sandbox_leave() {
 sandbox_live_root() {
         cp -a /etc "$SB/etc"
         mount --bind "$SB/etc" /etc
+        # dpkg's alternatives database goes with /etc/alternatives (update-alternatives needs both)
+        [ -d /var/lib/dpkg/alternatives ] && cp -a /var/lib/dpkg/alternatives "$SB/dpkg-alternatives"
         local d
         for d in /run /var /home /root; do
                 mount -t tmpfs -o mode=0755 tmpfs "$d"
         done
+        if [ -d "$SB/dpkg-alternatives" ]; then
+                mkdir -p /var/lib/dpkg
+                mv "$SB/dpkg-alternatives" /var/lib/dpkg/alternatives
+        fi
         chmod 0700 /root
         mkdir -p /run/sshd /run/lock /var/lib /var/log /var/tmp /var/mail /var/spool /var/cache
         chmod 1777 /var/tmp

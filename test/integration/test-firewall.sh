@@ -410,6 +410,23 @@ if command -v nft >/dev/null && readlink -f /usr/sbin/iptables | grep -q nft; th
         check_that "back to iptables: the nftables table is gone" bash -c "! nft list table inet hardend 2>/dev/null"
         check_that "back to iptables: said so" last_out_has "nftables: removed table inet hardend"
         expect_rc 0 HC check
+        # the admin selects iptables-legacy: auto follows (update-alternatives changes the sandbox's
+        # private /etc and its copy of dpkg's alternatives database on /var, nothing of the host's)
+        nft_alt=$(readlink /etc/alternatives/iptables)
+        if update-alternatives --set iptables /usr/sbin/iptables-legacy >/dev/null; then
+                expect_rc 0 HA check
+                check_that "auto after update-alternatives --set iptables iptables-legacy: libiptc" \
+                        last_out_has "firewall/backend iptables: auto: /usr/sbin/iptables is xtables-legacy-multi"
+                expect_rc 0 HA apply
+                check_that "auto on iptables-legacy: the legacy rules kept, no nftables table" \
+                        bash -c "! nft list table inet hardend 2>/dev/null"
+                update-alternatives --set iptables "$nft_alt" >/dev/null
+                expect_rc 1 HA check
+                check_that "auto after going back to $target: nftables again" \
+                        last_out_has "firewall/backend nftables: auto: /usr/sbin/iptables is $target"
+        else
+                fail "update-alternatives --set iptables /usr/sbin/iptables-legacy in the sandbox"
+        fi
 else
         echo "# /usr/sbin/iptables is not the nftables variant here (or no nft): auto's move is not tested"
 fi
