@@ -307,6 +307,21 @@ hc_drift "chain policy accept" "firewall/chain-policy nftables inet hardend inpu
 hc_drift "table deleted" "firewall/table nftables table inet hardend: expected present, actual missing" \
         nft delete table inet hardend
 check_that "hardenctl: the host table inet filter unchanged" test "$HOST_TABLE" = "$(nft -a list table inet filter)"
+# anti-lockout on nftables: the client of this SSH session would not get back in
+cat >"$SB/lockout.conf" <<'CONF'
+version = 1;
+firewall = {
+  backend = "nftables";
+  allow = ( { port = 22; sources = [ "198.51.100.0/24", "2001:db8:1::/48" ]; } );
+};
+CONF
+before=$(nft -a list ruleset)
+expect_rc 3 env SSH_CONNECTION="192.0.2.50 50000 192.0.2.1 22" "$HARDENCTL" --config "$SB/lockout.conf" --only firewall apply
+check_that "anti-lockout: the refusal names the client" last_err_has "192.0.2.50"
+check_that "anti-lockout: nothing changed in the ruleset" test "$before" = "$(nft -a list ruleset)"
+expect_rc 0 env SSH_CONNECTION="198.51.100.7 50000 192.0.2.1 22" "$HARDENCTL" --config "$SB/lockout.conf" --only firewall apply
+check_that "anti-lockout: a client the policy lets in may apply" \
+        bash -c "nft list chain inet hardend input | grep -qF 'ip saddr 198.51.100.0/24 tcp dport 22 accept'"
 echo 'version = 1; firewall = { backend = "nftable"; };' >"$SB/badname.conf"
 expect_rc 2 "$HARDENCTL" --config "$SB/badname.conf" --only firewall apply
 check_that "an unknown backend name: the error names file and line" last_err_has "$SB/badname.conf:1:"
