@@ -404,12 +404,33 @@ static int iptables_probe(const FwWant *w, FindingList *out) {
 
 /* ---- apply ---- */
 
+/* A failed libiptc call (errno err) as o's error; what is the table's name in the message. */
+static int table_fail(const NfOps *ops, const char *call, int err, Outcome *o, const char *what) {
+        _cleanup_free_ char *why = NULL;
+        int r = err > 0 ? -err : -EIO;
+
+        if (nf_error(ops, call, err, &why) < 0)
+                return -ENOMEM;
+        return outcome_fail(o, r, "%s (nothing in the %s %s was changed)", why, ops->name, what);
+}
+
+/* One commit of everything done in h, then the changes it made recorded in o. */
+static int table_commit(const NfOps *ops, struct xtc_handle *h, char **changes, Outcome *o, const char *what) {
+        int r;
+
+        if (!ops->commit(h))
+                return table_fail(ops, "commit", errno, o, what);
+        STRV_FOREACH (s, changes)
+                if ((r = outcome_change(o, "%s", *s)) < 0)
+                        return r;
+        return 0;
+}
+
 static int apply_family(const FwWant *want, const FwRuleset *set, const NfOps *ops, Outcome *o) {
         _cleanup_(fw_wanted_done) FwWanted w = {};
         _cleanup_(fw_actual_done) FwActual mine = {}, input = {};
         _cleanup_(fw_foreign_list_done) FwForeignList foreign = {};
         _cleanup_strv_free_ char **changes = NULL;
-        _cleanup_free_ char *why = NULL;
         struct xtc_handle *h = NULL;
         const char *call = NULL;
         bool exists;
@@ -515,24 +536,11 @@ static int apply_family(const FwWant *want, const FwRuleset *set, const NfOps *o
                         goto finish;
         }
 
-        if (!strv_isempty(changes)) {
-                if (!ops->commit(h)) {
-                        err = errno, call = "commit";
-                        goto fail;
-                }
-                STRV_FOREACH (s, changes)
-                        if ((r = outcome_change(o, "%s", *s)) < 0)
-                                goto finish;
-        }
-        r = 0;
+        r = strv_isempty(changes) ? 0 : table_commit(ops, h, changes, o, "table");
         goto finish;
 
 fail:
-        r = err > 0 ? -err : -EIO;
-        if (nf_error(ops, call, err, &why) < 0)
-                r = -ENOMEM;
-        else
-                (void) outcome_fail(o, r, "%s (nothing in the %s table was changed)", why, ops->name);
+        r = table_fail(ops, call, err, o, "table");
 finish:
         fw_actual_done(&mine);
         fw_actual_done(&input);
@@ -610,7 +618,6 @@ static int iptables_installed(const FwWant *w) {
  * rules, other chains, OUTPUT. A table without hardend's chain or jump is left as it is. */
 static int remove_family(const FwWant *w, const FwRuleset *set, const NfOps *ops, Outcome *o) {
         _cleanup_strv_free_ char **changes = NULL;
-        _cleanup_free_ char *why = NULL;
         _cleanup_(fw_actual_done) FwActual input = {};
         struct xtc_handle *h = NULL;
         const char *call = NULL;
@@ -665,22 +672,11 @@ static int remove_family(const FwWant *w, const FwRuleset *set, const NfOps *ops
                 if ((r = strv_extendf(&changes, "%s: %s policy ACCEPT", ops->name, chain)) < 0)
                         goto finish;
         }
-        if (!ops->commit(h)) {
-                err = errno, call = "commit";
-                goto fail;
-        }
-        STRV_FOREACH (s, changes)
-                if ((r = outcome_change(o, "%s", *s)) < 0)
-                        goto finish;
-        r = 0;
+        r = table_commit(ops, h, changes, o, "legacy table");
         goto finish;
 
 fail:
-        r = err > 0 ? -err : -EIO;
-        if (nf_error(ops, call, err, &why) < 0)
-                r = -ENOMEM;
-        else
-                (void) outcome_fail(o, r, "%s (nothing in the %s legacy table was changed)", why, ops->name);
+        r = table_fail(ops, call, err, o, "legacy table");
 finish:
         fw_actual_done(&input);
         nf_handle_free(ops, &h);
