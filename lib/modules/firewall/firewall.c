@@ -243,17 +243,22 @@ static int preflight_sshd(Context *c, Outcome *o) {
         return outcome_fail(o, -EPERM, "%s. The new firewall would cut SSH off there (--force overrides)", all);
 }
 
+/* The backend for what the policy alone wants (sshd is not asked: which tables, not which rules). */
+static int choose_backend(Context *c, FwWant *w, FwChoice *ch) {
+        FwSshd none = {};
+        int r;
+
+        r = fw_want_build(c, &none, w);
+        return r < 0 ? r : fw_select(w, ch);
+}
+
 /* A backend the kernel can hold: else apply fails (exit 4) before anything is changed. */
 static int preflight_backend(Context *c, Outcome *o) {
         _cleanup_(fw_choice_done) FwChoice ch = {};
         _cleanup_(fw_want_done) FwWant w = {};
-        FwSshd none = {};
         int r;
 
-        r = fw_want_build(c, &none, &w);
-        if (r < 0)
-                return outcome_fail(o, r, "cannot build the ruleset: %s", strerror(-r));
-        r = fw_select(&w, &ch);
+        r = choose_backend(c, &w, &ch);
         if (r < 0)
                 return outcome_fail(o, r, "cannot tell which packet filter to use: %s", strerror(-r));
         if (!ch.ops)
@@ -316,13 +321,9 @@ static bool firewall_enabled(const Policy *p) {
 static int firewall_snapshot_state(Context *c, Snapshot *s) {
         _cleanup_(fw_choice_done) FwChoice ch = {};
         _cleanup_(fw_want_done) FwWant w = {};
-        FwSshd none = {};
         int r;
 
-        r = fw_want_build(c, &none, &w);
-        if (r < 0)
-                return r;
-        r = fw_select(&w, &ch);
+        r = choose_backend(c, &w, &ch);
         if (r < 0 || !ch.ops)
                 return r;
         r = ch.ops->snapshot(&w, s);
