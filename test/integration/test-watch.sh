@@ -165,9 +165,9 @@ nft_policy_undo() { nft chain inet hardend input '{ policy drop; }'; }
 nft_table_do() { nft delete table inet hardend; }
 nft_table_undo() { nft -f "$SB/hardend.nft"; }
 nft_same() { nft -s list table inet hardend | cmp -s "$SB/hardend.nft" -; }
-# someone else's table accepting on the input hook, both families: an accept ends its own base
-# chain only and hardend's input chain still drops after it, so it is reported, and left alone
-# in repair mode too (the legacy x_tables' INPUT jump has no such counterpart)
+# the counterpart of fw_foreign_do: someone else's table (inet: both families) accepting on the
+# input hook. An accept ends its own base chain only and hardend's input chain still drops after
+# it, so it is reported, and repair mode leaves it alone where it removes the x_tables ACCEPT
 nft_foreign_do() {
         nft -f - <<'NFT'
 table inet foreign {
@@ -204,8 +204,8 @@ write_policy report
 expect_rc 0 "$HARDENCTL" validate "$CONF"
 expect_rc 0 "$HARDEND" firstboot-needed
 "$HARDENCTL" apply --config "$CONF" >"$SB/apply.out" 2>&1 || echo "    (first apply exited $?: $(tail -3 "$SB/apply.out"))"
-check_that "the apply is recorded in /var/lib/hardend/state" grep -q '^LAST_APPLY_RESULT=[a-z]' /var/lib/hardend/state
 [ "$BACKEND" = iptables ] || nft_save
+check_that "the apply is recorded in /var/lib/hardend/state" grep -q '^LAST_APPLY_RESULT=[a-z]' /var/lib/hardend/state
 check_that "the state records the policy digest" grep -Eq '^POLICY_DIGEST=sha256:[0-9a-f]{64}$' /var/lib/hardend/state
 check_that "the state records the instance (machine id)" grep -qx "INSTANCE_ID=$(cat /etc/machine-id)" /var/lib/hardend/state
 if grep -q '^LAST_APPLY_RESULT=\(applied\|compliant\)' /var/lib/hardend/state; then
