@@ -9,9 +9,23 @@
 # The four drift cases need their module in the built binaries; a case whose module is not
 # registered prints SKIP and is not counted. There is no journal here: the watcher logs to
 # stderr, which is captured (the structured fields are checked in test/unit/test-manager.c).
+#
+# HARDEND_TEST_BACKEND=nftables runs it with firewall.backend = "nftables": the firewall drifts are
+# then a rule inserted into and one deleted from table inet hardend, its input policy set to
+# accept, and the table deleted, each logged once and undone, and each repaired in repair mode.
 source "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 sandbox_live_root
+
+BACKEND=${HARDEND_TEST_BACKEND:-iptables}
+case $BACKEND in
+iptables | nftables) ;;
+*) echo "HARDEND_TEST_BACKEND is iptables or nftables, not \"$BACKEND\"" >&2; exit 2 ;;
+esac
+if [ "$BACKEND" = nftables ]; then
+        require_programs nft
+        nft list tables >/dev/null 2>&1 || { echo "SKIP: no nf_tables in this kernel"; exit 77; }
+fi
 
 SRC=${TEST_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SCHEMA="$SRC/test/status.schema.json"
@@ -28,7 +42,7 @@ KEY=$(cat "$SB/id_test.pub")
 # write_policy MODE [EXTRA-WATCH-LINE]: the default policy with a 1 s interval and a test key
 write_policy() {
         sed -e 's/^\( *interval = \)[0-9]*;/\11;/' \
-            -e 's/^\( *backend = \)"auto";/\1"iptables";/' \
+            -e "s/^\( *backend = \)\"auto\";/\1\"$BACKEND\";/" \
             -e "s/^\( *mode = \)\"[a-z]*\";/\1\"$1\";/" \
             -e "s|^\( *authorized_keys = \)\[ *\];|\1[ \"$KEY\" ];|" \
             "$SRC/conf/hardend.conf" >"$CONF"
@@ -137,6 +151,34 @@ fw_undo() { "$IPT" -D "$(fw_chain)" "${FW_RULE[@]}" 2>/dev/null || true; }
 # someone else's ACCEPT in INPUT itself, behind our jump: reported always, removed only in repair mode
 fw_foreign_do() { "$IPT" -I INPUT 2 -p tcp --dport 3306 -j ACCEPT; ip6tables-legacy -I INPUT 2 -p tcp --dport 3306 -j ACCEPT; }
 
+# the nftables backend: hardend's table as its apply left it, saved to put it back by other means
+NFT_RULE='tcp dport 2323 accept'
+nft_save() { nft -s list table inet hardend >"$SB/hardend.nft"; }
+nft_handle() { nft -a list chain inet hardend input | sed -n "s/^\t\t$1 # handle \([0-9]*\)\$/\1/p"; }
+nft_do() { nft insert rule inet hardend input $NFT_RULE; }
+nft_undo() { nft delete rule inet hardend input handle "$(nft_handle "$NFT_RULE")"; }
+# the last rule of the input chain: deleted, then appended again where it was
+nft_del_do() { nft delete rule inet hardend input handle "$(nft_handle 'tcp dport 443 accept')"; }
+nft_del_undo() { nft add rule inet hardend input tcp dport 443 accept; }
+nft_policy_do() { nft chain inet hardend input '{ policy accept; }'; }
+nft_policy_undo() { nft chain inet hardend input '{ policy drop; }'; }
+nft_table_do() { nft delete table inet hardend; }
+nft_table_undo() { nft -f "$SB/hardend.nft"; }
+nft_same() { nft -s list table inet hardend | cmp -s "$SB/hardend.nft" -; }
+# the counterpart of fw_foreign_do: someone else's table (inet: both families) accepting on the
+# input hook. An accept ends its own base chain only and hardend's input chain still drops after
+# it, so it is reported, and repair mode leaves it alone where it removes the x_tables ACCEPT
+nft_foreign_do() {
+        nft -f - <<'NFT'
+table inet foreign {
+        chain input {
+                type filter hook input priority filter; policy accept;
+                tcp dport 3306 accept
+        }
+}
+NFT
+}
+
 ssh_do() { printf 'PasswordAuthentication yes\nPermitRootLogin yes\n' >/etc/ssh/sshd_config.d/0.conf; }
 ssh_undo() { rm -f /etc/ssh/sshd_config.d/0.conf; }
 # for repair: a foreign drop-in is reported, not removed; hardend's own drop-in edited is repaired
@@ -162,6 +204,7 @@ write_policy report
 expect_rc 0 "$HARDENCTL" validate "$CONF"
 expect_rc 0 "$HARDEND" firstboot-needed
 "$HARDENCTL" apply --config "$CONF" >"$SB/apply.out" 2>&1 || echo "    (first apply exited $?: $(tail -3 "$SB/apply.out"))"
+[ "$BACKEND" = iptables ] || nft_save
 check_that "the apply is recorded in /var/lib/hardend/state" grep -q '^LAST_APPLY_RESULT=[a-z]' /var/lib/hardend/state
 check_that "the state records the policy digest" grep -Eq '^POLICY_DIGEST=sha256:[0-9a-f]{64}$' /var/lib/hardend/state
 check_that "the state records the instance (machine id)" grep -qx "INSTANCE_ID=$(cat /etc/machine-id)" /var/lib/hardend/state
@@ -201,7 +244,17 @@ start_watch || { fail "the watcher did not start"; cat "$LOG"; finish; exit 1; }
 pass "the watcher started: $(grep '^Watching ' "$LOG")"
 check_that "it says once that there is no system bus" test "$(count 'No system bus')" = 1
 
-drift_case firewall "an iptables rule inserted" fw_do fw_undo
+if [ "$BACKEND" = iptables ]; then
+        drift_case firewall "an iptables rule inserted" fw_do fw_undo
+else
+        drift_case firewall "a rule inserted into table inet hardend" nft_do nft_undo
+        check_that "the inserted rule undone: the table is as hardend left it" nft_same
+        drift_case firewall "a rule deleted from table inet hardend" nft_del_do nft_del_undo
+        check_that "the deleted rule put back: the table is as hardend left it" nft_same
+        drift_case firewall "the input chain's policy set to accept" nft_policy_do nft_policy_undo
+        drift_case firewall "table inet hardend deleted" nft_table_do nft_table_undo
+        check_that "the table put back: as hardend left it" nft_same
+fi
 drift_case ssh "a new sshd drop-in" ssh_do ssh_undo
 drift_case admin "chmod 0644 authorized_keys" admin_do admin_undo
 drift_case admin "a sudoers line appended" sudo_do sudo_undo
@@ -225,11 +278,34 @@ if stop_watch; then pass "SIGTERM: the watcher exits 0"; else fail "SIGTERM: the
 
 write_policy repair
 start_watch || { fail "the watcher did not start in repair mode"; cat "$LOG"; }
-repair_case firewall "an iptables rule inserted" fw_do
-repair_case firewall "a foreign ACCEPT in INPUT (IPv4 and IPv6)" fw_foreign_do
-check_that "repair mode removed the foreign ACCEPT from INPUT on both families" \
-        bash -c "! $IPT -S INPUT | grep -q 'dport 3306' && ! ip6tables-legacy -S INPUT | grep -q 'dport 3306'"
-fw_undo
+if [ "$BACKEND" = iptables ]; then
+        repair_case firewall "an iptables rule inserted" fw_do
+        repair_case firewall "a foreign ACCEPT in INPUT (IPv4 and IPv6)" fw_foreign_do
+        check_that "repair mode removed the foreign ACCEPT from INPUT on both families" \
+                bash -c "! $IPT -S INPUT | grep -q 'dport 3306' && ! ip6tables-legacy -S INPUT | grep -q 'dport 3306'"
+        fw_undo
+else
+        repair_case firewall "a rule inserted into table inet hardend" nft_do
+        check_that "repaired: table inet hardend is as hardend's apply left it" nft_same
+        repair_case firewall "a rule deleted from table inet hardend" nft_del_do
+        check_that "repaired: table inet hardend is as hardend's apply left it" nft_same
+        repair_case firewall "the input chain's policy set to accept" nft_policy_do
+        check_that "repaired: table inet hardend is as hardend's apply left it" nft_same
+        repair_case firewall "table inet hardend deleted" nft_table_do
+        check_that "repaired: table inet hardend is as hardend's apply left it" nft_same
+        n0=$(count "Repaired firewall:")
+        nft_foreign_do
+        nft -s list table inet foreign >"$SB/foreign.nft"
+        sleep 3
+        check_that "a foreign accepting table: repair mode leaves it as it is" \
+                bash -c "nft -s list table inet foreign | cmp -s '$SB/foreign.nft' -"
+        check_that "a foreign accepting table: nothing to repair, nothing logged as repaired" \
+                test "$(count "Repaired firewall:")" = "$n0"
+        check_that "a foreign accepting table: table inet hardend is untouched" nft_same
+        expect_rc 0 "$HARDENCTL" check --only firewall --config "$CONF"
+        check_that "a foreign accepting table: check names it" grep -q 'nftables inet foreign input: tcp dport 3306 accept' "$SB/last.out"
+        nft delete table inet foreign
+fi
 repair_case ssh "hardend's sshd drop-in edited" ssh_tamper
 repair_case ssh "a foreign drop-in read before hardend's" ssh_do
 check_that "repair mode moved the foreign drop-in aside, content kept" \
