@@ -145,7 +145,8 @@ static int rule_list_add(NftRuleList *l, const char *chain, unsigned long handle
 }
 
 /* The listing's lines nest as "table { chain NAME { rule # handle N ... } set NAME { ... } }": a
- * rule is a line one level inside a chain block that ends in a handle comment. */
+ * rule is a line one level inside a chain block that ends in a handle comment. The handle comment of
+ * a table that a program owns (flags owner) goes on with " progname NAME". */
 static int parse_rules(const char *text, NftRuleList *ret) {
         static const char mark[] = " # handle ";
         _cleanup_(nft_rule_list_done) NftRuleList l = {};
@@ -168,7 +169,7 @@ static int parse_rules(const char *text, NftRuleList *ret) {
 
                         errno = 0;
                         handle = strtoul(h + strlen(mark), &end, 10);
-                        if (errno != 0 || end != eol)
+                        if (errno != 0 || end == h + strlen(mark) || (end != eol && *end != ' '))
                                 return -EBADMSG;
                         len = (size_t) (h - s);
                 }
