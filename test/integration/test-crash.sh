@@ -152,6 +152,18 @@ for n in names:
     print(n, v)
 PY
 
+# kill_apply_after US ARGS...: hardenctl apply ARGS, its whole process group killed (SIGKILL) after
+# US microseconds; returns once nothing of the group is left
+kill_apply_after() {
+        local us=$1 pid; shift
+        setsid "$HARDENCTL" apply "$@" >/dev/null 2>&1 &
+        pid=$!
+        sleep "$(printf "%d.%06d" $((us / 1000000)) $((us % 1000000)))"
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        while pgrep -g "$pid" >/dev/null 2>&1; do sleep 0.01; done
+}
+
 declare -A SEEN
 bad_runs=0 converge_fail=0 temp_left=0 temp_after_crash=0 stage_left=0
 max_us=$((APPLY_US * 11 / 10))
@@ -159,13 +171,7 @@ for ((i = 0; i < RUNS; i++)); do
         reset_state
         # spread evenly over the apply, with a random offset inside each slot
         delay_us=$(((i * max_us + RANDOM % (max_us / RUNS + 1) * RUNS) / RUNS))
-        setsid "$HARDENCTL" apply --config "$CONF" >/dev/null 2>&1 &
-        pid=$!
-        sleep "$(printf "%d.%06d" $((delay_us / 1000000)) $((delay_us % 1000000)))"
-        kill -KILL -- "-$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-        # nothing of the group may outlive the kill
-        while pgrep -g "$pid" >/dev/null 2>&1; do sleep 0.01; done
+        kill_apply_after "$delay_us" --config "$CONF"
         snapshot "$SB/now"
         [ -n "$(temps)" ] && temp_after_crash=$((temp_after_crash + 1))
         verdicts=$(python3 "$SB/verdict.py" "$OLD" "$NEW" "$SB/now")
@@ -239,12 +245,7 @@ if [ "$BACKEND" = nftables ]; then
                 reset_state
                 "$HARDENCTL" apply --config "$OLDCONF" --only firewall >/dev/null 2>&1 || fail "run $i: old table not made"
                 delay_us=$(((i * fw_max + RANDOM % (fw_max / FW_RUNS + 1) * FW_RUNS) / FW_RUNS))
-                setsid "$HARDENCTL" apply --config "$CONF" --only firewall >/dev/null 2>&1 &
-                pid=$!
-                sleep "$(printf "%d.%06d" $((delay_us / 1000000)) $((delay_us % 1000000)))"
-                kill -KILL -- "-$pid" 2>/dev/null || true
-                wait "$pid" 2>/dev/null || true
-                while pgrep -g "$pid" >/dev/null 2>&1; do sleep 0.01; done
+                kill_apply_after "$delay_us" --config "$CONF" --only firewall
                 snapshot "$SB/now"
                 verdicts=$(python3 "$SB/verdict.py" "$FW_OLD" "$FW_NEW" "$SB/now")
                 v=$(awk '$1 == "nftables" { print $2 }' <<<"$verdicts")
