@@ -48,7 +48,7 @@ void context_done(Context *c) {
         }
         accounts_plan_free(c->accounts);
         c->accounts = NULL;
-        c->accounts_asked = false;
+        c->provided = false;
         if (c->shared.data && c->shared.free)
                 c->shared.free(c->shared.data);
         c->shared = (ModuleCache){};
@@ -310,15 +310,25 @@ void accounts_plan_free(AccountsPlan *p) {
         free(p);
 }
 
+static void context_provide(Context *c) {
+        if (c->provided && c->provided_policy == c->policy)
+                return;
+        accounts_plan_free(c->accounts);
+        c->accounts = NULL;
+        c->sshd_plan = (SshdPlan){};
+        c->provided = true;
+        c->provided_policy = c->policy;
+        for (size_t i = 0; i < hardend_n_modules; i++)
+                if (hardend_modules[i]->provide)
+                        (void) hardend_modules[i]->provide(c);
+}
+
 const AccountsPlan *context_accounts(Context *c) {
-        if (!c->accounts_asked || c->accounts_policy != c->policy) {
-                accounts_plan_free(c->accounts);
-                c->accounts = NULL;
-                c->accounts_asked = true;
-                c->accounts_policy = c->policy;
-                for (size_t i = 0; i < hardend_n_modules; i++)
-                        if (hardend_modules[i]->provide)
-                                (void) hardend_modules[i]->provide(c);
-        }
+        context_provide(c);
         return c->accounts;
+}
+
+const SshdPlan *context_sshd_plan(Context *c) {
+        context_provide(c);
+        return &c->sshd_plan;
 }

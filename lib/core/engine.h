@@ -77,6 +77,13 @@ typedef struct AccountsPlan {
 
 void accounts_plan_free(AccountsPlan *p);
 
+/* What the module that owns sshd's configuration will set, for the modules that must count on it
+ * (the firewall's SSH ports): filled by that module's provide hook, read through
+ * context_sshd_plan(). */
+typedef struct SshdPlan {
+        uint16_t port; /* the Port its drop-in sets in this run (enabled and selected); 0: none */
+} SshdPlan;
+
 /* A module's own cache of what it learnt from the system (e.g. the ssh module's sshd -T answers),
  * kept for as long as the Context lives: between the watcher's probes, within one CLI run. The
  * module creates it on first use and checks it is still valid; context_done() frees it. */
@@ -105,9 +112,10 @@ typedef struct Context {
         /* answers of system programs that more than one module asks (sshd -T: the ssh module and
          * the firewall's SSH ports), kept like a module's cache */
         ModuleCache shared;
-        AccountsPlan *accounts; /* context_accounts() */
-        bool accounts_asked;
-        const Policy *accounts_policy; /* the policy they were asked with */
+        AccountsPlan *accounts;        /* context_accounts() */
+        SshdPlan sshd_plan;            /* context_sshd_plan() */
+        bool provided;                 /* the provide hooks ran */
+        const Policy *provided_policy; /* the policy they ran with */
         const FwBackend *firewall;     /* the firewall module's backend; NULL: the kernel's */
         /* the units as the services module reads and changes them (sys/systemd.h), with their
          * userdata; NULL: the manager over the bus, or the unit files of an image root. Tests plug
@@ -128,6 +136,8 @@ bool context_module_selected(const Context *c, ModuleId id);
 /* The accounts as the module that owns them will leave them (the provide hooks of the modules, run
  * once); NULL when no module provides them or they cannot be read. */
 const AccountsPlan *context_accounts(Context *c);
+/* What sshd will be told by the module that owns its configuration (the provide hooks, run once). */
+const SshdPlan *context_sshd_plan(Context *c);
 /* Selected (--only) and enabled in the policy. */
 bool context_module_active(const Context *c, const struct Module *m);
 
@@ -177,8 +187,8 @@ typedef struct Module {
         /* After a rollback put this module's files back: what makes them take effect (reload a
          * daemon). Appends to changes or errors. May be NULL. */
         int (*after_restore)(Context *c, char ***changes, char ***errors);
-        /* Puts what other modules may count on from this one into the Context (c->accounts). May
-         * be NULL. */
+        /* Puts what other modules may count on from this one into the Context (c->accounts,
+         * c->sshd_plan). May be NULL. */
         int (*provide)(Context *c);
         /* The directories whose changes this module's probe must see, for the watcher (with
          * watch_spec_add()). May be NULL. */

@@ -10,6 +10,10 @@
 #include "sys/sshd-dump.h"
 #include "sudo.h"
 
+/* Where sshd reads its configuration. */
+#define SSH_CONFIG_DIR  "/etc/ssh"
+#define SSH_MAIN_CONFIG SSH_CONFIG_DIR "/sshd_config"
+
 typedef struct SshdExec {
         const char *root; /* "/" or an image tree */
         bool chroot;      /* run the image's own binaries through /usr/sbin/chroot */

@@ -7,8 +7,6 @@
 #include "array.h"
 #include "firewall-sshd.h"
 #include "sys/listeners.h"
-#include "ssh-config.h"
-#include "ssh.h"
 #include "strv.h"
 #include "sys/sshd.h"
 
@@ -320,7 +318,7 @@ int fw_sshd_listens(Context *c, FwSshd *s) {
 
 int fw_sshd_probe(Context *c, const FwBackend *b, FwSshd *ret) {
         _cleanup_(fw_sshd_done) FwSshd s = {};
-        const Policy *p = c->policy;
+        const SshdPlan *plan = context_sshd_plan(c);
         int r;
 
         if (c->live && b->sshd_listens) {
@@ -328,14 +326,14 @@ int fw_sshd_probe(Context *c, const FwBackend *b, FwSshd *ret) {
                 if (r < 0)
                         return r;
         }
-        if (context_module_active(c, &ssh_module)) {
+        if (plan->port != 0) {
                 _cleanup_free_ char *addr = NULL;
 
-                if (asprintf(&addr, "port %u", p->ssh.port) < 0)
+                if (asprintf(&addr, "port %u", plan->port) < 0)
                         return -ENOMEM;
                 size_t n = s.n;
 
-                r = fw_sshd_add(&s, p->ssh.port, AF_UNSPEC, addr, "ssh.port, which hardend's sshd drop-in sets");
+                r = fw_sshd_add(&s, plan->port, AF_UNSPEC, addr, "ssh.port, which hardend's sshd drop-in sets");
                 if (r < 0)
                         return r;
                 if (s.n > n)

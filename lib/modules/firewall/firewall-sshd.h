@@ -49,5 +49,6 @@ int fw_sshd_ports(const FwSshd *s, int family, uint16_t **ret, size_t *ret_n);
 int fw_sshd_listens(Context *c, FwSshd *s);
 
 /* The ports: what b->sshd_listens() finds on the live system (none in an image tree, or when b
- * has no such hook), and ssh.port when the ssh module is about to set it. */
+ * has no such hook), and the port the module that owns sshd's configuration is about to set
+ * (context_sshd_plan()). */
 int fw_sshd_probe(Context *c, const FwBackend *b, FwSshd *ret);

@@ -11,9 +11,8 @@
 #include "macro.h"
 #include "policy.h"
 #include "sys/sshd-dump.h"
+#include "sys/sshd.h"
 
-#define SSH_CONFIG_DIR       "/etc/ssh"
-#define SSH_MAIN_CONFIG      SSH_CONFIG_DIR "/sshd_config"
 #define SSH_DROPIN_DIR       SSH_CONFIG_DIR "/sshd_config.d"
 #define SSH_DROPIN_NAME      "00-hardend.conf"
 #define SSH_DROPIN_PATH      SSH_DROPIN_DIR "/" SSH_DROPIN_NAME

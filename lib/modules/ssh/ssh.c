@@ -584,6 +584,13 @@ static int ssh_watch(Context *c, WatchSpec **l, size_t *n) {
         return r < 0 ? r : watch_spec_add(l, n, SSH_DROPIN_DIR, NULL);
 }
 
+/* Module.provide: the port the drop-in will set, for the firewall's SSH ports. */
+static int ssh_provide(Context *c) {
+        if (ssh_enabled(c->policy) && context_module_selected(c, MODULE_SSH))
+                c->sshd_plan.port = c->policy->ssh.port;
+        return 0;
+}
+
 const Module ssh_module = {
         .id = MODULE_SSH,
         .name = "ssh",
@@ -595,4 +602,5 @@ const Module ssh_module = {
         .snapshot_paths = ssh_snapshot_paths,
         .after_restore = ssh_after_restore,
         .watch = ssh_watch,
+        .provide = ssh_provide,
 };
