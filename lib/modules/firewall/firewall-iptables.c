@@ -548,7 +548,9 @@ finish:
         return r;
 }
 
-static int iptables_apply(const FwWant *w, Outcome *o) {
+/* fn on each family's table in turn, under the xtables lock. */
+static int each_family_locked(const FwWant *w, Outcome *o,
+                              int (*fn)(const FwWant *w, const FwRuleset *set, const NfOps *ops, Outcome *o)) {
         _cleanup_close_ int lock = -EBADF;
         int r = 0;
 
@@ -556,8 +558,12 @@ static int iptables_apply(const FwWant *w, Outcome *o) {
         if (lock < 0)
                 return lock;
         for (size_t i = 0; r >= 0 && i < w->n_sets; i++)
-                r = apply_family(w, &w->sets[i], family_ops(w, w->sets[i].family), o);
+                r = fn(w, &w->sets[i], family_ops(w, w->sets[i].family), o);
         return r;
+}
+
+static int iptables_apply(const FwWant *w, Outcome *o) {
+        return each_family_locked(w, o, apply_family);
 }
 
 /* ---- what is left of hardend's rules, and their removal ---- */
@@ -684,15 +690,7 @@ finish:
 }
 
 static int iptables_remove(const FwWant *w, Outcome *o) {
-        _cleanup_close_ int lock = -EBADF;
-        int r = 0;
-
-        lock = take_lock(w, o);
-        if (lock < 0)
-                return lock;
-        for (size_t i = 0; r >= 0 && i < w->n_sets; i++)
-                r = remove_family(w, &w->sets[i], family_ops(w, w->sets[i].family), o);
-        return r;
+        return each_family_locked(w, o, remove_family);
 }
 
 /* Both filter tables as the kernel holds them, under the xtables lock (the snapshot reads the
