@@ -29,8 +29,8 @@ typedef struct SshdListen {
 
 typedef struct SshdStart {
         SshdStartKind kind;
-        char *unit;  /* "ssh.socket", "ssh.service", ...; NULL with SSHD_START_NONE */
-        char **files; /* with a socket: its unit file and drop-ins, in the order they were read */
+        char *unit;         /* "ssh.socket", "ssh.service", ...; NULL with SSHD_START_NONE */
+        char **files;       /* with a socket: its unit file and drop-ins, in the order they were read */
         SshdListen *listen; /* with a socket: its TCP ports, loopback left out */
         size_t n_listen;
         char **skipped; /* ListenStream= values that are no TCP port (a path, vsock:...), or loopback */
