@@ -91,6 +91,23 @@ expect_rc 1 "$HARDENCTL" --config "$FULL" --only firewall,ssh check
 check_that "ssh says the socket's port wins over Port" last_out_has "ssh.socket starts sshd and listens on 2222 (ListenStream=): the socket's port wins over the drop-in's Port 2201"
 check_that "socket: no ssh-port drift for the drop-in's Port 2201" bash -c '! grep -q "ssh-port ipv6 tcp/2201" "$1"' _ "$SB/last.out"
 
+# with sshd-socket-generator installed (Debian 13) the socket follows Port at the next boot: the
+# drop-in's 2201 is judged by (a tmpfs over the generator directory, in this mount namespace only)
+GENDIR=/usr/lib/systemd/system-generators
+mkdir -p "$SB/generators"
+[ -d "$GENDIR" ] && cp -a "$GENDIR/." "$SB/generators/"
+printf '#!/bin/sh\nexit 0\n' >"$SB/generators/sshd-socket-generator"
+chmod 0755 "$SB/generators/sshd-socket-generator"
+mount --bind "$SB/generators" "$GENDIR"
+expect_rc 1 "$HARDENCTL" --config "$FULL" --only firewall,ssh check
+check_that "generator: the drop-in's Port 2201 is judged by" last_out_has "ssh-port ipv6 tcp/2201"
+check_that "generator: ssh says the socket follows Port at the next boot" last_out_has "sshd-socket-generator makes the socket follow Port at the next boot"
+expect_rc 3 "$HARDENCTL" --config "$FULL" --only firewall,ssh apply
+check_that "generator: the refusal says why 2201 counts" last_err_has "sshd-socket-generator makes ssh.socket listen on at the next boot"
+expect_rc 0 "$HARDENCTL" --config "$ALLOW2222" --only firewall status
+check_that "status: the generator sets the socket's ports" last_out_has "(sshd-socket-generator sets them from sshd_config at boot)"
+umount "$GENDIR"
+
 # ---- the generator's drop-in (Debian 13: sshd_config's Port/ListenAddress) resets the list ----
 mkdir -p /run/systemd/generator/ssh.socket.d
 printf '[Socket]\nListenStream=\nListenStream=0.0.0.0:2200\nListenStream=[::]:2200\n' \
