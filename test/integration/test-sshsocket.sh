@@ -62,6 +62,12 @@ assert s["started_by"] == "socket" and s["unit"] == "ssh.socket", s
 assert [(p["port"], p["family"], p["listen_stream"]) for p in s["ports"]] == [(2222, "both", "2222")], s
 assert s["unit_files"][-1] == "/etc/systemd/system/ssh.socket.d/50-port.conf", s
 ' "$SB/last.out"
+SRC=${TEST_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+if python3 "$SRC/test/validate-json.py" "$SRC/test/status.schema.json" "$SB/last.out" 2>"$SB/validate.err"; then
+        pass "status --json (socket) matches test/status.schema.json ($(tail -1 "$SB/validate.err"))"
+else
+        fail "status --json (socket) does not match the schema"; sed 's/^/    /' "$SB/validate.err"
+fi
 
 # ---- anti-lockout by the socket's port ----
 flush_all
