@@ -291,22 +291,32 @@ static int probe_earlier_dropins(Context *c, const SshPlan *p, FindingList *out,
 static int probe_socket_port(Context *c, const SshPlan *p, FindingList *out) {
         _cleanup_strv_free_ char **addrs = NULL;
         _cleanup_free_ char *list = NULL, *expected = NULL, *actual = NULL;
+        unsigned port = c->policy->ssh.port;
+        bool same = p->start.n_listen > 0;
         int r;
 
         if (p->start.kind != SSHD_START_SOCKET)
                 return 0;
-        for (size_t i = 0; i < p->start.n_listen; i++)
+        for (size_t i = 0; i < p->start.n_listen; i++) {
                 if ((r = strv_extend(&addrs, p->start.listen[i].address)) < 0)
                         return r;
+                same = same && p->start.listen[i].port == port;
+        }
         if (addrs ? strv_join(addrs, " ", &list) < 0 : !(list = strdup("no TCP port")))
                 return -ENOMEM;
-        if (asprintf(&expected, "sshd on Port %u (ssh.port)", (unsigned) c->policy->ssh.port) < 0 ||
-            asprintf(&actual,
-                     "%s starts sshd and listens on %s (ListenStream=): the socket's port wins over the drop-in's "
-                     "Port %u%s",
-                     p->start.unit, list, (unsigned) c->policy->ssh.port,
-                     p->start.generator ? "; sshd-socket-generator makes the socket follow Port at the next boot"
-                                        : ", which this socket-activated sshd does not use") < 0)
+        if (asprintf(&expected, "sshd on Port %u (ssh.port)", port) < 0)
+                return -ENOMEM;
+        if (same ? asprintf(&actual,
+                            "%s starts sshd and listens on %s (ListenStream=), the same port: the socket, not the "
+                            "drop-in's Port, decides where a socket-activated sshd listens",
+                            p->start.unit, list) < 0
+                 : asprintf(&actual,
+                            "%s starts sshd and listens on %s (ListenStream=): the socket's port wins over the "
+                            "drop-in's Port %u%s",
+                            p->start.unit, list, port,
+                            p->start.generator
+                                    ? "; sshd-socket-generator makes the socket follow Port at the next boot"
+                                    : ", which this socket-activated sshd does not use") < 0)
                 return -ENOMEM;
         return finding_add(out, &(Finding){ .module = "ssh",
                                             .check = "socket-port",
