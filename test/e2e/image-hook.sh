@@ -81,3 +81,11 @@ for u in systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer man-d
          e2scrub_all.timer fstrim.timer; do
         ln -sf /dev/null "$root/etc/systemd/system/$u"
 done
+
+# cloud-init: the NoCloud seed is bound in at boot (run.sh), no other source is probed, and the
+# network (set up by the test) is not cloud-init's to configure.
+mkdir -p "$root/etc/cloud/cloud.cfg.d"
+cat >"$root/etc/cloud/cloud.cfg.d/90-e2e.cfg" <<'CFG'
+datasource_list: [ NoCloud ]
+network: { config: disabled }
+CFG
