@@ -29,13 +29,25 @@ sources_for() {
 
 build_depends() { sed -n '/^Build-Depends:/,/^[A-Z]/p' "$SRC/debian/control"; }
 
+# rm -rf, but never through a mount (a tree left by a build that is still running)
+rm_tree() {
+        local d
+        for d in "$@"; do
+                [ -e "$d" ] || continue
+                if awk -v p="$(realpath "$d")/" 'index($2 "/", p) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
+                        echo "$d has mounts: not removed"; return 1
+                fi
+                rm -rf "$d"
+        done
+}
+
 # mmdebstrap SUITE DIR LOG SOURCES ARGS...: into DIR.tmp, then renamed, so a cut build never counts
 run_mmdebstrap() {
         local suite=$1 dir=$2 log=$3 sources=$4; shift 4
-        rm -rf "$dir.tmp"
+        rm_tree "$dir.tmp" || return 1
         if ! mmdebstrap --mode=root --variant=apt --format=directory --skip=cleanup/apt/lists "$@" \
                 "$suite" "$dir.tmp" "$sources" >"$log" 2>&1; then
-                echo "mmdebstrap $suite failed (log $log):"; tail -n 25 "$log"; rm -rf "$dir.tmp"; return 1
+                echo "mmdebstrap $suite failed (log $log):"; tail -n 25 "$log"; rm_tree "$dir.tmp"; return 1
         fi
         mv "$dir.tmp" "$dir" && touch "$dir/.complete"
 }
@@ -47,7 +59,7 @@ build_root() {
         dir=$CACHE/buildroot-$suite-$key
         BUILDROOT=$dir
         if [ -e "$dir/.complete" ]; then echo "$suite build root cached: $dir"; return 0; fi
-        rm -rf "$CACHE"/buildroot-"$suite"-*
+        rm_tree "$CACHE"/buildroot-"$suite"-* || return 1
         t=$(now)
         mkdir -p "$CACHE/ctl-$suite/debian" && cp "$SRC/debian/control" "$SRC/debian/changelog" "$CACHE/ctl-$suite/debian/" || return 1
         run_mmdebstrap "$suite" "$dir" "$CACHE/buildroot-$suite.log" "$sources" \
@@ -82,7 +94,7 @@ build_deb_for() {
         key=$( { echo "$BUILDROOT"; source_tar | sha256sum; } | sha256sum | cut -c1-16)
         out=$CACHE/deb-$suite-$key
         if [ ! -e "$out/.complete" ]; then
-                rm -rf "$CACHE"/deb-"$suite"-* && mkdir -p "$out/upper" "$out/work" "$out/merged" || return 1
+                rm_tree "$CACHE"/deb-"$suite"-* && mkdir -p "$out/upper" "$out/work" "$out/merged" || return 1
                 t=$(now)
                 unshare --mount --fork bash -c '
                         set -e
@@ -122,7 +134,7 @@ build_image_for() {
         image=$CACHE/image-$suite-$key
         printf -v "IMAGE_$suite" '%s' "$image"
         if [ -e "$image/.complete" ]; then echo "$suite image cached: $image"; return 0; fi
-        rm -rf "$CACHE"/image-"$suite"-*
+        rm_tree "$CACHE"/image-"$suite"-* || return 1
         t=$(now)
         mkdir -p "$CACHE/deb-in-$suite" && cp "$deb" "$CACHE/deb-in-$suite/hardend-e2e.deb" || return 1
         run_mmdebstrap "$suite" "$image" "$CACHE/image-$suite.log" "$sources" \
