@@ -662,16 +662,22 @@ cloud_init_checks() {
 # that became active last before it started). Appends one line per boot to $WORK/bootcost.
 boot_cost() {
         local what=$1 raw
+        # cloud-config.service restarts ssh.service: its first start and first "Server listening"
+        # come from the journal, not from the unit's (latest) timestamps
+        first=$(guest sh -c 'journalctl -b 0 -o json --no-pager UNIT=ssh.service MESSAGE_ID=7d4958e842da4a758f6c1cdc7b36dcc5 | head -n1
+                journalctl -b 0 -o json --no-pager -u ssh.service | grep -m1 "Server listening" || echo "{}"')
         raw=$(guest sh -c 'systemctl show -P UserspaceTimestampMonotonic; systemctl show --all --no-pager -p Id -p After \
                 -p InactiveExitTimestampMonotonic -p ActiveEnterTimestampMonotonic -p ActiveExitTimestampMonotonic \
                 -p ExecMainStartTimestampMonotonic "*"')
         guest systemd-analyze critical-chain --no-pager "$SSH_UNIT" >"$WORK/$ROW-$what-critical-chain.txt" 2>&1
         guest systemd-analyze critical-chain --no-pager multi-user.target >>"$WORK/$ROW-$what-critical-chain.txt" 2>&1
         guest systemd-analyze blame --no-pager >"$WORK/$ROW-$what-blame.txt" 2>&1
-        python3 - "$ROW" "$what" "$SSH_UNIT" "$WORK/bootcost" "$raw" <<'PY'
-import sys
-row, what, target, out, raw = sys.argv[1:]
+        python3 - "$ROW" "$what" "$SSH_UNIT" "$WORK/bootcost" "$raw" "$first" <<'PY'
+import json, sys
+row, what, target, out, raw, first = sys.argv[1:]
 lines = raw.split("\n")
+first = [json.loads(l or "{}") for l in (first.split("\n") + ["", ""])[:2]]
+first_start, first_listen = (int(j.get("__MONOTONIC_TIMESTAMP") or 0) for j in first)
 userspace = int(lines[0] or 0)
 units, cur = {}, {}
 for l in lines[1:] + [""]:
@@ -687,8 +693,14 @@ def ts(u, k):
         return int(units[u].get(k) or 0)
     except KeyError:
         return 0
-def start(u): return ts(u, "InactiveExitTimestampMonotonic")
-def active(u): return ts(u, "ActiveEnterTimestampMonotonic")
+def start(u):
+    if u == "ssh.service" and first_start:
+        return first_start
+    return ts(u, "InactiveExitTimestampMonotonic")
+def active(u):
+    if u == "ssh.service" and first_listen:
+        return first_listen
+    return ts(u, "ActiveEnterTimestampMonotonic")
 def dur(u): return max(0, active(u) - start(u))
 chain, u = [], target
 while u and len(chain) < 64:
@@ -783,8 +795,8 @@ run_row() {
         if boot_guest "$persist" "$WORK/$ROW-boot-1.log"; then
                 inc ping -c1 -W2 $GUEST4 >/dev/null 2>&1 || true
                 require "sshd started by $SSH_UNIT" sshd_started_by
-                cloud_init_checks
                 run_outside_and_inside_checks
+                cloud_init_checks
                 check "hardenctl status says the backend is $BACKEND" status_names_backend "$BACKEND"
                 check "hardenctl status says sshd is started by $SSH_UNIT" status_names_sshd_start
                 boot_cost hardened
@@ -830,8 +842,8 @@ run_row() {
         make_tree control || { check "overlay for the control tree" false; return; }
         make_seed "iid-$ROW-control"
         if boot_guest "$TREE" "$WORK/$ROW-boot-control.log" "${masks[@]}"; then
-                cloud_init_checks
                 run_outside_and_inside_checks
+                cloud_init_checks
                 boot_cost control
         else
                 check "control boot" false
