@@ -538,15 +538,24 @@ pwauth_yes_written() {
         [ -n "$f" ]
 }
 # hardend-firstboot is ordered after cloud-init's stage that makes users and keys (cloud-init.service
-# up to Debian 12, cloud-init-network.service from cloud-init 24.3 on) and before the unit that
-# opens port 22
+# up to Debian 12, cloud-init-network.service from cloud-init 24.3 on), directly or through a unit
+# ordered after that stage (sysinit.target, which cloud-init's stage is Before=), and before the
+# unit that opens port 22
 firstboot_ordered() {
-        local after before stage=cloud-init.service
+        local after before stage=cloud-init.service u via=""
         [ "$(guest systemctl show -P LoadState cloud-init-network.service)" = loaded ] && stage=cloud-init-network.service
         after=$(guest systemctl show -P After hardend-firstboot.service)
         before=$(guest systemctl show -P Before hardend-firstboot.service)
         echo "After: $after"; echo "Before: $before"
-        [[ " $after " == *" $stage "* ]] || { echo "not After=$stage"; return 1; }
+        if [[ " $after " == *" $stage "* ]]; then
+                via=directly
+        else
+                for u in $after; do
+                        [[ " $(guest systemctl show -P After "$u") " == *" $stage "* ]] && { via="through $u"; break; }
+                done
+        fi
+        [ -n "$via" ] || { echo "not ordered after $stage"; return 1; }
+        echo "after $stage $via"
         [[ " $before " == *" $SSH_UNIT "* ]] || { echo "not Before=$SSH_UNIT"; return 1; }
 }
 # From this boot's clocks (the monotonic one of unit timestamps and journal entries): cloud-init
@@ -638,12 +647,21 @@ pq_kex_kept() {
         for k in $sup; do [[ ",$eff," == *",$k,"* ]] || { echo "missing: $k"; return 1; }; done
         grep -qxF "${eff%%,*}" <<<"$sup" || { echo "first is ${eff%%,*}"; return 1; }
 }
-# status names how sshd is started (in the socket row: ssh.socket)
+# status names how sshd is started: the unit, and for the socket the port it listens on
 status_names_sshd_start() {
         local out
-        out=$(guest hardenctl status 2>&1)
-        grep -i 'socket\|ssh.service' <<<"$out" | head -n 5
-        grep -q "$SSH_UNIT" <<<"$out"
+        out=$(guest hardenctl status --json)
+        python3 - "$out" "$SSH_UNIT" <<'PY'
+import json, sys
+d, unit = json.loads(sys.argv[1]), sys.argv[2]
+s = d.get("sshd") or {}
+print("status sshd:", json.dumps(s)[:300])
+kind = "socket" if unit.endswith(".socket") else "service"
+ok = s.get("unit") == unit and s.get("started_by") == kind
+if kind == "socket":
+    ok = ok and 22 in [p.get("port") for p in s.get("ports") or []]
+sys.exit(0 if ok else 1)
+PY
 }
 cloud_init_checks() {
         require "cloud-init ran every stage for the seed's instance, admin has the seed's key" cloud_init_done
