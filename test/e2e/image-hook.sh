@@ -81,3 +81,13 @@ for u in systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer man-d
          e2scrub_all.timer fstrim.timer; do
         ln -sf /dev/null "$root/etc/systemd/system/$u"
 done
+
+# cloud-init: the NoCloud seed is bound in at boot (run.sh), no other source is probed, the
+# network (set up by the test) is not cloud-init's to configure, and the image has no locales
+# to generate (Debian 12's cloud-init fails cloud-config.service trying to).
+mkdir -p "$root/etc/cloud/cloud.cfg.d"
+cat >"$root/etc/cloud/cloud.cfg.d/90-e2e.cfg" <<'CFG'
+datasource_list: [ NoCloud ]
+network: { config: disabled }
+locale: false
+CFG
