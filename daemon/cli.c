@@ -8,9 +8,11 @@
 #include "firewall-forward.h"
 #include "log.h"
 #include "messages.h"
+#include "metrics-host.h"
 #include "modules.h"
 #include "output.h"
 #include "state.h"
+#include "status.h"
 #include "strv.h"
 #include "sys/fileio.h"
 #include "time-util.h"
@@ -20,6 +22,7 @@ char *arg_root = NULL;
 unsigned arg_only = 0;
 bool arg_json = false;
 bool arg_force = false;
+bool arg_prometheus = false;
 
 int cli_parse_common(int c, const char *value) {
         switch (c) {
@@ -259,6 +262,39 @@ static void log_apply_result(const ApplyResult *a) {
         }
 }
 
+bool cli_watcher_up(Context *c) {
+        _cleanup_(watcher_state_done) WatcherState w = {};
+
+        return status_read_watcher(c, &w) >= 0 && w.known && streq_ptr(w.active_state, "active");
+}
+
+/* The Prometheus textfile after an apply: on the live system only, like the state record. The
+ * system as the apply left it is probed whole, also with --only. */
+static void write_metrics_after_apply(Context *c) {
+        _cleanup_(finding_list_done) FindingList l = {};
+        _cleanup_(context_done) Context fresh = {};
+        _cleanup_free_ char *text = NULL;
+        const char *path = c->policy->report.prometheus_textfile;
+        Context *pc = c;
+        int r;
+
+        if (!c->live || !metrics_textfile_wanted(c->policy, c->root))
+                return;
+        if (c->only != 0) { /* the provide hooks ran for the selection: start over */
+                cli_context_init(&fresh, c->policy);
+                fresh.only = 0;
+                pc = &fresh;
+        }
+        r = engine_probe(pc, hardend_modules, hardend_n_modules, &l);
+        if (r >= 0)
+                r = metrics_host_render(pc, hardend_modules, hardend_n_modules, &l, now_realtime_usec(),
+                                        cli_watcher_up(pc), &text);
+        if (r >= 0)
+                r = metrics_write_textfile(c->root, path, text);
+        if (r < 0)
+                log_warning_errno(r, "Cannot write the metrics to %s: %m", path);
+}
+
 int verb_apply(unsigned confirm_sec) {
         _cleanup_policy_free_ Policy *p = NULL;
         _cleanup_(apply_result_done) ApplyResult a = {};
@@ -293,6 +329,7 @@ int verb_apply(unsigned confirm_sec) {
         r = c.live ? state_record_apply(c.root, p, c.only, &a, now_realtime_usec()) : 0;
         if (r < 0)
                 log_warning_errno(r, "Cannot record the apply in %s: %m", STATE_PATH);
+        write_metrics_after_apply(&c);
         if (confirm_sec > 0)
                 return confirm_end(&c, &cs, &a, confirm_sec);
         return a.status;
