@@ -269,8 +269,9 @@ bool cli_watcher_up(Context *c) {
 }
 
 /* The Prometheus textfile after an apply: on the live system only, like the state record. The
- * system as the apply left it is probed whole, also with --only. */
-static void write_metrics_after_apply(Context *c) {
+ * system as the apply left it is probed whole, also with --only; fresh: in a new Context (what the
+ * provide hooks of c saw was undone by a rollback). */
+static void write_metrics_after_apply(Context *c, bool fresh_context) {
         _cleanup_(finding_list_done) FindingList l = {};
         _cleanup_(context_done) Context fresh = {};
         _cleanup_free_ char *text = NULL;
@@ -280,7 +281,7 @@ static void write_metrics_after_apply(Context *c) {
 
         if (!c->live || !metrics_textfile_wanted(c->policy, c->root))
                 return;
-        if (c->only != 0) { /* the provide hooks ran for the selection: start over */
+        if (c->only != 0 || fresh_context) { /* the provide hooks ran for the selection: start over */
                 cli_context_init(&fresh, c->policy);
                 fresh.only = 0;
                 pc = &fresh;
@@ -329,8 +330,12 @@ int verb_apply(unsigned confirm_sec) {
         r = c.live ? state_record_apply(c.root, p, c.only, &a, now_realtime_usec()) : 0;
         if (r < 0)
                 log_warning_errno(r, "Cannot record the apply in %s: %m", STATE_PATH);
-        write_metrics_after_apply(&c);
-        if (confirm_sec > 0)
-                return confirm_end(&c, &cs, &a, confirm_sec);
+        write_metrics_after_apply(&c, false);
+        if (confirm_sec > 0) {
+                int status = confirm_end(&c, &cs, &a, confirm_sec);
+
+                write_metrics_after_apply(&c, true);
+                return status;
+        }
         return a.status;
 }
