@@ -48,7 +48,7 @@ policy "\"$EXT4/hardend.prom\"" 60 >"$SB/ext4.conf"
         echo "tmpfs $("$LOOP" "$ROUNDS" "$SB/tmpfs.conf")"
         echo "ext4 $("$LOOP" "$ROUNDS" "$SB/ext4.conf")"
 } | tee "$OUT/metricsloop.txt"
-valgrind --tool=callgrind --toggle-collect=write_metrics --callgrind-out-file="$SB/cg.metrics" \
+valgrind --tool=callgrind --toggle-collect='write_metrics*' --callgrind-out-file="$SB/cg.metrics" \
         "$LOOP" 10 "$SB/tmpfs.conf" >/dev/null 2>"$OUT/cg-metrics.txt"
 valgrind --tool=callgrind --toggle-collect=engine_probe --callgrind-out-file="$SB/cg.probe" \
         "$LOOP" 10 "$SB/tmpfs.conf" >/dev/null 2>>"$OUT/cg-metrics.txt"
