@@ -268,28 +268,20 @@ bool cli_watcher_up(Context *c) {
         return status_read_watcher(c, &w) >= 0 && w.known && streq_ptr(w.active_state, "active");
 }
 
-/* The Prometheus textfile after an apply: on the live system only, like the state record. The
- * system as the apply left it is probed whole, also with --only; fresh: in a new Context (what the
- * provide hooks of c saw was undone by a rollback). */
-static void write_metrics_after_apply(Context *c, bool fresh_context) {
+/* The Prometheus textfile after an apply, from the apply's own probes (no probe more): on the live
+ * system only, like the state record. Modules --only left out have no compliance series. */
+static void write_metrics_after_apply(Context *c, const ApplyResult *a, bool rolled_back) {
         _cleanup_(finding_list_done) FindingList l = {};
-        _cleanup_(context_done) Context fresh = {};
         _cleanup_free_ char *text = NULL;
         const char *path = c->policy->report.prometheus_textfile;
-        Context *pc = c;
         int r;
 
         if (!c->live || !metrics_textfile_wanted(c->policy, c->root))
                 return;
-        if (c->only != 0 || fresh_context) { /* the provide hooks ran for the selection: start over */
-                cli_context_init(&fresh, c->policy);
-                fresh.only = 0;
-                pc = &fresh;
-        }
-        r = engine_probe(pc, hardend_modules, hardend_n_modules, &l);
+        r = metrics_apply_findings(a, rolled_back, &l);
         if (r >= 0)
-                r = metrics_host_render(pc, hardend_modules, hardend_n_modules, &l, now_realtime_usec(),
-                                        cli_watcher_up(pc), &text);
+                r = metrics_host_render(c, hardend_modules, hardend_n_modules, &l, now_realtime_usec(),
+                                        cli_watcher_up(c), &text);
         if (r >= 0)
                 r = metrics_write_textfile(c->root, path, text);
         if (r < 0)
@@ -330,11 +322,12 @@ int verb_apply(unsigned confirm_sec) {
         r = c.live ? state_record_apply(c.root, p, c.only, &a, now_realtime_usec()) : 0;
         if (r < 0)
                 log_warning_errno(r, "Cannot record the apply in %s: %m", STATE_PATH);
-        write_metrics_after_apply(&c, false);
+        write_metrics_after_apply(&c, &a, false);
         if (confirm_sec > 0) {
                 int status = confirm_end(&c, &cs, &a, confirm_sec);
 
-                write_metrics_after_apply(&c, true);
+                /* EXIT_FAILED: rolled back to what the first probe saw */
+                write_metrics_after_apply(&c, &a, status == EXIT_FAILED);
                 return status;
         }
         return a.status;

@@ -59,6 +59,23 @@ int metrics_host_render(const Context *c, const Module *const *modules, size_t n
         return metrics_render(&m, ret);
 }
 
+int metrics_apply_findings(const ApplyResult *a, bool rolled_back, FindingList *ret) {
+        _cleanup_(finding_list_done) FindingList l = {};
+        int r;
+
+        for (size_t i = 0; i < a->n_modules; i++) {
+                const ModuleResult *mr = &a->modules[i];
+                bool read_back = !rolled_back && mr->ran && (mr->r >= 0 || mr->r == -EPROTO);
+
+                r = finding_list_append(&l, read_back ? &a->after : &a->before, mr->module->name);
+                if (r < 0)
+                        return r;
+        }
+        *ret = l;
+        l = (FindingList){};
+        return 0;
+}
+
 int metrics_write_textfile(const char *root, const char *path, const char *text) {
         return write_file_atomic(root, path, text, strlen(text), 0644, UID_KEEP, GID_KEEP, &atomic_ops_default);
 }

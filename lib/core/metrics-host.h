@@ -22,6 +22,10 @@ int metrics_add_state(Metrics *m, const char *root);
 int metrics_host_render(const Context *c, const Module *const *modules, size_t n, const FindingList *l,
                         uint64_t probe_usec, bool watcher_up, char **ret);
 
+/* The findings an apply leaves: each module's of the verifying probe where it was changed and read
+ * back, else of the first probe; with rolled_back, all of the first probe. */
+int metrics_apply_findings(const ApplyResult *a, bool rolled_back, FindingList *ret);
+
 /* Replaces path below root with text: a temp file in the same directory, fsync, rename, fsync of the
  * directory; a scrape sees the old file or the new one. -ENOENT: the directory is missing. */
 int metrics_write_textfile(const char *root, const char *path, const char *text);

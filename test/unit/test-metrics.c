@@ -255,6 +255,43 @@ START_TEST(test_from_findings) {
 }
 END_TEST
 
+/* After an apply: a module changed and read back has the verifying probe's findings, the others
+ * the first probe's; after a rollback, all the first probe's. */
+START_TEST(test_apply_findings) {
+        ModuleResult mods[] = {
+                { .module = &mod_fw, .ran = true, .r = 0 },
+                { .module = &mod_ssh, .ran = true, .r = -EIO }, /* failed: not read back */
+                { .module = &mod_admin, .ran = false },
+        };
+        ApplyResult a = { .modules = mods, .n_modules = ELEMENTSOF(mods) };
+        FindingList l = {};
+
+        ck_assert_int_ge(
+                finding_addf(&a.before, "firewall", "rule", FINDING_DRIFT, SEVERITY_HIGH, true, "a", "b", "1"), 0);
+        ck_assert_int_ge(
+                finding_addf(&a.before, "ssh", "effective", FINDING_DRIFT, SEVERITY_HIGH, true, "no", "yes", "2"), 0);
+        ck_assert_int_ge(
+                finding_addf(&a.before, "admin", "probe", FINDING_UNKNOWN, SEVERITY_LOW, false, NULL, "x", "3"), 0);
+        ck_assert_int_ge(finding_addf(&a.after, "firewall", "backend", FINDING_INFO, SEVERITY_INFO, false, NULL, "x",
+                                      "iptables"),
+                         0);
+
+        ck_assert_int_eq(metrics_apply_findings(&a, false, &l), 0);
+        ck_assert_uint_eq(l.n, 3);
+        ck_assert_str_eq(l.items[0].check, "backend");
+        ck_assert_str_eq(l.items[1].check, "effective");
+        ck_assert_str_eq(l.items[2].check, "probe");
+        finding_list_done(&l);
+
+        ck_assert_int_eq(metrics_apply_findings(&a, true, &l), 0);
+        ck_assert_uint_eq(l.n, 3);
+        ck_assert_str_eq(l.items[0].check, "rule");
+        finding_list_done(&l);
+        finding_list_done(&a.before);
+        finding_list_done(&a.after);
+}
+END_TEST
+
 START_TEST(test_drift_events_file) {
         char root[] = "/tmp/test-metrics.XXXXXX";
         uint64_t in[_MODULE_MAX] = {}, out[_MODULE_MAX];
@@ -314,4 +351,5 @@ END_TEST
 TEST_MAIN("metrics", tcase_add_loop_test(tc, test_escape, 0, (int) ELEMENTSOF(escape_cases));
           tcase_add_test(tc, test_render_exact); tcase_add_test(tc, test_render_minimal);
           tcase_add_test(tc, test_digest); tcase_add_test(tc, test_promtool); tcase_add_test(tc, test_from_findings);
-          tcase_add_test(tc, test_drift_events_file); tcase_add_test(tc, test_textfile))
+          tcase_add_test(tc, test_apply_findings); tcase_add_test(tc, test_drift_events_file);
+          tcase_add_test(tc, test_textfile))
