@@ -11,7 +11,7 @@ bool metrics_textfile_wanted(const Policy *p, const char *root) {
         const char *path = p->report.prometheus_textfile;
         struct stat st;
 
-        if (!path)
+        if (!path || !strchr(path, '/'))
                 return false;
         dir = strndup(path, (size_t) (strrchr(path, '/') - path));
         if (!dir)

@@ -608,6 +608,13 @@ int manager_reload(Manager *m) {
                                  "%s; keeping the previous policy.", text);
                 return -EINVAL;
         }
+        /* a textfile moved or turned off goes: no scrape should read the old one as current */
+        if (m->policy->report.prometheus_textfile &&
+            !streq_ptr(m->policy->report.prometheus_textfile, p->report.prometheus_textfile)) {
+                r = unlink_at_root(m->root, m->policy->report.prometheus_textfile);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot remove %s: %m", m->policy->report.prometheus_textfile);
+        }
         policy_free(m->policy);
         m->policy = p;
         m->ctx.policy = p;

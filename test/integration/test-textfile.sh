@@ -132,7 +132,7 @@ wait_for 5 has "$PROM" 'hardend_module_compliant{module="ssh"}' 1 || true
 write_policy false
 kill -HUP "$WATCH_PID"
 wait_for 5 grep -q "Reloaded the policy" "$LOG" || fail "the watcher did not reload"
-rm -f "$PROM"
+check_that "report.prometheus_textfile = false: the watcher removed its textfile" test ! -e "$PROM"
 sleep 2.5
 check_that "report.prometheus_textfile = false: the watcher writes no textfile" test ! -e "$PROM"
 
@@ -142,8 +142,12 @@ mkdir -p /srv/metrics
 kill -HUP "$WATCH_PID"
 check_that "report.prometheus_textfile moved: the watcher writes the new path" \
         wait_for 5 test -s /srv/metrics/hardend.prom
+write_policy "\"/srv/metrics/other.prom\""
+kill -HUP "$WATCH_PID"
+check_that "moved again: the watcher writes the newer path" wait_for 5 test -s /srv/metrics/other.prom
+check_that "moved again: the previous textfile is gone" test ! -e /srv/metrics/hardend.prom
 stop_watch || true
-check_that "the moved textfile: promtool accepts it" promtool_ok /srv/metrics/hardend.prom
+check_that "the moved textfile: promtool accepts it" promtool_ok /srv/metrics/other.prom
 
 write_policy '""'
 rm -f "$PROM"
