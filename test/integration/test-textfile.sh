@@ -118,7 +118,8 @@ check_that "drift: promtool accepts the watcher's textfile" promtool_ok "$PROM"
 ssh_undo
 check_that "resolved: ssh compliant 1 again" wait_for 5 has "$PROM" 'hardend_module_compliant{module="ssh"}' 1
 check_that "resolved: the counter stays" has "$PROM" 'hardend_drift_events_total{module="ssh"}' 1
-stop_watch || true
+rc=0; stop_watch || rc=$?
+check_that "the watcher exits 0 on SIGTERM (exit $rc)" test "$rc" = 0
 check_that "on the way out the watcher writes watcher_up 0" has "$PROM" hardend_watcher_up 0
 
 start_watch || { fail "the watcher did not restart"; cat "$LOG"; }
