@@ -11,7 +11,9 @@
 #   and hardenctl with backend "iptables" (libiptc) against iptables-legacy-restore of its rules;
 # - probe (`hardenctl check --only firewall`) on the applied table against
 #   `nft -j list table inet hardend`, and the libiptc probe against iptables-legacy-save.
-# hyperfine reports medians.
+# hyperfine reports medians. hardenctl keeps what it learnt in /run/hardend until reboot (sshd -T's
+# answers, the ruleset generation a read verified); "cold" runs start with it empty, as a first
+# boot does.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -73,16 +75,20 @@ for n in 0 $SIZES; do
         iptables-legacy-save >"$W/n$n.v4"
         ip6tables-legacy-save >"$W/n$n.v6"
         reset
-        "${HF[@]}" --prepare "sh $W/reset.sh" --export-json "$W/apply-$n.json" \
-                -n "nftables apply" "$HARDENCTL --config $nc --only firewall apply" \
-                -n "nft -f" "nft -f $W/n$n.nft" \
-                -n "iptables apply" "$HARDENCTL --config $ic --only firewall apply" \
-                -n "legacy restore" "sh -c 'iptables-legacy-restore $W/n$n.v4 && ip6tables-legacy-restore $W/n$n.v6'"
+        "${HF[@]}" --export-json "$W/apply-$n.json" \
+                --prepare "sh $W/reset.sh" -n "nftables apply" "$HARDENCTL --config $nc --only firewall apply" \
+                --prepare "sh -c 'sh $W/reset.sh; rm -rf /run/hardend'" -n "nftables apply, cold" \
+                "$HARDENCTL --config $nc --only firewall apply" \
+                --prepare "sh $W/reset.sh" -n "nft -f" "nft -f $W/n$n.nft" \
+                --prepare "sh $W/reset.sh" -n "iptables apply" "$HARDENCTL --config $ic --only firewall apply" \
+                --prepare "sh $W/reset.sh" -n "legacy restore" \
+                "sh -c 'iptables-legacy-restore $W/n$n.v4 && ip6tables-legacy-restore $W/n$n.v6'"
         reset
         "$HARDENCTL" --config "$nc" --only firewall apply >/dev/null
         "${HF[@]}" --export-json "$W/probe-nft-$n.json" \
-                -n "nftables probe" "$HARDENCTL --config $nc --only firewall check" \
-                -n "nft -j list" "nft -j list table inet hardend"
+                --prepare true -n "nftables probe" "$HARDENCTL --config $nc --only firewall check" \
+                --prepare "rm -rf /run/hardend" -n "nftables probe, cold" "$HARDENCTL --config $nc --only firewall check" \
+                --prepare true -n "nft -j list" "nft -j list table inet hardend"
         reset
         "$HARDENCTL" --config "$ic" --only firewall apply >/dev/null
         "${HF[@]}" --export-json "$W/probe-ipt-$n.json" \
@@ -104,23 +110,33 @@ L = ["# Firewall backends: nftables (libnftables) and iptables (libiptc)\n",
      "Every apply starts from an empty ruleset; probes run against the applied rules. The `nft -f` file is what "
      "`nft list table inet hardend` printed after our apply; the legacy files are what iptables-legacy-save "
      "printed after the libiptc apply.\n",
-     "| allow rules | nftables apply | `nft -f` | **apply / nft -f** | nftables probe | `nft -j list table` | "
-     "**probe / nft -j list** | iptables apply | legacy restore | iptables probe | legacy save |",
-     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+     "Warm: what hardenctl learnt is kept in /run/hardend (sshd -T's answers, the ruleset generation that a "
+     "read found as wanted), as on any run after the first of a boot; cold: /run/hardend emptied before each "
+     "run, as at first boot. The probe's warm run takes the kept word (the ruleset's generation is unchanged); "
+     "every apply here starts from an empty ruleset, so its read-back always lists the new table.\n",
+     "| allow rules | nftables apply | cold | `nft -f` | **apply / nft -f** | **cold / nft -f** | nftables probe | cold | "
+     "`nft -j list table` | **probe / nft -j list** | **cold / nft -j list** | iptables apply | legacy restore | "
+     "iptables probe | legacy save |",
+     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 res = {}
 for n in ["0"] + sizes:
     a, pn, pi = med(f"apply-{n}"), med(f"probe-nft-{n}"), med(f"probe-ipt-{n}")
-    ra, rp = a["nftables apply"] / a["nft -f"], pn["nftables probe"] / pn["nft -j list"]
-    res[n] = (ra, rp)
+    ra, rac = a["nftables apply"] / a["nft -f"], a["nftables apply, cold"] / a["nft -f"]
+    rp, rpc = pn["nftables probe"] / pn["nft -j list"], pn["nftables probe, cold"] / pn["nft -j list"]
+    res[n] = (ra, rp, rac, rpc)
     label = "default policy (IPv4+IPv6)" if n == "0" else f"N = {n}"
-    L.append(f"| {label} | {a['nftables apply']:.2f} | {a['nft -f']:.2f} | **{ra:.2f}** | {pn['nftables probe']:.2f} | "
-             f"{pn['nft -j list']:.2f} | **{rp:.2f}** | {a['iptables apply']:.2f} | {a['legacy restore']:.2f} | "
+    L.append(f"| {label} | {a['nftables apply']:.2f} | {a['nftables apply, cold']:.2f} | {a['nft -f']:.2f} | **{ra:.2f}** | "
+             f"**{rac:.2f}** | {pn['nftables probe']:.2f} | {pn['nftables probe, cold']:.2f} | {pn['nft -j list']:.2f} | "
+             f"**{rp:.2f}** | **{rpc:.2f}** | {a['iptables apply']:.2f} | {a['legacy restore']:.2f} | "
              f"{pi['iptables probe']:.2f} | {pi['legacy save']:.2f} |")
 big = sizes[-1]
-goals = [("default policy apply ≤ 1.0 × nft -f", res["0"][0] <= 1.0, res["0"][0]),
-         (f"N = {big} apply ≤ 0.5 × nft -f", res[big][0] <= 0.5, res[big][0])]
-goals += [(f"probe ≤ 1.0 × nft -j list ({'default' if n == '0' else 'N = ' + n})", res[n][1] <= 1.0, res[n][1])
-          for n in ["0"] + sizes]
+goals = []
+for i, kind in ((0, "warm"), (2, "cold")):
+    goals += [(f"default policy apply ≤ 1.0 × nft -f ({kind})", res["0"][i] <= 1.0, res["0"][i]),
+              (f"N = {big} apply ≤ 0.5 × nft -f ({kind})", res[big][i] <= 0.5, res[big][i])]
+for i, kind in ((1, "warm"), (3, "cold")):
+    goals += [(f"probe ≤ 1.0 × nft -j list ({'default' if n == '0' else 'N = ' + n}, {kind})", res[n][i] <= 1.0,
+               res[n][i]) for n in ["0"] + sizes]
 L.append("\n## Goals\n")
 for g, ok, v in goals:
     L.append(f"- {g}: {v:.2f} — {'met' if ok else 'missed'}")

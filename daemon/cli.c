@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "firewall-forward.h"
@@ -105,6 +106,7 @@ void cli_context_init(Context *c, const Policy *p) {
                 .only = arg_only,
                 .force = arg_force,
                 .ssh_connection = getenv("SSH_CONNECTION"),
+                .run_dir = root_is_live(arg_root) && geteuid() == 0 ? HARDEND_RUN_DIR : NULL,
         };
 }
 

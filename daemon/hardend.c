@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
@@ -73,6 +74,7 @@ static int verb_watch(void) {
         r = manager_new(&(ManagerOptions){ .config = arg_config,
                                            .root = arg_root,
                                            .modules = hardend_modules,
+                                           .run_dir = geteuid() == 0 ? HARDEND_RUN_DIR : NULL,
                                            .n_modules = hardend_n_modules },
                         p, &m);
         if (r < 0) {

@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "modules.h"
 #include "strv.h"
+#include "sys/sshd.h"
 
 #define MODULE_ID_NAME(id, name) [MODULE_##id] = #name,
 static const char *const module_id_table[_MODULE_MAX] = { HARDEND_MODULE_LIST(MODULE_ID_NAME) };
@@ -60,6 +61,18 @@ void *context_cache(ModuleCache *slot, void *(*make)(void), void (*drop)(void *d
                 slot->free = drop;
         }
         return slot->data;
+}
+
+struct SshdCache *context_sshd_cache(Context *c) {
+        if (!c->shared.data) {
+                _cleanup_free_ char *path = NULL;
+
+                if (c->run_dir && asprintf(&path, "%s/" SSHD_ANSWERS_FILE, c->run_dir) < 0)
+                        return NULL;
+                c->shared.data = path ? sshd_cache_new_at(path) : sshd_cache_new();
+                c->shared.free = sshd_cache_free;
+        }
+        return c->shared.data;
 }
 
 int context_get_bus(Context *c, sd_bus **ret) {

@@ -87,6 +87,8 @@ typedef struct SshdPlan {
 /* A module's own cache of what it learnt from the system (e.g. the ssh module's sshd -T answers),
  * kept for as long as the Context lives: between the watcher's probes, within one CLI run. The
  * module creates it on first use and checks it is still valid; context_done() frees it. */
+#define HARDEND_RUN_DIR "/run/hardend"
+
 typedef struct ModuleCache {
         void *data;
         void (*free)(void *data);
@@ -112,6 +114,10 @@ typedef struct Context {
         /* answers of system programs that more than one module asks (sshd -T: the ssh module and
          * the firewall's SSH ports), kept like a module's cache */
         ModuleCache shared;
+        /* hardend's runtime directory (HARDEND_RUN_DIR) on the live system, where what was learnt
+         * is kept between processes until reboot: those answers, the firewall's last verified
+         * ruleset generation. NULL: kept in memory only (an image root, tests, no root rights). */
+        const char *run_dir;
         AccountsPlan *accounts;        /* context_accounts() */
         SshdPlan sshd_plan;            /* context_sshd_plan() */
         bool provided;                 /* the provide hooks ran */
@@ -130,6 +136,9 @@ typedef struct Context {
 void context_done(Context *c);
 /* slot's data, made with make() on first use (NULL when out of memory). */
 void *context_cache(ModuleCache *slot, void *(*make)(void), void (*drop)(void *data));
+/* The shared cache of sshd -T and ssh -Q answers (c->shared), kept in c->run_dir when set.
+ * NULL when out of memory: then nothing is kept. */
+struct SshdCache *context_sshd_cache(Context *c);
 /* The system bus; -errno (cached) when it cannot be reached or the root is not live. */
 int context_get_bus(Context *c, sd_bus **ret);
 bool context_module_selected(const Context *c, ModuleId id);

@@ -146,6 +146,19 @@ int read_fd_max(int fd, size_t max, char **ret, size_t *ret_len) {
         return 0;
 }
 
+int read_private_file(const char *path, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        struct stat st;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077))
+                return -EPERM;
+        return read_fd_max(fd, max, ret, ret_len);
+}
+
 int read_file_at_root(const char *root, const char *path, bool nofollow, size_t max, char **ret, size_t *ret_len) {
         _cleanup_free_ char *full = NULL, *base = NULL;
         _cleanup_close_ int fd = -EBADF, dfd = -EBADF;

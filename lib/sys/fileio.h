@@ -37,6 +37,9 @@ int open_parent_at_root(const char *root, const char *path, char **ret_base);
  * twice max). *ret is NUL-terminated. */
 int read_fd_max(int fd, size_t max, char **ret, size_t *ret_len);
 int read_file_at_root(const char *root, const char *path, bool nofollow, size_t max, char **ret, size_t *ret_len);
+/* A file only we could have written (regular, owned by the effective user, no group or other
+ * permission bits, not a symlink), at most max bytes, NUL-terminated: -EPERM for any other. */
+int read_private_file(const char *path, size_t max, char **ret, size_t *ret_len);
 /* A text file of at most READ_FILE_MAX bytes below root; a missing file reads as "". */
 int read_text_at_root(const char *root, bool nofollow, const char *path, char **ret);
 

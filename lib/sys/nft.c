@@ -98,24 +98,58 @@ int nft_run(NftCtx *c, const char *cmds, char **ret_error) {
         return run_with(c, 0, cmds, NULL, ret_error);
 }
 
+/* Appends the items of one {"nftables": [...]} document to all. */
+static int take_items(json_object *root, json_object *all) {
+        json_object *array;
+
+        if (!root || !json_object_object_get_ex(root, "nftables", &array) ||
+            !json_object_is_type(array, json_type_array))
+                return -EBADMSG;
+        for (size_t i = 0; i < json_object_array_length(array); i++)
+                if (json_object_array_add(all, json_object_get(json_object_array_get_idx(array, i))) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
 int nft_list_json(NftCtx *c, const char *cmd, json_object **ret, char **ret_error) {
         _cleanup_free_ char *out = NULL;
-        json_object *root, *array;
+        json_tokener *tok;
+        json_object *all;
+        size_t docs = 0;
         int r;
 
         r = run_with(c, NFT_CTX_OUTPUT_JSON, cmd, &out, ret_error);
         if (r < 0)
                 return r;
-        root = json_tokener_parse(out);
-        if (!root || !json_object_object_get_ex(root, "nftables", &array) ||
-            !json_object_is_type(array, json_type_array)) {
-                json_object_put(root);
-                if (ret_error)
-                        *ret_error = strdup("nft's JSON output has no \"nftables\" array");
-                return -EBADMSG;
+        tok = json_tokener_new();
+        all = json_object_new_array();
+        if (!tok || !all) {
+                json_tokener_free(tok);
+                json_object_put(all);
+                return -ENOMEM;
         }
-        *ret = json_object_get(array);
-        json_object_put(root);
+        /* one document per command */
+        for (const char *p = out + strspn(out, " \t\r\n"); *p; p += strspn(p, " \t\r\n")) {
+                json_object *root = json_tokener_parse_ex(tok, p, (int) strlen(p));
+
+                r = json_tokener_get_error(tok) == json_tokener_success ? take_items(root, all) : -EBADMSG;
+                json_object_put(root);
+                if (r < 0)
+                        break;
+                p += json_tokener_get_parse_end(tok);
+                json_tokener_reset(tok);
+                docs++;
+        }
+        json_tokener_free(tok);
+        if (r >= 0 && docs == 0)
+                r = -EBADMSG;
+        if (r < 0) {
+                json_object_put(all);
+                if (r == -EBADMSG && ret_error)
+                        *ret_error = strdup("nft's JSON output has no \"nftables\" array");
+                return r;
+        }
+        *ret = all;
         return 0;
 }
 

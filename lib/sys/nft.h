@@ -21,7 +21,8 @@ static inline void nft_closep(NftCtx **c) {
  * it; -EIO otherwise) with nft's message in *ret_error when that is not NULL. */
 int nft_run(NftCtx *c, const char *cmds, char **ret_error);
 
-/* Runs a list command and returns the "nftables" array of its JSON output. */
+/* Runs list commands (one a line) and returns the items of the "nftables" arrays of their JSON
+ * outputs, in order. */
 int nft_list_json(NftCtx *c, const char *cmd, json_object **ret, char **ret_error);
 
 /* One rule as "nft -a list" prints it, without the handle comment. */

@@ -3,7 +3,9 @@
  * probe of an unchanged system (the watcher's interval probe, the re-probes of one apply) spawns
  * nothing. The cache lives in the caller's Context (one slot per module), never in a global. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,8 @@ struct SshdCache {
         CacheEntry *entries;
         size_t n;
         unsigned hits, misses;
+        char *path; /* where the answers persist between processes; NULL: in memory only */
+        bool dirty; /* an answer was learnt since it was loaded */
 };
 
 void ssh_signature_done(SshSignature *s) {
@@ -223,10 +227,6 @@ SshdCache *sshd_cache_new(void) {
         return calloc(1, sizeof(SshdCache));
 }
 
-void *sshd_cache_new_any(void) {
-        return sshd_cache_new();
-}
-
 static void entry_done(CacheEntry *e) {
         strv_free(e->argv);
         ssh_signature_done(&e->sig);
@@ -235,14 +235,185 @@ static void entry_done(CacheEntry *e) {
         *e = (CacheEntry){};
 }
 
+/* ---- the answers kept in a file: "hardend-sshd-answers 1", then per entry its command line
+ * ("a ARG" lines), its signature ("s" and hex words), its answer ("q" for an ssh -Q list, then
+ * "l WORD" lines; or "t", then "d KEY VALUE" lines of the sshd -T dump) and "e". Any line not
+ * understood drops the whole file: it is only a cache. */
+
+#define ANSWERS_MAGIC "hardend-sshd-answers 1\n"
+#define ANSWERS_MAX   (1024 * 1024)
+
+static int parse_sig(const char *p, SshSignature *s) {
+        while (*p == ' ') {
+                char *end;
+                unsigned long long x;
+
+                errno = 0;
+                x = strtoull(p + 1, &end, 16);
+                if (errno != 0 || end == p + 1 || (*end != ' ' && *end != '\0'))
+                        return -EBADMSG;
+                if (sig_push(s, x) < 0)
+                        return -ENOMEM;
+                p = end;
+        }
+        return *p ? -EBADMSG : 0;
+}
+
+static int dump_push(SshdDump *d, const char *line) {
+        const char *sp = strchr(line, ' ');
+        _cleanup_free_ char *k = NULL, *v = NULL;
+
+        if (!sp)
+                return -EBADMSG;
+        k = strndup(line, (size_t) (sp - line));
+        v = strdup(sp + 1);
+        if (!k || !v || ARRAY_GROW_ONE(d->keys, d->n) < 0 || ARRAY_GROW_ONE(d->values, d->n) < 0)
+                return -ENOMEM;
+        d->keys[d->n] = TAKE_PTR(k);
+        d->values[d->n++] = TAKE_PTR(v);
+        return 0;
+}
+
+static int parse_answers(SshdCache *c, char *text) {
+        _cleanup_(entry_done) CacheEntry e = {};
+        bool open = false;
+        int r = 0;
+
+        if (!startswith(text, ANSWERS_MAGIC))
+                return -EBADMSG;
+        for (char *line = text + strlen(ANSWERS_MAGIC), *next; *line; line = next) {
+                next = line + strcspn(line, "\n");
+                if (*next != '\n')
+                        return -EBADMSG;
+                *next++ = '\0';
+                if (streq(line, "b") && !open)
+                        open = true;
+                else if (!open)
+                        return -EBADMSG;
+                else if (startswith(line, "a "))
+                        r = strv_extend(&e.argv, line + 2);
+                else if (startswith(line, "s"))
+                        r = parse_sig(line + 1, &e.sig);
+                else if (streq(line, "q"))
+                        r = (e.list = calloc(1, sizeof(char *))) ? 0 : -ENOMEM;
+                else if (startswith(line, "l ") && e.list)
+                        r = strv_extend(&e.list, line + 2);
+                else if (streq(line, "t"))
+                        r = 0;
+                else if (startswith(line, "d ") && !e.list)
+                        r = dump_push(&e.dump, line + 2);
+                else if (streq(line, "e") && e.argv && c->n < MAX_ENTRIES) {
+                        if (ARRAY_GROW_ONE(c->entries, c->n) < 0)
+                                return -ENOMEM;
+                        c->entries[c->n++] = e;
+                        e = (CacheEntry){};
+                        open = false;
+                } else
+                        return -EBADMSG;
+                if (r < 0)
+                        return r;
+        }
+        return open ? -EBADMSG : 0;
+}
+
+static int load_answers(SshdCache *c) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        r = read_private_file(c->path, ANSWERS_MAX, &text, &len);
+        if (r < 0)
+                return r;
+        if (strlen(text) != len)
+                return -EBADMSG;
+        return parse_answers(c, text);
+}
+
+static bool one_line(const char *s) {
+        return s && !strchr(s, '\n');
+}
+
+static bool entry_storable(const CacheEntry *e) {
+        STRV_FOREACH (a, e->argv)
+                if (!one_line(*a))
+                        return false;
+        STRV_FOREACH (w, e->list)
+                if (!one_line(*w) || strchr(*w, ' ') || !**w)
+                        return false;
+        for (size_t i = 0; i < e->dump.n; i++)
+                if (!one_line(e->dump.keys[i]) || !one_line(e->dump.values[i]) || strchr(e->dump.keys[i], ' ') ||
+                    !e->dump.keys[i][0])
+                        return false;
+        return true;
+}
+
+static int save_answers(const SshdCache *c) {
+        _cleanup_free_ char *text = NULL, *dir = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        int r;
+
+        if (!f)
+                return -ENOMEM;
+        fputs(ANSWERS_MAGIC, f);
+        for (size_t i = 0; i < c->n; i++) {
+                const CacheEntry *e = &c->entries[i];
+
+                if (!entry_storable(e))
+                        continue;
+                fputs("b\n", f);
+                STRV_FOREACH (a, e->argv)
+                        fprintf(f, "a %s\n", *a);
+                fputc('s', f);
+                for (size_t k = 0; k < e->sig.n; k++)
+                        fprintf(f, " %" PRIx64, e->sig.v[k]);
+                fputs(e->list ? "\nq\n" : "\nt\n", f);
+                STRV_FOREACH (w, e->list)
+                        fprintf(f, "l %s\n", *w);
+                for (size_t k = 0; k < e->dump.n; k++)
+                        fprintf(f, "d %s %s\n", e->dump.keys[k], e->dump.values[k]);
+                fputs("e\n", f);
+        }
+        if (fclose(f) != 0 || !text)
+                return -ENOMEM;
+        dir = strndup(c->path, (size_t) (strrchr(c->path, '/') - c->path));
+        if (!dir)
+                return -ENOMEM;
+        r = ensure_dir_at_root("/", dir, 0700, UID_KEEP, GID_KEEP);
+        if (r < 0)
+                return r;
+        return write_file_atomic("/", c->path, text, len, 0600, UID_KEEP, GID_KEEP, NULL);
+}
+
+SshdCache *sshd_cache_new_at(const char *path) {
+        SshdCache *c = sshd_cache_new();
+
+        if (!c || !path)
+                return c;
+        c->path = strdup(path);
+        if (!c->path || path[0] != '/' || !strchr(path + 1, '/')) {
+                sshd_cache_free(c);
+                return NULL;
+        }
+        if (load_answers(c) < 0) {
+                for (size_t i = 0; i < c->n; i++)
+                        entry_done(&c->entries[i]);
+                c->n = 0;
+        }
+        return c;
+}
+
 void sshd_cache_free(void *p) {
         SshdCache *c = p;
 
         if (!c)
                 return;
+        if (c->path && c->dirty)
+                (void) save_answers(c);
         for (size_t i = 0; i < c->n; i++)
                 entry_done(&c->entries[i]);
         free(c->entries);
+        free(c->path);
         free(c);
 }
 
@@ -314,5 +485,6 @@ int sshd_cache_store(SshdCache *c, const char *const *argv, SshSignature *sig, c
         }
         *e = n;
         n = (CacheEntry){};
+        c->dirty = true;
         return 0;
 }

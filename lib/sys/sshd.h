@@ -34,7 +34,13 @@ void sshd_exec_done(SshdExec *e);
  * cache). Kept by the caller in its Context's module slot; sshd_cache_free() takes a void * for it. */
 typedef struct SshdCache SshdCache;
 SshdCache *sshd_cache_new(void);
-void *sshd_cache_new_any(void); /* the same, for context_cache() */
+/* The same, kept in the file path (whose directory is made 0700) between processes: what the file
+ * holds is loaded now (a file not owned by us alone, or not understood, is ignored), and
+ * sshd_cache_free() writes it back, atomically, when an answer was learnt. An answer is only
+ * ever used while its signature is unchanged, as in memory. */
+SshdCache *sshd_cache_new_at(const char *path);
+/* Its name in hardend's runtime directory (a tmpfs: gone at reboot). */
+#define SSHD_ANSWERS_FILE "sshd-answers"
 void sshd_cache_free(void *c);
 void sshd_cache_stats(const SshdCache *c, unsigned *ret_hits, unsigned *ret_misses);
 

@@ -130,6 +130,7 @@ int manager_new(const ManagerOptions *o, Policy *policy, Manager **ret) {
         m->ctx = (Context){ .policy = policy,
                             .root = m->root,
                             .live = root_is_live(m->root),
+                            .run_dir = root_is_live(m->root) ? o->run_dir : NULL,
                             .repair = policy->watch.mode == WATCH_MODE_REPAIR };
         *ret = TAKE_PTR(m);
         return 0;

@@ -23,6 +23,7 @@ typedef struct ManagerOptions {
         size_t n_modules;
         uint64_t defer_usec;        /* burst coalescing; 0: MANAGER_DEFER_USEC */
         unsigned interval_override; /* seconds; 0: the policy's watch.interval (tests) */
+        const char *run_dir;        /* Context.run_dir: NULL keeps what is learnt in memory */
 } ManagerOptions;
 
 /* Takes ownership of policy (already loaded and reported by the face). */

@@ -307,6 +307,43 @@ hc_drift "chain policy accept" "firewall/chain-policy nftables inet hardend inpu
 hc_drift "table deleted" "firewall/table nftables table inet hardend: expected present, actual missing" \
         nft delete table inet hardend
 check_that "hardenctl: the host table inet filter unchanged" test "$HOST_TABLE" = "$(nft -a list table inet filter)"
+# ---- a probe that found the table exactly as wanted keeps the ruleset's generation: while no
+# transaction was committed (in any table) and the wanted table is the same, the next probe takes
+# that word and reads nothing ----
+V=/run/hardend/nft-verified
+expect_rc 0 HC check
+check_that "verified: kept in $V, 0600 root" [ "$(stat -c '%a %U' "$V" 2>&1)" = "600 root" ]
+check_that "verified: its key names boot, namespace, generation and the wanted table" \
+        bash -c "head -n 1 '$V' | grep -qE '^boot [0-9a-f-]+ netns [0-9]+ generation [0-9]+ table inet want sha256:[0-9a-f]{64}\$'"
+sed 's/{ port = 443; },/{ port = 443; }, { port = 444; },/' "$HCONF" >"$SB/more.conf"
+expect_rc 1 "$HARDENCTL" --config "$SB/more.conf" --only firewall check
+check_that "verified: another policy on the same ruleset still finds its missing rule" \
+        last_out_has "firewall/rule-missing nftables inet hardend input tcp dport 444 accept"
+expect_rc 0 "$HARDENCTL" --config "$SB/more.conf" --only firewall apply
+cp "$V" "$SB/more.verified"
+digest() { head -n 1 "$1" | sed 's/.* want //'; }
+expect_rc 0 HC apply
+check_that "verified: after apply, the read-back kept this policy's table" test "$(digest "$V")" != "$(digest "$SB/more.verified")"
+check_that "verified: and the foreign accepting chain beside it" grep -qF 'tcp dport 8080 accept' "$V"
+expect_rc 0 HC check
+check_that "verified: a probe taking the kept word reports the foreign chain all the same" \
+        last_out_has "nftables ip other in: tcp dport 8080 accept"
+stamp=$(head -n 1 "$V" | sed 's/ table .*//')
+{ echo "$stamp table inet want $(digest "$SB/more.verified")"; tail -n +2 "$SB/more.verified"; } >"$SB/forged"
+install -m 0600 "$SB/forged" "$V"
+expect_rc 0 "$HARDENCTL" --config "$SB/more.conf" --only firewall check
+check_that "verified: a kept line of ours is taken at its word (the ruleset is not read)" \
+        bash -c "! grep -q 'rule-missing' '$SB/last.out'"
+chmod 0644 "$V"
+expect_rc 1 "$HARDENCTL" --config "$SB/more.conf" --only firewall check
+check_that "verified: a kept line others could have written is not believed" \
+        last_out_has "firewall/rule-missing nftables inet hardend input tcp dport 444 accept"
+install -m 0600 "$SB/forged" "$V"
+nft add table inet scratch && nft delete table inet scratch
+expect_rc 1 "$HARDENCTL" --config "$SB/more.conf" --only firewall check
+check_that "verified: any transaction since (another table's, undone) makes the probe read again" \
+        last_out_has "firewall/rule-missing nftables inet hardend input tcp dport 444 accept"
+expect_rc 0 HC check
 # anti-lockout on nftables: the client of this SSH session would not get back in
 cat >"$SB/lockout.conf" <<'CONF'
 version = 1;

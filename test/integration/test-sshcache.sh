@@ -4,6 +4,7 @@
 # apply asks ssh -Q once per list; the watcher's interval probe spawns nothing while nothing
 # changes on disk (3 intervals of 1 s under strace), and spawns sshd -T again when a drop-in changes.
 # The firewall's own sshd -T (where sshd listens, without -C) is counted apart and cached the same way.
+# The answers persist in /run/hardend/sshd-answers: a new process with nothing changed spawns nothing.
 source "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 
@@ -38,10 +39,36 @@ t=$(spawned "$SB/apply.strace" /usr/sbin/sshd -T)
 check_that "apply asks ssh -Q once per list (4, got $q)" [ "$q" = 4 ]
 check_that "apply runs sshd -T at most 3 times, for the ssh module and the firewall together (got $t)" \
         [ "$t" -ge 1 -a "$t" -le 3 ]
+ANSWERS=/run/hardend/sshd-answers
+check_that "the answers are kept in $ANSWERS, 0600 root" [ "$(stat -c '%a %U' "$ANSWERS" 2>&1)" = "600 root" ]
 rc=0; strace -f -qq -e trace=execve -o "$SB/apply2.strace" "$HARDENCTL" apply --config "$CONF" >/dev/null 2>&1 || rc=$?
 check_that "the second apply exits 0 (got $rc)" [ "$rc" = 0 ]
 t=$(spawned "$SB/apply2.strace" /usr/sbin/sshd -T)
-check_that "an apply with nothing to do runs sshd -T once, for every user and the firewall (got $t)" [ "$t" = 1 ]
+q=$(spawned "$SB/apply2.strace" /usr/bin/ssh -Q)
+check_that "an apply with nothing to do, in a new process, runs neither sshd -T nor ssh -Q (got $t, $q)" \
+        [ "$t" = 0 -a "$q" = 0 ]
+
+# ---- what is kept is believed only while it is ours alone and understood -------------------------
+# asked: how many times sshd -T ran for one `hardenctl check`
+asked() {
+        strace -f -qq -e trace=execve -o "$SB/check.strace" "$HARDENCTL" check --config "$CONF" >/dev/null 2>&1
+        spawned "$SB/check.strace" /usr/sbin/sshd -T
+}
+check_that "a check with the answers kept runs sshd -T 0 times (got $(asked))" [ "$(asked)" = 0 ]
+chmod 0644 "$ANSWERS"
+t=$(asked)
+check_that "a kept file others may read or write is ignored: sshd -T asked again (got $t)" [ "$t" -ge 1 ]
+check_that "and written anew, 0600 ($(stat -c %a "$ANSWERS"))" [ "$(stat -c %a "$ANSWERS")" = 600 ]
+printf 'hardend-sshd-answers 1\nb\na /usr/sbin/sshd\nnot a line of the format\n' >"$ANSWERS"
+t=$(asked)
+check_that "a kept file that is not understood is ignored: sshd -T asked again (got $t)" [ "$t" -ge 1 ]
+check_that "the next check runs sshd -T 0 times again (got $(asked))" [ "$(asked)" = 0 ]
+echo "Port 2200" >/etc/ssh/sshd_config.d/20-port.conf
+out=$("$HARDENCTL" check --only firewall --config "$CONF" 2>&1 || true)
+check_that "a changed drop-in is seen at once: the firewall finds sshd on port 2200" grep -q 2200 <<<"$out"
+rm -f /etc/ssh/sshd_config.d/20-port.conf
+# the watcher's first probe asks anew, once
+rm -f "$ANSWERS"
 
 # ---- the watcher with nothing changing: nothing spawned after the first probe ---------------------
 strace -f -qq -e trace=execve -o "$TRACE" "$HARDEND" watch --config "$CONF" 2>"$LOG" >/dev/null &

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The core helpers every module uses: the clocks, growing arrays, enum names. */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "array.h"
 #include "macro.h"
+#include "strbuf.h"
 #include "time-util.h"
 #include "test-main.h"
 
@@ -140,6 +143,30 @@ START_TEST(test_string_table) {
 }
 END_TEST
 
+/* A string built piece by piece: formats, grows past its first allocation, and is empty again
+ * after it was taken. */
+START_TEST(test_strbuf) {
+        _cleanup_(strbuf_done) StrBuf b = {};
+        _cleanup_free_ char *s = NULL, *t = NULL, *e = NULL;
+
+        strbuf_puts(&b, "tcp dport ");
+        strbuf_printf(&b, "%u", 22u);
+        strbuf_putc(&b, ' ');
+        strbuf_puts(&b, "accept");
+        ck_assert_int_eq(strbuf_steal(&b, &s), 0);
+        ck_assert_str_eq(s, "tcp dport 22 accept");
+        ck_assert_ptr_null(b.s);
+        for (unsigned i = 0; i < 1000; i++)
+                strbuf_printf(&b, "%04u,", i);
+        ck_assert_int_eq(strbuf_steal(&b, &t), 0);
+        ck_assert_uint_eq(strlen(t), 5000);
+        ck_assert(startswith(t, "0000,0001,"));
+        ck_assert(endswith(t, "0998,0999,"));
+        ck_assert_int_eq(strbuf_steal(&b, &e), 0);
+        ck_assert_str_eq(e, "");
+}
+END_TEST
+
 TEST_MAIN("core", tcase_add_test(tc, test_monotonic); tcase_add_test(tc, test_clocks);
           tcase_add_test(tc, test_array_grow_one); tcase_add_test(tc, test_array_grow_capacity);
-          tcase_add_test(tc, test_string_table))
+          tcase_add_test(tc, test_string_table); tcase_add_test(tc, test_strbuf))

@@ -240,5 +240,83 @@ START_TEST(test_cache_lookup) {
 }
 END_TEST
 
+/* The answers kept in a file: written back when one was learnt, 0600 in a 0700 directory, read by
+ * the next process; a file that others could have written, or that is not understood, is ignored. */
+START_TEST(test_cache_file) {
+        _cleanup_free_ char *root = make_tree(), *dir = NULL, *path = NULL, *text = NULL, *after = NULL;
+        _cleanup_(ssh_signature_done) SshSignature a = {}, b = {};
+        _cleanup_(sshd_dump_done) SshdDump d = {}, got = {};
+        _cleanup_strv_free_ char **list = NULL;
+        const char *argv[] = { "/usr/sbin/sshd", "-T", "-f", "/etc/ssh/sshd_config", NULL };
+        const char *query[] = { "/usr/bin/ssh", "-Q", "kex", NULL };
+        const char *odd[] = { "/usr/sbin/sshd", "-T", "-C", "user=a\nb", NULL };
+        SshdCache *cache;
+        struct stat st;
+        FILE *f;
+
+        ck_assert_int_ge(asprintf(&dir, "%s/run/hardend", root), 0);
+        ck_assert_int_ge(asprintf(&path, "%s/sshd-answers", dir), 0);
+        *strrchr(dir, '/') = '\0';
+        ck_assert_int_eq(mkdir(dir, 0755), 0); /* ROOT/run */
+        strcat(dir, "/hardend");
+        ck_assert_int_eq(sshd_dump_parse("port 22\nport 2222\nbanner none\nauthorizedkeysfile .ssh/a .ssh/b\n", &d),
+                         0);
+        cache = sshd_cache_new_at(path);
+        ck_assert_ptr_nonnull(cache);
+        sign(root, "/etc/ssh/sshd_config", &a);
+        ck_assert_int_eq(sshd_cache_store(cache, argv, &a, NULL, &d), 0);
+        sign(root, "/etc/ssh/sshd_config", &a);
+        ck_assert_int_eq(sshd_cache_store(cache, odd, &a, NULL, &d), 0);
+        ck_assert_int_eq(ssh_tool_signature(root, "/usr/sbin/sshd", &a), 0);
+        ck_assert_int_eq(
+                sshd_cache_store(cache, query, &a, (char *[]){ "mlkem768x25519-sha256", "sntrup", NULL }, NULL), 0);
+        sshd_cache_free(cache);
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0600);
+        ck_assert_int_eq(stat(dir, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0700);
+
+        /* another process: the same answers while the signatures are the same */
+        cache = sshd_cache_new_at(path);
+        sign(root, "/etc/ssh/sshd_config", &b);
+        ck_assert_int_eq(sshd_cache_lookup(cache, argv, &b, NULL, &got), 1);
+        ck_assert_str_eq(sshd_dump_get(&got, "port"), "22 2222");
+        ck_assert_str_eq(sshd_dump_get(&got, "authorizedkeysfile"), ".ssh/a .ssh/b");
+        ck_assert_str_eq(sshd_dump_get(&got, "banner"), "none");
+        ck_assert_int_eq(sshd_cache_lookup(cache, odd, &b, NULL, NULL), 0); /* not kept: a line break */
+        ck_assert_int_eq(ssh_tool_signature(root, "/usr/sbin/sshd", &a), 0);
+        ck_assert_int_eq(sshd_cache_lookup(cache, query, &a, &list, NULL), 1);
+        ck_assert_uint_eq(strv_length(list), 2);
+        ck_assert_str_eq(list[0], "mlkem768x25519-sha256");
+        touch_later(root, "/etc/ssh/sshd_config.d/50-a.conf");
+        ssh_signature_done(&b);
+        sign(root, "/etc/ssh/sshd_config", &b);
+        ck_assert_int_eq(sshd_cache_lookup(cache, argv, &b, NULL, NULL), 0);
+        sshd_cache_free(cache);
+
+        /* others may write it: ignored */
+        ck_assert_int_eq(chmod(path, 0620), 0);
+        cache = sshd_cache_new_at(path);
+        ck_assert_int_eq(sshd_cache_lookup(cache, query, &a, NULL, NULL), 0);
+        sshd_cache_free(cache);
+        /* not understood: ignored as a whole */
+        ck_assert_int_eq(chmod(path, 0600), 0);
+        text = test_get_file("/", path);
+        ck_assert_ptr_nonnull(strstr(text, "l sntrup\n"));
+        f = fopen(path, "a");
+        ck_assert_ptr_nonnull(f);
+        fputs("b\na /usr/bin/ssh\nx what\n", f);
+        fclose(f);
+        cache = sshd_cache_new_at(path);
+        ck_assert_int_eq(sshd_cache_lookup(cache, query, &a, NULL, NULL), 0);
+        sshd_cache_free(cache);
+        /* nothing learnt: the file is left as it was */
+        after = test_get_file("/", path);
+        ck_assert_ptr_nonnull(after);
+        ck_assert_ptr_nonnull(strstr(after, "x what"));
+        remove_tree(root);
+}
+END_TEST
+
 TEST_MAIN("sshcache", tcase_add_loop_test(tc, test_signature_changes, 0, ELEMENTSOF(cases));
-          tcase_add_test(tc, test_cache_lookup))
+          tcase_add_test(tc, test_cache_lookup); tcase_add_test(tc, test_cache_file))

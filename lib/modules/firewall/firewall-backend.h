@@ -17,9 +17,10 @@ struct Snapshot;
 /* What the firewall module wants the kernel to hold, whichever backend holds it. */
 typedef struct FwWant {
         const Policy *policy;
-        FwRuleset sets[2]; /* [0] IPv4, [1] IPv6 */
-        size_t n_sets;     /* 1 when firewall.ipv6 is off: IPv6 is then not touched at all */
-        bool repair;       /* the watcher in repair mode: also remove every foreign accept on input */
+        FwRuleset sets[2];   /* [0] IPv4, [1] IPv6 */
+        size_t n_sets;       /* 1 when firewall.ipv6 is off: IPv6 is then not touched at all */
+        bool repair;         /* the watcher in repair mode: also remove every foreign accept on input */
+        const char *run_dir; /* Context.run_dir: where a backend may keep what it verified */
         /* the side effects as the unit tests fake them (Context.firewall); the kernel's when NULL */
         const FwBackend *sys;
 } FwWant;

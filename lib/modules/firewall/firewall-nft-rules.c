@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "firewall-nft-rules.h"
+#include "strbuf.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -69,7 +70,7 @@ int fw_nft_rate(unsigned hits, unsigned seconds, unsigned long long *ret_rate, c
         return 0;
 }
 
-static int put_source(FILE *f, const FwRule *r) {
+static int put_source(StrBuf *f, const FwRule *r) {
         char buf[INET6_ADDRSTRLEN];
         Cidr c = r->source;
         unsigned max = r->family == AF_INET ? 32 : 128;
@@ -86,14 +87,14 @@ static int put_source(FILE *f, const FwRule *r) {
                 }
         if (!inet_ntop(r->family, &c.addr, buf, sizeof(buf)))
                 return -errno;
-        fprintf(f, "%s %s", saddr(r->family), buf);
+        strbuf_printf(f, "%s %s", saddr(r->family), buf);
         if (c.prefixlen != max)
-                fprintf(f, "/%u", c.prefixlen);
-        fputc(' ', f);
+                strbuf_printf(f, "/%u", c.prefixlen);
+        strbuf_putc(f, ' ');
         return 0;
 }
 
-static void put_proto(FILE *f, const FwRule *r, bool inet) {
+static void put_proto(StrBuf *f, const FwRule *r, bool inet) {
         const char *p = r->proto == IPPROTO_TCP ? "tcp" : r->proto == IPPROTO_UDP ? "udp" : NULL;
 
         if (r->proto == 0)
@@ -104,15 +105,15 @@ static void put_proto(FILE *f, const FwRule *r, bool inet) {
                 for (size_t i = 0; i < ELEMENTSOF(icmp_names); i++)
                         if (icmp_names[i].family == r->family && icmp_names[i].type == r->icmp_type)
                                 name = icmp_names[i].name;
-                fprintf(f, "%s type ", r->proto == IPPROTO_ICMP ? "icmp" : "icmpv6");
+                strbuf_printf(f, "%s type ", r->proto == IPPROTO_ICMP ? "icmp" : "icmpv6");
                 if (name)
-                        fprintf(f, "%s ", name);
+                        strbuf_printf(f, "%s ", name);
                 else
-                        fprintf(f, "%d ", r->icmp_type);
+                        strbuf_printf(f, "%d ", r->icmp_type);
                 return;
         }
         if (p && r->dport != 0) {
-                fprintf(f, "%s dport %u ", p, r->dport);
+                strbuf_printf(f, "%s dport %u ", p, r->dport);
                 return;
         }
         /* nft hides the protocol match that "reject with tcp reset" needs in an ip table */
@@ -121,12 +122,12 @@ static void put_proto(FILE *f, const FwRule *r, bool inet) {
         if (!p)
                 p = r->proto == IPPROTO_ICMP ? "icmp" : r->proto == IPPROTO_ICMPV6 ? "ipv6-icmp" : NULL;
         if (p)
-                fprintf(f, "%s %s ", inet ? "meta l4proto" : "ip protocol", p);
+                strbuf_printf(f, "%s %s ", inet ? "meta l4proto" : "ip protocol", p);
         else
-                fprintf(f, "%s %d ", inet ? "meta l4proto" : "ip protocol", r->proto);
+                strbuf_printf(f, "%s %d ", inet ? "meta l4proto" : "ip protocol", r->proto);
 }
 
-static void put_ct(FILE *f, unsigned ct) {
+static void put_ct(StrBuf *f, unsigned ct) {
         static const struct {
                 unsigned bit;
                 const char *name;
@@ -138,26 +139,26 @@ static void put_ct(FILE *f, unsigned ct) {
 
         if (ct == 0)
                 return;
-        fputs("ct state ", f);
+        strbuf_puts(f, "ct state ");
         for (size_t i = 0; i < ELEMENTSOF(states); i++)
                 if (ct & states[i].bit) {
-                        fprintf(f, "%s%s", first ? "" : ",", states[i].name);
+                        strbuf_printf(f, "%s%s", first ? "" : ",", states[i].name);
                         first = false;
                 }
-        fputc(' ', f);
+        strbuf_putc(f, ' ');
 }
 
-static int put_verdict(FILE *f, const FwRule *r) {
+static int put_verdict(StrBuf *f, const FwRule *r) {
         switch (r->target) {
         case FW_TARGET_ACCEPT:
-                fputs("accept", f);
+                strbuf_puts(f, "accept");
                 return 0;
         case FW_TARGET_DROP:
-                fputs("drop", f);
+                strbuf_puts(f, "drop");
                 return 0;
         case FW_TARGET_REJECT:
                 /* without "with": icmpx port-unreachable in inet, icmp port-unreachable in ip */
-                fputs(r->reject_with == FW_REJECT_TCP_RESET ? "reject with tcp reset" : "reject", f);
+                strbuf_puts(f, r->reject_with == FW_REJECT_TCP_RESET ? "reject with tcp reset" : "reject");
                 return 0;
         default:
                 return -EINVAL;
@@ -165,10 +166,9 @@ static int put_verdict(FILE *f, const FwRule *r) {
 }
 
 int fw_nft_rule_text(const FwRule *r, const char *table_family, bool qualify, char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_(strbuf_done) StrBuf b = {};
+        StrBuf *f = &b;
         bool inet = streq(table_family, "inet");
-        size_t size = 0;
         int k;
 
         if (r->family != AF_INET && r->family != AF_INET6)
@@ -179,13 +179,10 @@ int fw_nft_rule_text(const FwRule *r, const char *table_family, bool qualify, ch
                 *ret = NULL;
                 return 0;
         }
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
         if (inet && qualify && !family_own(r))
-                fprintf(f, "meta nfproto %s ", r->family == AF_INET ? "ipv4" : "ipv6");
+                strbuf_printf(f, "meta nfproto %s ", r->family == AF_INET ? "ipv4" : "ipv6");
         if (r->in_loopback)
-                fputs("iifname \"lo\" ", f);
+                strbuf_puts(f, "iifname \"lo\" ");
         if (r->has_source && (k = put_source(f, r)) < 0)
                 return k;
         put_proto(f, r, inet);
@@ -198,19 +195,15 @@ int fw_nft_rule_text(const FwRule *r, const char *table_family, bool qualify, ch
                 if (k < 0)
                         return k;
                 /* nft leaves out the default burst of 5 packets */
-                fprintf(f, "update @%s { %s limit rate over %llu/%s", set_name(r->family), saddr(r->family), rate,
-                        unit);
+                strbuf_printf(f, "update @%s { %s limit rate over %llu/%s", set_name(r->family), saddr(r->family),
+                              rate, unit);
                 if (r->recent_hits != 5)
-                        fprintf(f, " burst %u packets", r->recent_hits);
-                fputs(" } ", f);
+                        strbuf_printf(f, " burst %u packets", r->recent_hits);
+                strbuf_puts(f, " } ");
         }
         if ((k = put_verdict(f, r)) < 0)
                 return k;
-        if (fflush(f) != 0 || ferror(f))
-                return -ENOMEM;
-        (void) fclose(TAKE_PTR(f));
-        *ret = TAKE_PTR(buf);
-        return 0;
+        return strbuf_steal(f, ret);
 }
 
 void fw_nft_table_done(FwNftTable *t) {

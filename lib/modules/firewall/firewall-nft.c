@@ -6,6 +6,7 @@
 
 #include "firewall-backend.h"
 #include "firewall-nft-rules.h"
+#include "firewall-nft-verified.h"
 #include "macro.h"
 #include "rollback.h"
 #include "strv.h"
@@ -59,13 +60,15 @@ static json_object *find_named(json_object *items, const char *kind, const char 
 /* ---- what the kernel holds ---- */
 
 typedef struct Have {
-        bool inet, ip;      /* table inet hardend, table ip hardend */
-        json_object *table; /* the listing of the wanted family's table; NULL: there is none */
-        NftRuleList rules;  /* its rules as nft prints them */
+        bool inet, ip;       /* table inet hardend, table ip hardend */
+        json_object *table;  /* the listing of the wanted family's table; NULL: there is none */
+        json_object *chains; /* every chain listed (read_have()); NULL: not listed */
+        NftRuleList rules;   /* its rules as nft prints them */
 } Have;
 
 static void have_done(Have *h) {
         json_putp(&h->table);
+        json_putp(&h->chains);
         nft_rule_list_done(&h->rules);
         *h = (Have){};
 }
@@ -95,48 +98,51 @@ static int read_tables(NftCtx *c, Have *h, char **ret_error) {
         return 0;
 }
 
-/* The chains and sets of table family hardend, as one array of listing items. */
-static int table_objects(NftCtx *c, const char *family, json_object **ret, char **ret_error) {
-        static const char *const kinds[] = { "chain", "set" };
-        _cleanup_json_ json_object *all = json_object_new_array();
+/* One listing of the chains (of every table when foreign, else of family's tables) and, when
+ * hardend's table is there, of its family's sets: hardend's chains and sets go to h->table, every
+ * chain to h->chains. */
+static int list_objects(NftCtx *c, const char *family, bool foreign, Have *h, char **ret_error) {
+        _cleanup_json_ json_object *l = NULL, *mine = NULL;
+        _cleanup_free_ char *cmd = NULL;
+        bool table = have_table(h, family);
         int r;
 
-        if (!all)
+        if (asprintf(&cmd, "list chains%s%s%s%s", foreign ? "" : " ", foreign ? "" : family,
+                     table ? "\nlist sets " : "", table ? family : "") < 0)
                 return -ENOMEM;
-        for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
-                _cleanup_json_ json_object *l = NULL;
-                _cleanup_free_ char *cmd = NULL;
+        r = nft_list_json(c, cmd, &l, ret_error);
+        if (r < 0)
+                return r;
+        mine = json_object_new_array();
+        if (!mine)
+                return -ENOMEM;
+        for (size_t i = 0; table && i < json_object_array_length(l); i++) {
+                json_object *o = item(l, i, "chain") ?: item(l, i, "set");
 
-                if (asprintf(&cmd, "list %ss %s", kinds[k], family) < 0)
+                if (!o || !streq_ptr(jstr(o, "table"), FW_NFT_TABLE) || !streq_ptr(jstr(o, "family"), family))
+                        continue;
+                if (json_object_array_add(mine, json_object_get(json_object_array_get_idx(l, i))) < 0)
                         return -ENOMEM;
-                r = nft_list_json(c, cmd, &l, ret_error);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < json_object_array_length(l); i++) {
-                        json_object *o = item(l, i, kinds[k]);
-
-                        if (!o || !streq_ptr(jstr(o, "table"), FW_NFT_TABLE))
-                                continue;
-                        if (json_object_array_add(all, json_object_get(json_object_array_get_idx(l, i))) < 0)
-                                return -ENOMEM;
-                }
         }
-        *ret = TAKE_PTR(all);
+        if (table)
+                h->table = TAKE_PTR(mine);
+        h->chains = TAKE_PTR(l);
         return 0;
 }
 
-static int read_have(NftCtx *c, const char *family, Have *ret, char **ret_error) {
+/* What the kernel holds of hardend's table of family and, with foreign, the chains of every table
+ * (foreign_findings()). Three listings at most: the tables (over nfnetlink), the chains and sets,
+ * the rules once as text: a table of ten thousand rules is read one time, not twice. */
+static int read_have(NftCtx *c, const char *family, bool foreign, Have *ret, char **ret_error) {
         _cleanup_(have_done) Have h = {};
         int r;
 
         r = read_tables(c, &h, ret_error);
         if (r < 0)
                 return r;
-        if (have_table(&h, family)) {
-                /* the chains and sets alone (no rule is fetched for them), then the rules once, as
-                 * text: a table of ten thousand rules is read one time, not twice */
-                r = table_objects(c, family, &h.table, ret_error);
-                if (r >= 0)
+        if (have_table(&h, family) || foreign) {
+                r = list_objects(c, family, foreign, &h, ret_error);
+                if (r >= 0 && h.table)
                         r = nft_list_rules(c, family, FW_NFT_TABLE, &h.rules, ret_error);
                 if (r == -ENOENT) { /* gone between the two listings */
                         json_putp(&h.table);
@@ -386,17 +392,12 @@ static bool is_ours(const char *family, const char *table) {
 /* Another table's base chain on the input hook that accepts: nftables still runs hardend's chain
  * after it (an accept ends one base chain only; a drop is final), so nothing gets past hardend's
  * drop, but it is another firewall's rule beside ours worth knowing of. Reported, never removed. */
-static int foreign_findings(NftCtx *ctx, FindingList *out) {
-        _cleanup_json_ json_object *chains = NULL;
-        _cleanup_free_ char *err = NULL;
+static int foreign_findings(NftCtx *ctx, const Have *h, FindingList *out) {
+        json_object *chains = h->chains;
         int r;
 
-        /* the chains alone, then the rules of the few that matter: hardend's own table, however
-         * large, is not read again */
-        r = nft_list_json(ctx, "list chains", &chains, &err);
-        if (r < 0)
-                return finding_addf(out, MODULE_NAME, "foreign-accept", FINDING_UNKNOWN, SEVERITY_MEDIUM, false, NULL,
-                                    err ?: strerror(-r), "nftables ruleset");
+        /* the rules of the few chains that matter: hardend's own table, however large, is not
+         * read again */
         for (size_t i = 0; i < json_object_array_length(chains); i++) {
                 json_object *c = item(chains, i, "chain");
                 const char *family = c ? jstr(c, "family") : NULL, *table = c ? jstr(c, "table") : NULL;
@@ -442,16 +443,26 @@ static int nft_probe(const FwWant *w, FindingList *out) {
         _cleanup_(fw_nft_table_done) FwNftTable t = {};
         _cleanup_(have_done) Have h = {};
         _cleanup_nft_ NftCtx *c = NULL;
-        _cleanup_free_ char *err = NULL;
+        _cleanup_free_ char *err = NULL, *key = NULL;
+        size_t n0 = out->n;
+        bool equal;
         int r;
 
         r = fw_nft_table_build(w->sets, w->n_sets, &t);
         if (r < 0)
                 return r;
+        if (w->run_dir) {
+                r = fw_nft_verified_key(&t, &key);
+                if (r == -ENOMEM)
+                        return r;
+                r = fw_nft_verified_load(w->run_dir, key, out, &equal);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+        }
         r = nft_open(&c);
         if (r < 0)
                 return r;
-        r = read_have(c, t.family, &h, &err);
+        r = read_have(c, t.family, true, &h, &err);
         if (r < 0)
                 return finding_addf(out, MODULE_NAME, "table", FINDING_UNKNOWN, SEVERITY_HIGH, false, NULL,
                                     err ?: strerror(-r), "nftables table %s " FW_NFT_TABLE, t.family);
@@ -473,7 +484,10 @@ static int nft_probe(const FwWant *w, FindingList *out) {
         }
         if (r < 0)
                 return r;
-        return foreign_findings(c, out);
+        r = foreign_findings(c, &h, out);
+        if (r >= 0)
+                fw_nft_verified_save(w->run_dir, key, table_equal(&t, &h), out, n0);
+        return r;
 }
 
 /* ---- apply, remove ---- */
@@ -493,10 +507,23 @@ static int nft_apply(const FwWant *w, Outcome *o) {
         r = fw_nft_table_text(&t, &text);
         if (r < 0)
                 return outcome_fail(o, r, "nftables: cannot build the table: %s", strerror(-r));
+        if (w->run_dir) {
+                _cleanup_free_ char *key = NULL;
+                bool equal;
+
+                r = fw_nft_verified_key(&t, &key);
+                if (r == -ENOMEM)
+                        return outcome_fail(o, r, "nftables: %s", strerror(-r));
+                r = fw_nft_verified_load(w->run_dir, key, NULL, &equal);
+                if (r < 0)
+                        return outcome_fail(o, r, "nftables: %s", strerror(-r));
+                if (r > 0 && equal)
+                        return 0;
+        }
         r = nft_open(&c);
         if (r < 0)
                 return outcome_fail(o, r, "nftables: %s", strerror(-r));
-        r = read_have(c, t.family, &h, &err);
+        r = read_have(c, t.family, false, &h, &err);
         if (r < 0)
                 return outcome_fail(o, r, "nftables: cannot read the ruleset: %s", err ?: strerror(-r));
         if (table_equal(&t, &h))

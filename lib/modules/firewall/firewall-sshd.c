@@ -232,7 +232,7 @@ static int probe_config(Context *c, FwSshd *s) {
                 use = cache;
         else {
                 /* the signature is taken before sshd runs: a change meanwhile is seen next time */
-                r = ask_sshd(&e, context_cache(&c->shared, sshd_cache_new_any, sshd_cache_free), &fresh);
+                r = ask_sshd(&e, context_sshd_cache(c), &fresh);
                 if (r < 0)
                         return r;
                 fresh.valid = signed_ok;

@@ -99,7 +99,8 @@ static void fw_want_done(FwWant *w) {
  * before sshd was asked) are the rate limit's. */
 static int fw_want_build(const Context *c, const FwSshd *sshd, FwWant *ret) {
         const Policy *p = c->policy;
-        _cleanup_(fw_want_done) FwWant w = { .policy = p, .repair = c->repair, .sys = c->firewall };
+        _cleanup_(fw_want_done)
+                FwWant w = { .policy = p, .repair = c->repair, .run_dir = c->run_dir, .sys = c->firewall };
         int r;
 
         for (size_t f = 0; f < ELEMENTSOF(families); f++) {

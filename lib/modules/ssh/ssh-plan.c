@@ -80,7 +80,7 @@ static int list_dropins(const char *root, char ***ret) {
 
 /* ssh -Q and sshd -T answers, kept in the Context (NULL when out of memory: then nothing is kept). */
 static SshdCache *ssh_cache(Context *c) {
-        return context_cache(&c->shared, sshd_cache_new_any, sshd_cache_free);
+        return context_sshd_cache(c);
 }
 
 static int plan_algorithms(Context *c, SshPlan *p) {
