@@ -96,10 +96,20 @@ expect_rc 0 "$HARDENCTL" apply --only firewall --config "$CONF"
 check_that "apply --only firewall: the firewall's compliance only (the others were not probed)" \
         bash -c "[ \"\$(grep '^hardend_module_compliant{' $PROM)\" = 'hardend_module_compliant{module=\"firewall\"} 1' ]"
 
-# ---- the watcher ------------------------------------------------------------------------------
-
 ssh_do() { printf 'PasswordAuthentication yes\n' >/etc/ssh/sshd_config.d/0.conf; }
 ssh_undo() { rm -f /etc/ssh/sshd_config.d/0.conf; }
+
+# apply --confirm without a confirmation: rolled back, and the textfile says so
+echo 'MaxAuthTries 10' >>/etc/ssh/sshd_config.d/00-hardend.conf
+expect_rc 4 "$HARDENCTL" apply --confirm 1 --config "$CONF"
+check_that "a rolled-back apply: the textfile says the last apply failed" has "$PROM" hardend_last_apply_success 0
+check_that "a rolled-back apply: ssh drifted again, as the rollback left it" \
+        has "$PROM" 'hardend_module_compliant{module="ssh"}' 0
+expect_rc 0 "$HARDENCTL" apply --config "$CONF"
+check_that "the next apply: success 1 again" has "$PROM" hardend_last_apply_success 1
+
+# ---- the watcher ------------------------------------------------------------------------------
+
 probe_time() { sample "$PROM" hardend_last_probe_timestamp_seconds; }
 
 rm -f "$PROM"
