@@ -218,7 +218,7 @@ int verb_status(void) {
                 _cleanup_free_ char *text = NULL;
 
                 r = metrics_host_render(&c, hardend_modules, hardend_n_modules, &l, now_realtime_usec(),
-                                        cli_watcher_up(&c, true), &text);
+                                        cli_watcher_up(&c), &text);
                 if (r < 0) {
                         log_error_errno(r, "Cannot make the metrics: %m");
                         return EXIT_FAILED;
