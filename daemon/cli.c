@@ -9,9 +9,11 @@
 #include "firewall-forward.h"
 #include "log.h"
 #include "messages.h"
+#include "metrics-host.h"
 #include "modules.h"
 #include "output.h"
 #include "state.h"
+#include "status.h"
 #include "strv.h"
 #include "sys/fileio.h"
 #include "time-util.h"
@@ -21,6 +23,7 @@ char *arg_root = NULL;
 unsigned arg_only = 0;
 bool arg_json = false;
 bool arg_force = false;
+bool arg_prometheus = false;
 
 int cli_parse_common(int c, const char *value) {
         switch (c) {
@@ -261,6 +264,32 @@ static void log_apply_result(const ApplyResult *a) {
         }
 }
 
+bool cli_watcher_up(Context *c) {
+        _cleanup_(watcher_state_done) WatcherState w = {};
+
+        return status_read_watcher(c, &w) >= 0 && w.known && streq_ptr(w.active_state, "active");
+}
+
+/* The Prometheus textfile after an apply, from the apply's own probes (no probe more): on the live
+ * system only, like the state record. Modules --only left out have no compliance series. */
+static void write_metrics_after_apply(Context *c, const ApplyResult *a, bool rolled_back) {
+        _cleanup_(finding_list_done) FindingList l = {};
+        _cleanup_free_ char *text = NULL;
+        const char *path = c->policy->report.prometheus_textfile;
+        int r;
+
+        if (!c->live || !metrics_textfile_wanted(c->policy, c->root))
+                return;
+        r = metrics_apply_findings(a, rolled_back, &l);
+        if (r >= 0)
+                r = metrics_host_render(c, hardend_modules, hardend_n_modules, &l, now_realtime_usec(),
+                                        cli_watcher_up(c), &text);
+        if (r >= 0)
+                r = metrics_write_textfile(c->root, path, text);
+        if (r < 0)
+                log_warning_errno(r, "Cannot write the metrics to %s: %m", path);
+}
+
 int verb_apply(unsigned confirm_sec) {
         _cleanup_policy_free_ Policy *p = NULL;
         _cleanup_(apply_result_done) ApplyResult a = {};
@@ -295,7 +324,13 @@ int verb_apply(unsigned confirm_sec) {
         r = c.live ? state_record_apply(c.root, p, c.only, &a, now_realtime_usec()) : 0;
         if (r < 0)
                 log_warning_errno(r, "Cannot record the apply in %s: %m", STATE_PATH);
-        if (confirm_sec > 0)
-                return confirm_end(&c, &cs, &a, confirm_sec);
+        write_metrics_after_apply(&c, &a, false);
+        if (confirm_sec > 0) {
+                int status = confirm_end(&c, &cs, &a, confirm_sec);
+
+                /* EXIT_FAILED: rolled back to what the first probe saw */
+                write_metrics_after_apply(&c, &a, status == EXIT_FAILED);
+                return status;
+        }
         return a.status;
 }

@@ -15,6 +15,7 @@ extern char *arg_root;
 extern unsigned arg_only;
 extern bool arg_json;
 extern bool arg_force;
+extern bool arg_prometheus; /* hardenctl status --format prometheus */
 
 /* getopt_long option values for the common options */
 enum {
@@ -26,6 +27,7 @@ enum {
         ARG_FORCE,
         ARG_CONFIRM,
         ARG_NO_PAGER,
+        ARG_FORMAT,
         _ARG_COMMON_MAX,
 };
 
@@ -44,6 +46,9 @@ void cli_free(void);
  * printed as FILE:LINE: message. */
 int cli_load_policy(Policy **ret);
 void cli_context_init(Context *c, const Policy *p);
+/* Whether hardend.service is active (asked systemd through context_get_bus(); false when that
+ * cannot be told). */
+bool cli_watcher_up(Context *c);
 
 int verb_validate(const char *file);
 int verb_check(void);

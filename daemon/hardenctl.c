@@ -29,6 +29,7 @@ static void help(void) {
                "     --root=DIR         Operate on an image tree: files, users and unit links only\n"
                "     --only=MODULE,...  Limit to firewall, ssh, admin, services\n"
                "     --json             Machine-readable output\n"
+               "     --format=FORMAT    status: text, json or prometheus (the metrics textfile)\n"
                "     --force            Apply even where the anti-lockout checks refuse\n"
                "     --confirm=SECONDS  apply: snapshot first, apply, then wait for \"hardenctl\n"
                "                        confirm\"; roll everything back without it, or if\n"
@@ -43,6 +44,7 @@ static int parse_argv(int argc, char *argv[]) {
         static const struct option options[] = {
                 CLI_COMMON_OPTIONS,
                 { "confirm", required_argument, NULL, ARG_CONFIRM },
+                { "format", required_argument, NULL, ARG_FORMAT },
                 {},
         };
         int c, r;
@@ -71,6 +73,16 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_confirm = (unsigned) v;
                         break;
                 }
+                case ARG_FORMAT:
+                        if (streq(optarg, "json"))
+                                arg_json = true;
+                        else if (streq(optarg, "prometheus"))
+                                arg_prometheus = true;
+                        else if (!streq(optarg, "text")) {
+                                log_error("--format: \"%s\" is not text, json or prometheus.", optarg);
+                                return -EINVAL;
+                        }
+                        break;
                 case ARG_VERSION:
                         printf("hardenctl %s\n", HARDEND_VERSION);
                         return 0;
@@ -102,6 +114,10 @@ static int run(int argc, char *argv[]) {
         }
         if (argc - optind > 1) {
                 log_error("%s takes no arguments.", verb);
+                return EXIT_USAGE;
+        }
+        if (arg_prometheus && (!streq(verb, "status") || arg_json)) {
+                log_error("--format=prometheus is an option of status, without --json.");
                 return EXIT_USAGE;
         }
         if (arg_confirm > 0 && !streq(verb, "apply")) {

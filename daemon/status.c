@@ -7,12 +7,14 @@
 
 #include "cli.h"
 #include "log.h"
+#include "metrics-host.h"
 #include "modules.h"
 #include "output.h"
 #include "state.h"
 #include "status.h"
 #include "strv.h"
 #include "sys/sshd-socket.h"
+#include "time-util.h"
 
 #define STATUS_MAX_EVENTS 10
 
@@ -211,6 +213,19 @@ int verb_status(void) {
                 return EXIT_FAILED;
         }
         st = engine_check_status(&l);
+
+        if (arg_prometheus) {
+                _cleanup_free_ char *text = NULL;
+
+                r = metrics_host_render(&c, hardend_modules, hardend_n_modules, &l, now_realtime_usec(),
+                                        cli_watcher_up(&c), &text);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot make the metrics: %m");
+                        return EXIT_FAILED;
+                }
+                fputs(text, stdout);
+                return fflush(stdout) == 0 ? st : EXIT_FAILED;
+        }
 
         r = state_read(c.root, &s);
         if (r < 0 && r != -ENOENT)

@@ -16,11 +16,12 @@
 #include "policy.h"
 #include "strv.h"
 #include "sys/fileio.h"
+#include "report-policy.h"
 #include "watch-policy.h"
 
 /* In the order they are parsed; adding a module's section is adding its entry. */
-/* The sections: each module's (the module table), then the watcher's. */
-static const PolicySection *const core_sections[] = { &watch_policy_section };
+/* The sections: each module's (the module table), then the watcher's and the report's. */
+static const PolicySection *const core_sections[] = { &watch_policy_section, &report_policy_section };
 
 static size_t n_sections(const Policy *pol) {
         size_t n = ELEMENTSOF(core_sections);

@@ -130,6 +130,12 @@ typedef struct WatchPolicy {
         WatchMode mode;
 } WatchPolicy;
 
+/* What leaves the host besides the journal (report-policy.c). */
+typedef struct ReportPolicy {
+        int textfile_set;          /* -1 while loading; then 1: prometheus_textfile holds the choice */
+        char *prometheus_textfile; /* below the root; NULL: not written */
+} ReportPolicy;
+
 struct Module;
 struct PolicySection;
 
@@ -154,6 +160,7 @@ typedef struct Policy {
         AdminPolicy admin;
         ServicesPolicy services;
         WatchPolicy watch;
+        ReportPolicy report;
         PolicyExtra extra[POLICY_EXTRA_MAX];
 } Policy;
 

@@ -116,6 +116,22 @@ static const char *const state_parents[] = { "/var", "/var/lib", STATE_DIR };
 #define FOREACH_STATE_PARENT(d) \
         for (const char *const *d = state_parents; d < state_parents + ELEMENTSOF(state_parents); d++)
 
+static int ensure_state_dir(const char *root) {
+        /* owned by whoever applies: root, except in the unit tests */
+        FOREACH_STATE_PARENT(dir) {
+                struct stat st;
+                int r;
+
+                /* an existing /var or /var/lib is left as it is */
+                if (!streq(*dir, STATE_DIR) && lstat_at_root(root, *dir, &st) >= 0 && S_ISDIR(st.st_mode))
+                        continue;
+                r = ensure_dir_at_root(root, *dir, 0755, UID_KEEP, GID_KEEP);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int state_write(const char *root, const HardendState *s) {
         _cleanup_free_ char *text = NULL, *rollback = NULL;
         int r;
@@ -141,17 +157,9 @@ int state_write(const char *root, const HardendState *s) {
                      strempty(s->policy_digest), strempty(s->instance_id), strempty(s->firstboot_instance_id),
                      strempty(rollback)) < 0)
                 return -ENOMEM;
-        /* owned by whoever applies: root, except in the unit tests */
-        FOREACH_STATE_PARENT(dir) {
-                struct stat st;
-
-                /* an existing /var or /var/lib is left as it is */
-                if (!streq(*dir, STATE_DIR) && lstat_at_root(root, *dir, &st) >= 0 && S_ISDIR(st.st_mode))
-                        continue;
-                r = ensure_dir_at_root(root, *dir, 0755, UID_KEEP, GID_KEEP);
-                if (r < 0)
-                        return r;
-        }
+        r = ensure_state_dir(root);
+        if (r < 0)
+                return r;
         return write_file_atomic(root, STATE_PATH, text, strlen(text), 0644, UID_KEEP, GID_KEEP, &atomic_ops_default);
 }
 
@@ -321,4 +329,51 @@ int state_record_rollback(const char *root, const char *reason, uint64_t now_use
         if (!s.apply_usec)
                 s.apply_usec = now_usec;
         return state_write(root, &s);
+}
+
+int state_read_drift_events(const char *root, uint64_t ret[_MODULE_MAX]) {
+        _cleanup_free_ char *text = NULL;
+        uint64_t counts[_MODULE_MAX] = {};
+        char *save = NULL;
+        int r;
+
+        r = read_file_at_root(root, DRIFT_EVENTS_PATH, true, 64 * 1024, &text, NULL);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        for (char *line = r < 0 ? NULL : strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *eq = strchr(line, '='), *end = NULL;
+                unsigned long long u;
+                ModuleId id;
+
+                if (line[0] == '#' || !eq)
+                        continue;
+                *eq = 0;
+                id = module_id_from_string(strip(line));
+                errno = 0;
+                u = strtoull(strip(eq + 1), &end, 10);
+                if (id >= 0 && errno == 0 && end && *end == 0)
+                        counts[id] = u;
+        }
+        memcpy(ret, counts, sizeof(counts));
+        return 0;
+}
+
+int state_write_drift_events(const char *root, const uint64_t counts[_MODULE_MAX]) {
+        _cleanup_free_ char *text = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t size = 0;
+        int r;
+
+        f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
+        fputs("# Written by hardend watch: drift events by module; do not edit.\n", f);
+        for (int i = 0; i < _MODULE_MAX; i++)
+                fprintf(f, "%s=%" PRIu64 "\n", module_id_to_string((ModuleId) i), counts[i]);
+        if (fflush(f) != 0 || ferror(f) || fclose(TAKE_PTR(f)) != 0)
+                return -ENOMEM;
+        r = ensure_state_dir(root);
+        if (r < 0)
+                return r;
+        return write_file_atomic(root, DRIFT_EVENTS_PATH, text, size, 0644, UID_KEEP, GID_KEEP, &atomic_ops_default);
 }

@@ -9,8 +9,10 @@
 
 /* hardend's record of its last apply, kept in ROOT/var/lib/hardend/state as KEY=value lines
  * (written atomically). The first-boot unit asks whether the current instance has a record. */
-#define STATE_DIR              "/var/lib/hardend"
-#define STATE_PATH             STATE_DIR "/state"
+#define STATE_DIR  "/var/lib/hardend"
+#define STATE_PATH STATE_DIR "/state"
+/* The watcher's drift event counters, by module (hardend_drift_events_total): its file alone. */
+#define DRIFT_EVENTS_PATH      STATE_DIR "/drift-events"
 #define CLOUD_INSTANCE_ID_PATH "/var/lib/cloud/data/instance-id"
 #define MACHINE_ID_PATH        "/etc/machine-id"
 
@@ -53,3 +55,8 @@ int state_record_rollback(const char *root, const char *reason, uint64_t now_use
 
 /* 1: the current instance has no first-boot record (the first-boot unit should run); 0: it has. */
 int state_firstboot_needed(const char *root, char **ret_instance_id);
+
+/* The drift event counters by ModuleId: a missing file reads as all 0; unknown modules and bad
+ * lines are ignored. */
+int state_read_drift_events(const char *root, uint64_t ret[_MODULE_MAX]);
+int state_write_drift_events(const char *root, const uint64_t counts[_MODULE_MAX]);

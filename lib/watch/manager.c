@@ -12,6 +12,7 @@
 #include "manager-watch.h"
 #include "manager.h"
 #include "messages.h"
+#include "metrics-host.h"
 #include "state.h"
 #include "strv.h"
 #include "sys/fileio.h"
@@ -51,6 +52,15 @@ struct Manager {
         unsigned pending; /* modules to probe when the deferral fires */
         unsigned probes;
         char *status;
+
+        /* the Prometheus textfile (metrics-host.h): written after a probe that changed something
+         * (dirty), on every interval probe, and on the way out */
+        uint64_t drift_events[_MODULE_MAX];
+        bool drift_events_dirty;
+        bool metrics_dirty;
+        bool metrics_failed; /* the last write failed and was logged */
+        uint64_t last_probe_usec;
+        char *policy_digest;
 };
 
 static unsigned manager_interval(const Manager *m) {
@@ -93,6 +103,7 @@ Manager *manager_free(Manager *m) {
         free(m->config);
         free(m->root);
         free(m->status);
+        free(m->policy_digest);
         free(m);
         return NULL;
 }
@@ -268,6 +279,7 @@ static int manager_sync_watches(Manager *m) {
 typedef struct DiffState {
         Manager *manager;
         unsigned repair; /* modules with new fixable drift */
+        bool changed;
 } DiffState;
 
 static void log_finding_event(int level, const char *message_id, const Finding *f, const char *fmt, const char *text) {
@@ -284,6 +296,7 @@ static void on_added(const Finding *f, void *userdata) {
         DiffState *d = userdata;
         _cleanup_free_ char *text = NULL;
 
+        d->changed = true;
         if (finding_format(f, &text) < 0) {
                 (void) log_oom();
                 return;
@@ -293,6 +306,10 @@ static void on_added(const Finding *f, void *userdata) {
                 const Module *mod = manager_find_module(d->manager, f->module);
 
                 log_finding_event(LOG_WARNING, HARDEND_MESSAGE_DRIFT_DETECTED, f, "Drift detected: %s", text);
+                if (mod && mod->id >= 0 && mod->id < _MODULE_MAX) {
+                        d->manager->drift_events[mod->id]++;
+                        d->manager->drift_events_dirty = true;
+                }
                 if (f->fixable && mod)
                         d->repair |= 1u << mod->id;
                 break;
@@ -308,7 +325,9 @@ static void on_added(const Finding *f, void *userdata) {
 
 static void on_resolved(const Finding *f, void *userdata) {
         _cleanup_free_ char *what = NULL;
+        DiffState *d = userdata;
 
+        d->changed = true;
         if (f->kind != FINDING_DRIFT)
                 return;
         if (asprintf(&what, "%s/%s %s (was %s)", f->module, f->check, f->subject, strna(f->actual)) < 0) {
@@ -397,6 +416,7 @@ static int manager_probe_once(Manager *m, unsigned mask, unsigned *ret_repair) {
         if (r < 0)
                 return log_error_errno(r, "Probe failed: %m");
         m->probes++;
+        m->last_probe_usec = now_realtime_usec();
         log_debug("Probe %u (modules 0x%x).", m->probes, mask);
 
         for (size_t i = 0; i < m->last.n; i++) {
@@ -407,6 +427,8 @@ static int manager_probe_once(Manager *m, unsigned mask, unsigned *ret_repair) {
                         return log_oom();
         }
         finding_list_diff(&old, &now, on_added, on_resolved, &d);
+        if (d.changed)
+                m->metrics_dirty = true;
 
         r = finding_list_append(&kept, &now, NULL);
         if (r < 0)
@@ -420,7 +442,65 @@ static int manager_probe_once(Manager *m, unsigned mask, unsigned *ret_repair) {
         return manager_update_status(m);
 }
 
-int manager_probe(Manager *m, unsigned mask) {
+/* ---- the Prometheus textfile ------------------------------------------------------------------ */
+
+static int manager_render_metrics(Manager *m, bool up, char **ret) {
+        _cleanup_(metrics_done) Metrics x = {};
+        int r;
+
+        r = metrics_from_findings(&m->ctx, m->options.modules, m->options.n_modules, &m->last, m->drift_events, &x);
+        if (r < 0)
+                return r;
+        r = metrics_add_state(&x, m->root);
+        if (r < 0)
+                log_full_errno(LOG_DEBUG, r, "Cannot read %s for the metrics: %m", STATE_PATH);
+        if (m->policy_digest)
+                (void) metrics_set_policy_digest(&x, m->policy_digest);
+        x.last_probe_usec = m->last_probe_usec;
+        x.watcher_up = up;
+        return metrics_render(&x, ret);
+}
+
+/* up: false on the way out, so that a stopped watcher is seen at the next scrape */
+static void manager_write_metrics(Manager *m, bool up) {
+        const char *path = m->policy->report.prometheus_textfile;
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        m->metrics_dirty = false;
+        if (!metrics_textfile_wanted(m->policy, m->root))
+                return;
+        if (m->drift_events_dirty) {
+                r = state_write_drift_events(m->root, m->drift_events);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot write %s: %m", DRIFT_EVENTS_PATH);
+                else
+                        m->drift_events_dirty = false;
+        }
+        r = manager_render_metrics(m, up, &text);
+        if (r >= 0)
+                r = metrics_write_textfile(m->root, path, text);
+        if (r < 0 && !m->metrics_failed)
+                log_warning_errno(r, "Cannot write the metrics to %s: %m", path);
+        else if (r >= 0 && m->metrics_failed)
+                log_info("Writing the metrics to %s again.", path);
+        m->metrics_failed = r < 0;
+}
+
+static void manager_load_metrics_state(Manager *m) {
+        char *digest = NULL;
+        int r;
+
+        r = policy_digest(m->policy, &digest);
+        if (r < 0)
+                log_warning_errno(r, "Cannot hash the policy %s: %m", m->policy->source);
+        free(m->policy_digest);
+        m->policy_digest = digest;
+        m->metrics_dirty = true;
+}
+
+/* force: write the textfile even when nothing changed (the interval probe: a fresh probe time) */
+static int manager_probe_full(Manager *m, unsigned mask, bool force) {
         unsigned repair = 0;
         int r;
 
@@ -430,14 +510,20 @@ int manager_probe(Manager *m, unsigned mask) {
         if (r < 0)
                 log_warning_errno(r, "Cannot update the watches: %m");
         r = manager_probe_once(m, mask, &repair);
-        if (r < 0 || m->policy->watch.mode != WATCH_MODE_REPAIR || repair == 0)
-                return r;
+        if (r >= 0 && m->policy->watch.mode == WATCH_MODE_REPAIR && repair != 0) {
+                for (size_t i = 0; i < m->options.n_modules; i++)
+                        if (repair & (1u << m->options.modules[i]->id))
+                                manager_repair(m, m->options.modules[i]);
+                /* Say at once what the repair resolved; the files it wrote will also wake us, harmlessly. */
+                r = manager_probe_once(m, repair, NULL);
+        }
+        if (force || m->metrics_dirty)
+                manager_write_metrics(m, true);
+        return r;
+}
 
-        for (size_t i = 0; i < m->options.n_modules; i++)
-                if (repair & (1u << m->options.modules[i]->id))
-                        manager_repair(m, m->options.modules[i]);
-        /* Say at once what the repair resolved; the files it wrote will also wake us, harmlessly. */
-        return manager_probe_once(m, repair, NULL);
+int manager_probe(Manager *m, unsigned mask) {
+        return manager_probe_full(m, mask, false);
 }
 
 static int on_defer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -488,7 +574,7 @@ static int on_interval(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         /* the firewall and the listeners tell nobody when they change: look */
-        (void) manager_probe(m, ALL_MODULES);
+        (void) manager_probe_full(m, ALL_MODULES, true);
         return manager_arm_interval(m);
 }
 
@@ -524,10 +610,18 @@ int manager_reload(Manager *m) {
                                  "%s; keeping the previous policy.", text);
                 return -EINVAL;
         }
+        /* a textfile moved or turned off goes: no scrape should read the old one as current */
+        if (m->policy->report.prometheus_textfile &&
+            !streq_ptr(m->policy->report.prometheus_textfile, p->report.prometheus_textfile)) {
+                r = unlink_at_root(m->root, m->policy->report.prometheus_textfile);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot remove %s: %m", m->policy->report.prometheus_textfile);
+        }
         policy_free(m->policy);
         m->policy = p;
         m->ctx.policy = p;
         m->ctx.repair = p->watch.mode == WATCH_MODE_REPAIR;
+        manager_load_metrics_state(m);
         log_info("Reloaded the policy from %s (mode %s, every %u s).", p->source, watch_mode_to_string(p->watch.mode),
                  manager_interval(m));
         if (m->interval_source) {
@@ -627,6 +721,10 @@ int manager_startup(Manager *m) {
         r = manager_arm_interval(m);
         if (r < 0)
                 return log_error_errno(r, "Cannot arm the interval timer: %m");
+        r = state_read_drift_events(m->root, m->drift_events);
+        if (r < 0)
+                log_warning_errno(r, "Cannot read %s; counting drift events from 0: %m", DRIFT_EVENTS_PATH);
+        manager_load_metrics_state(m);
         r = manager_probe(m, ALL_MODULES);
         if (r < 0)
                 return r;
@@ -642,6 +740,7 @@ int manager_run(Manager *m) {
         int r = sd_event_loop(m->event);
 
         (void) sd_notify(false, "STOPPING=1");
+        manager_write_metrics(m, false);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
         return r;

@@ -36,6 +36,22 @@ static const BadCase bad_cases[] = {
           "admin.shell: unknown key" },
         { "unknown services key", "version = 1;\nservices = {\n  stop = [ ];\n};\n", 3, "services.stop: unknown key" },
         { "unknown watch key", "version = 1;\nwatch = {\n  period = 5;\n};\n", 3, "watch.period: unknown key" },
+        { "unknown report key", "version = 1;\nreport = {\n  prometheus = \"/x.prom\";\n};\n", 3,
+          "report.prometheus: unknown key" },
+        { "textfile relative", "version = 1;\nreport = {\n  prometheus_textfile = \"hardend.prom\";\n};\n", 3,
+          "report.prometheus_textfile: \"hardend.prom\" must be an absolute path" },
+        { "textfile not .prom", "version = 1;\nreport = {\n  prometheus_textfile = \"/var/lib/x/hardend.txt\";\n};\n",
+          3, "report.prometheus_textfile: \"/var/lib/x/hardend.txt\" must name a file ending in \".prom\"" },
+        { "textfile a directory", "version = 1;\nreport = {\n  prometheus_textfile = \"/var/lib/x/\";\n};\n", 3,
+          "must name a file ending in \".prom\"" },
+        { "textfile dotdot", "version = 1;\nreport = {\n  prometheus_textfile = \"/var/../etc/x.prom\";\n};\n", 3,
+          "must be a normalized path" },
+        { "textfile true", "version = 1;\nreport = {\n  prometheus_textfile = true;\n};\n", 3,
+          "report.prometheus_textfile: true is not a path" },
+        { "textfile int", "version = 1;\nreport = {\n  prometheus_textfile = 1;\n};\n", 3,
+          "report.prometheus_textfile: must be a path, \"\" or false" },
+        { "textfile newline", "version = 1;\nreport = {\n  prometheus_textfile = \"/a\\nb.prom\";\n};\n", 3,
+          "must not contain a newline" },
         { "unknown allow key",
           "version = 1;\nfirewall = {\n  allow = (\n    { port = 22; iface = \"eth0\"; }\n  );\n};\n", 4,
           "firewall.allow[0].iface: unknown key" },
@@ -275,7 +291,31 @@ START_TEST(test_builtin_validates) {
         ck_assert_uint_eq(strv_length(p->services.disable), 6);
         ck_assert_uint_eq(p->services.n_listeners_allow, 5);
         ck_assert_uint_eq(p->watch.interval, 60);
+        ck_assert_str_eq(p->report.prometheus_textfile, "/var/lib/prometheus/node-exporter/hardend.prom");
         policy_free(p);
+}
+END_TEST
+
+/* "" and false both turn the textfile off; the default turns it on. */
+START_TEST(test_report_textfile_off) {
+        static const char *const texts[] = {
+                "version = 1;\nreport = { prometheus_textfile = \"\"; };\n",
+                "version = 1;\nreport = { prometheus_textfile = false; };\n",
+        };
+        PolicyError e = {};
+        Policy *p = NULL, *builtin = NULL;
+
+        ck_assert_int_eq(policy_load_builtin(&builtin, &e), 0);
+        for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
+                ck_assert_int_eq(policy_load_string(texts[i], "off.conf", &p, &e), 0);
+                ck_assert_ptr_null(p->report.prometheus_textfile);
+                ck_assert(!policy_equal(p, builtin));
+                policy_free(p);
+        }
+        ck_assert_int_eq(policy_load_string("version = 1;\nreport = { };\n", "empty.conf", &p, &e), 0);
+        ck_assert(policy_equal(p, builtin));
+        policy_free(p);
+        policy_free(builtin);
 }
 END_TEST
 
@@ -325,7 +365,8 @@ static const char full_policy[] =
         "  enable = false; disable = [ \"cups.socket\", \"foo@bar.service\" ]; mask = false;\n"
         "  listeners_allow = [ \"udp/53\", \"tcp/2222\" ];\n"
         "};\n"
-        "watch = { interval = 5; mode = \"repair\"; };\n";
+        "watch = { interval = 5; mode = \"repair\"; };\n"
+        "report = { prometheus_textfile = \"/srv/metrics/hardend.prom\"; };\n";
 
 START_TEST(test_round_trip_every_key) {
         PolicyError e = {};
@@ -380,6 +421,7 @@ START_TEST(test_round_trip_every_key) {
 
         ck_assert_uint_eq(p->watch.interval, 5);
         ck_assert_int_eq(p->watch.mode, WATCH_MODE_REPAIR);
+        ck_assert_str_eq(p->report.prometheus_textfile, "/srv/metrics/hardend.prom");
         policy_free(p);
 }
 END_TEST
@@ -681,6 +723,7 @@ int main(void) {
 
         tcase_add_loop_test(tc, test_bad_config, 0, (int) ELEMENTSOF(bad_cases));
         tcase_add_test(tc, test_builtin_validates);
+        tcase_add_test(tc, test_report_textfile_off);
         tcase_add_test(tc, test_shipped_file_is_builtin);
         tcase_add_test(tc, test_round_trip_every_key);
         tcase_add_test(tc, test_defaults);
