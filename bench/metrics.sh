@@ -6,8 +6,9 @@
 #      side by side in one process, the textfile on tmpfs (the sandbox's /var) and on ext4 (a
 #      directory below /tmp, the host's disk);
 #   2. instructions: callgrind of the metrics step alone (write_metrics, inclusive) per round;
-#   3. the watcher idle for IDLE seconds with watch.interval = 1, textfile on and off: its wakeups
-#      (epoll_wait returns under strace), voluntary context switches, and VmRSS.
+#   3. the watcher idle for IDLE seconds with watch.interval = 1, textfile on and off (and, with
+#      HARDEND_BASE, a build without the textfile code): its wakeups (epoll_wait returns under
+#      strace), voluntary context switches, VmRSS and PSS; each run starts with an empty /run/hardend.
 # Run as root after ninja -C build:  bench/metrics.sh [OUTDIR]   (ROUNDS=200 IDLE=30)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -63,6 +64,7 @@ idle() { # NAME TEXTFILE-VALUE [HARDEND]
         local bin=${3:-$HARDEND} pid v0 v1 w
         policy "$2" 1 >"$SB/w.conf"
         [ "$2" = false ] && [ -n "${3:-}" ] && sed -i '/^report = {/,/^};/d' "$SB/w.conf"
+        rm -rf /run/hardend # each run starts without what an earlier one learnt (the sandbox's /run)
         "$bin" watch --config "$SB/w.conf" >/dev/null 2>"$SB/w-$1.log" &
         pid=$!
         sleep 3
@@ -73,6 +75,7 @@ idle() { # NAME TEXTFILE-VALUE [HARDEND]
         rss=$(awk '/^VmRSS/ {print $2}' /proc/$pid/status)
         pss=$(awk '/^Pss:/ {print $2}' /proc/$pid/smaps_rollup)
         kill -TERM $pid; wait $pid || true
+        rm -rf /run/hardend
         strace -qq -f --seccomp-bpf -e trace=epoll_wait -o "$SB/strace-$1.txt" \
                 timeout -s TERM "$((IDLE + 3))" "$bin" watch --config "$SB/w.conf" >/dev/null 2>&1 || true
         w=$(grep -c 'epoll_wait(' "$SB/strace-$1.txt" || true)

@@ -264,18 +264,14 @@ static void log_apply_result(const ApplyResult *a) {
         }
 }
 
-bool cli_watcher_up(Context *c, bool connect) {
+bool cli_watcher_up(Context *c) {
         _cleanup_(watcher_state_done) WatcherState w = {};
 
-        if (!connect && !c->bus)
-                return false;
         return status_read_watcher(c, &w) >= 0 && w.known && streq_ptr(w.active_state, "active");
 }
 
 /* The Prometheus textfile after an apply, from the apply's own probes (no probe more): on the live
- * system only, like the state record. Modules --only left out have no compliance series. The bus
- * is asked about the watcher only when the apply has connected already: the firewall's apply runs
- * early in the boot, before the bus, when the watcher does not run yet either. */
+ * system only, like the state record. Modules --only left out have no compliance series. */
 static void write_metrics_after_apply(Context *c, const ApplyResult *a, bool rolled_back) {
         _cleanup_(finding_list_done) FindingList l = {};
         _cleanup_free_ char *text = NULL;
@@ -287,7 +283,7 @@ static void write_metrics_after_apply(Context *c, const ApplyResult *a, bool rol
         r = metrics_apply_findings(a, rolled_back, &l);
         if (r >= 0)
                 r = metrics_host_render(c, hardend_modules, hardend_n_modules, &l, now_realtime_usec(),
-                                        cli_watcher_up(c, false), &text);
+                                        cli_watcher_up(c), &text);
         if (r >= 0)
                 r = metrics_write_textfile(c->root, path, text);
         if (r < 0)

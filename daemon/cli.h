@@ -46,9 +46,9 @@ void cli_free(void);
  * printed as FILE:LINE: message. */
 int cli_load_policy(Policy **ret);
 void cli_context_init(Context *c, const Policy *p);
-/* Whether hardend.service is active (asked over the bus; false when that cannot be told). connect:
- * connect to the bus if c has not yet; else false without a connection. */
-bool cli_watcher_up(Context *c, bool connect);
+/* Whether hardend.service is active (asked systemd through context_get_bus(); false when that
+ * cannot be told). */
+bool cli_watcher_up(Context *c);
 
 int verb_validate(const char *file);
 int verb_check(void);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hardenctl status: the probe per module, the last apply, the watcher, the latest drift events. */
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -11,6 +12,8 @@
 #include "output.h"
 #include "state.h"
 #include "status.h"
+#include "strv.h"
+#include "sys/sshd-socket.h"
 #include "time-util.h"
 
 #define STATUS_MAX_EVENTS 10
@@ -87,6 +90,68 @@ static json_object *json_events(const JournalEvents *e) {
         return o;
 }
 
+static const char *family_name(int family) {
+        return family == AF_INET ? "ipv4" : family == AF_INET6 ? "ipv6" : "both";
+}
+
+static json_object *json_sshd_start(const SshdStart *st, int error, const char *bad) {
+        json_object *o = json_object_new_object(), *ports = json_object_new_array(), *files = json_object_new_array();
+
+        json_add_string(o, "started_by", error < 0 ? "unknown" : sshd_start_kind_to_string(st->kind));
+        json_add_string(o, "unit", st->unit);
+        for (size_t i = 0; i < st->n_listen; i++) {
+                json_object *x = json_object_new_object();
+
+                json_object_object_add(x, "port", json_object_new_int(st->listen[i].port));
+                json_add_string(x, "family", family_name(st->listen[i].family));
+                json_add_string(x, "listen_stream", st->listen[i].address);
+                json_object_array_add(ports, x);
+        }
+        STRV_FOREACH (f, st->files)
+                json_object_array_add(files, json_object_new_string(*f));
+        if (st->kind != SSHD_START_SOCKET) {
+                json_object_put(ports);
+                ports = NULL; /* sshd_config's Port: check's ssh findings */
+        }
+        json_object_object_add(o, "ports", ports);
+        json_object_object_add(o, "unit_files", files);
+        json_object_object_add(o, "generator", json_object_new_boolean(st->generator));
+        if (error < 0) {
+                _cleanup_free_ char *why = NULL;
+
+                if (bad ? asprintf(&why, "ListenStream=%s is not understood", bad) < 0
+                        : asprintf(&why, "%s", strerror(-error)) < 0)
+                        why = NULL;
+                json_add_string(o, "reason", why);
+        } else
+                json_add_string(o, "reason", NULL);
+        return o;
+}
+
+static void print_sshd_start(const SshdStart *st, int error, const char *bad) {
+        if (error < 0) {
+                if (bad)
+                        printf("sshd:       unknown (ListenStream=%s is not understood)\n", bad);
+                else
+                        printf("sshd:       unknown (%s)\n", strerror(-error));
+                return;
+        }
+        if (st->kind == SSHD_START_NONE) {
+                printf("sshd:       no ssh unit is enabled\n");
+                return;
+        }
+        if (st->kind == SSHD_START_SERVICE) {
+                printf("sshd:       started by %s (ports from sshd_config)\n", st->unit);
+                return;
+        }
+        printf("sshd:       socket-activated by %s, listening on ", st->unit);
+        if (st->n_listen == 0)
+                printf("no TCP port");
+        for (size_t i = 0; i < st->n_listen; i++)
+                printf("%s%s", i > 0 ? ", " : "", st->listen[i].address);
+        printf("%s\n", st->generator ? " (sshd-socket-generator sets them from sshd_config at boot)" : "");
+}
+
 static void print_status_extras(const HardendState *s, bool have, const char *digest, const char *instance,
                                 const WatcherState *w, const JournalEvents *e) {
         char when[64];
@@ -132,8 +197,10 @@ int verb_status(void) {
         _cleanup_(hardend_state_done) HardendState s = {};
         _cleanup_(watcher_state_done) WatcherState w = {};
         _cleanup_(journal_events_done) JournalEvents e = {};
-        _cleanup_free_ char *digest = NULL, *instance = NULL;
+        _cleanup_(sshd_start_done) SshdStart sshd = {};
+        _cleanup_free_ char *digest = NULL, *instance = NULL, *sshd_bad = NULL;
         bool have;
+        int sshd_r;
         ExitStatus st;
         int r;
 
@@ -151,7 +218,7 @@ int verb_status(void) {
                 _cleanup_free_ char *text = NULL;
 
                 r = metrics_host_render(&c, hardend_modules, hardend_n_modules, &l, now_realtime_usec(),
-                                        cli_watcher_up(&c, true), &text);
+                                        cli_watcher_up(&c), &text);
                 if (r < 0) {
                         log_error_errno(r, "Cannot make the metrics: %m");
                         return EXIT_FAILED;
@@ -166,6 +233,11 @@ int verb_status(void) {
         have = r >= 0;
         (void) policy_digest(p, &digest);
         (void) state_instance_id(c.root, &instance);
+        sshd_r = sshd_start_find(c.root, &sshd, &sshd_bad);
+        if (sshd_r == -ENOMEM) {
+                (void) log_oom();
+                return EXIT_FAILED;
+        }
         if (status_read_watcher(&c, &w) < 0 || status_read_events(&c, STATUS_MAX_EVENTS, &e) < 0) {
                 (void) log_oom();
                 return EXIT_FAILED;
@@ -185,12 +257,14 @@ int verb_status(void) {
                 json_object_object_add(
                         o, "first_boot_done",
                         json_object_new_boolean(have && instance && streq_ptr(s.firstboot_instance_id, instance)));
+                json_object_object_add(o, "sshd", json_sshd_start(&sshd, sshd_r, sshd_bad));
                 json_object_object_add(o, "watcher", json_watcher(&w));
                 json_object_object_add(o, "events", json_events(&e));
                 (void) json_print(o);
         } else {
                 print_policy_header(&c);
                 print_modules(&c, hardend_modules, hardend_n_modules, &l);
+                print_sshd_start(&sshd, sshd_r, sshd_bad);
                 print_status_extras(&s, have, digest, instance, &w, &e);
                 printf("%s\n", st == EXIT_COMPLIANT ? "Compliant." : "Drift found.");
         }

@@ -3,12 +3,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "engine.h"
 #include "modules.h"
 #include "strv.h"
 #include "sys/sshd.h"
+
+#define SYSTEMD_PRIVATE_BUS      "/run/systemd/private"
 
 #define MODULE_ID_NAME(id, name) [MODULE_##id] = #name,
 static const char *const module_id_table[_MODULE_MAX] = { HARDEND_MODULE_LIST(MODULE_ID_NAME) };
@@ -75,16 +78,33 @@ struct SshdCache *context_sshd_cache(Context *c) {
         return c->shared.data;
 }
 
+/* Root speaks to systemd on its private socket, as systemctl does: at first boot the unit runs before
+ * sockets.target, when a call over the system bus would wait for dbus.service, which waits for it.
+ * The watcher needs the bus itself: its signal matches name systemd's bus name as the sender. */
+static int open_bus(bool signals, sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (signals || geteuid() != 0 || access(SYSTEMD_PRIVATE_BUS, F_OK) < 0)
+                return sd_bus_open_system(ret);
+        r = sd_bus_new(&bus);
+        if (r >= 0)
+                r = sd_bus_set_address(bus, "unix:path=" SYSTEMD_PRIVATE_BUS);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0)
+                return sd_bus_open_system(ret);
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
 int context_get_bus(Context *c, sd_bus **ret) {
         if (!c->bus_tried) {
                 c->bus_tried = true;
                 if (!c->live)
                         c->bus_error = -EOPNOTSUPP;
-                else {
-                        int r = sd_bus_open_system(&c->bus);
-
-                        c->bus_error = r < 0 ? r : 0;
-                }
+                else
+                        c->bus_error = open_bus(c->bus_signals, &c->bus);
         }
         if (c->bus_error < 0)
                 return c->bus_error;

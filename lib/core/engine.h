@@ -110,6 +110,8 @@ typedef struct Context {
         sd_bus *bus;
         int bus_error;
         bool bus_tried;
+        bool bus_signals;               /* the bus must carry systemd's signals (the watcher): the system bus, not
+                                         * systemd's private socket */
         ModuleCache cache[_MODULE_MAX]; /* by ModuleId: only the modules of the list use it */
         /* answers of system programs that more than one module asks (sshd -T: the ssh module and
          * the firewall's SSH ports), kept like a module's cache */

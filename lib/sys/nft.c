@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dlfcn.h>
 #include <errno.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "macro.h"
@@ -15,13 +17,72 @@ struct NftCtx {
         struct nft_ctx *nft;
 };
 
-int nft_open(NftCtx **ret) {
-        NftCtx *c = calloc(1, sizeof(*c));
+/* libnftables is loaded when first needed, as systemd loads its optional libraries: a probe that
+ * finds the ruleset as it verified it (or a run that never touches nftables) does not pay for
+ * loading it and the five libraries it pulls in. */
+#define DLSYM(name) typeof(name) *name
+static struct {
+        void *handle;
+        bool failed;
+        DLSYM(nft_ctx_new);
+        DLSYM(nft_ctx_free);
+        DLSYM(nft_ctx_buffer_output);
+        DLSYM(nft_ctx_buffer_error);
+        DLSYM(nft_ctx_get_output_buffer);
+        DLSYM(nft_ctx_get_error_buffer);
+        DLSYM(nft_ctx_output_set_flags);
+        DLSYM(nft_run_cmd_from_buffer);
+} lib;
+#undef DLSYM
 
+static int lib_load(void) {
+        static const char *const names[] = { "nft_ctx_new",
+                                             "nft_ctx_free",
+                                             "nft_ctx_buffer_output",
+                                             "nft_ctx_buffer_error",
+                                             "nft_ctx_get_output_buffer",
+                                             "nft_ctx_get_error_buffer",
+                                             "nft_ctx_output_set_flags",
+                                             "nft_run_cmd_from_buffer" };
+        void **slots[] = { (void **) &lib.nft_ctx_new,
+                           (void **) &lib.nft_ctx_free,
+                           (void **) &lib.nft_ctx_buffer_output,
+                           (void **) &lib.nft_ctx_buffer_error,
+                           (void **) &lib.nft_ctx_get_output_buffer,
+                           (void **) &lib.nft_ctx_get_error_buffer,
+                           (void **) &lib.nft_ctx_output_set_flags,
+                           (void **) &lib.nft_run_cmd_from_buffer };
+        void *h;
+
+        if (lib.handle)
+                return 0;
+        if (lib.failed)
+                return -ELIBACC;
+        h = dlopen(LIBNFTABLES_PATH, RTLD_NOW | RTLD_NODELETE);
+        for (size_t i = 0; h && i < ELEMENTSOF(names); i++)
+                if (!(*slots[i] = dlsym(h, names[i]))) {
+                        dlclose(h);
+                        h = NULL;
+                }
+        if (!h) {
+                lib.failed = true;
+                return -ELIBACC;
+        }
+        lib.handle = h;
+        return 0;
+}
+
+int nft_open(NftCtx **ret) {
+        NftCtx *c;
+        int r = lib_load();
+
+        if (r < 0)
+                return r;
+        c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        c->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-        if (!c->nft || nft_ctx_buffer_output(c->nft) < 0 || nft_ctx_buffer_error(c->nft) < 0) {
+        c->nft = lib.nft_ctx_new(NFT_CTX_DEFAULT);
+        if (!c->nft || lib.nft_ctx_buffer_output(c->nft) < 0 || lib.nft_ctx_buffer_error(c->nft) < 0) {
                 (void) nft_close(c);
                 return -ENOMEM;
         }
@@ -33,7 +94,7 @@ NftCtx *nft_close(NftCtx *c) {
         if (!c)
                 return NULL;
         if (c->nft)
-                nft_ctx_free(c->nft);
+                lib.nft_ctx_free(c->nft);
         free(c);
         return NULL;
 }
@@ -73,12 +134,12 @@ static int run_with(NftCtx *c, unsigned flags, const char *cmds, char **ret_out,
         const char *out;
         int r;
 
-        nft_ctx_output_set_flags(c->nft, flags);
+        lib.nft_ctx_output_set_flags(c->nft, flags);
         /* reading a buffer rewinds it: what an earlier command left is dropped */
-        (void) nft_ctx_get_output_buffer(c->nft);
-        (void) nft_ctx_get_error_buffer(c->nft);
-        if (nft_run_cmd_from_buffer(c->nft, cmds) != 0) {
-                const char *msg = nft_ctx_get_error_buffer(c->nft);
+        (void) lib.nft_ctx_get_output_buffer(c->nft);
+        (void) lib.nft_ctx_get_error_buffer(c->nft);
+        if (lib.nft_run_cmd_from_buffer(c->nft, cmds) != 0) {
+                const char *msg = lib.nft_ctx_get_error_buffer(c->nft);
 
                 r = error_to_errno(msg);
                 if (error_text(msg, ret_error) < 0)
@@ -86,7 +147,7 @@ static int run_with(NftCtx *c, unsigned flags, const char *cmds, char **ret_out,
                 return r;
         }
         if (ret_out) {
-                out = nft_ctx_get_output_buffer(c->nft);
+                out = lib.nft_ctx_get_output_buffer(c->nft);
                 *ret_out = strdup(out ?: "");
                 if (!*ret_out)
                         return -ENOMEM;
@@ -256,6 +317,15 @@ int nft_usable(char **ret_why) {
         _cleanup_strv_free_ char **tables = NULL;
         int r;
 
+        /* the library is loaded only when a listing or a transaction needs it: here it must only be there */
+        if (!lib.handle && access(LIBNFTABLES_PATH, R_OK) < 0) {
+                char *why;
+
+                if (asprintf(&why, "libnftables is not installed (%s: %s)", LIBNFTABLES_PATH, strerror(errno)) < 0)
+                        return -ENOMEM;
+                *ret_why = why;
+                return 0;
+        }
         /* over nfnetlink directly: libnftables would fetch the whole ruleset to list the tables */
         r = nft_list_tables(&tables);
         if (r >= 0)

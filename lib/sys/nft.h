@@ -10,6 +10,7 @@
 
 typedef struct NftCtx NftCtx;
 
+/* -ELIBACC when libnftables (loaded on first use) is not there. */
 int nft_open(NftCtx **ret);
 NftCtx *nft_close(NftCtx *c);
 static inline void nft_closep(NftCtx **c) {
@@ -43,8 +44,8 @@ int nft_list_rules(NftCtx *c, const char *family, const char *name, NftRuleList 
 /* Finds the text of a rule by chain and handle, NULL when not there. */
 const char *nft_rule_list_find(const NftRuleList *l, const char *chain, unsigned long handle);
 
-/* Whether the kernel holds nf_tables in this network namespace: 1 yes; 0 no, with the reason in
- * *ret_why; -errno when that cannot be told. */
+/* Whether nftables can be used: libnftables is installed and the kernel holds nf_tables in this
+ * network namespace: 1 yes; 0 no, with the reason in *ret_why; -errno when that cannot be told. */
 int nft_usable(char **ret_why);
 
 /* The table family/name as nft prints it without handles and stateful values, to load it back with

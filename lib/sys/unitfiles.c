@@ -11,11 +11,19 @@
 #include "sys/unitfiles.h"
 
 const char *const unit_search_dirs[] = {
+        "/etc/systemd/system.control",
+        "/run/systemd/system.control",
+        "/run/systemd/transient",
+        "/run/systemd/generator.early",
         "/etc/systemd/system",
+        "/etc/systemd/system.attached",
         "/run/systemd/system",
+        "/run/systemd/system.attached",
+        "/run/systemd/generator",
         "/usr/local/lib/systemd/system",
         "/usr/lib/systemd/system",
         "/lib/systemd/system", /* a symlink to usr/lib on merged-/usr systems: then refused, no loss */
+        "/run/systemd/generator.late",
         NULL,
 };
 
@@ -80,10 +88,8 @@ static char *strip(char *s) {
         return s;
 }
 
-int unit_install_parse(const char *text, UnitInstall *ret) {
-        _cleanup_(unit_install_done) UnitInstall i = {};
-        _cleanup_free_ char *copy = NULL, *pending = NULL;
-        bool in_install = false;
+int unit_text_foreach(const char *text, UnitAssignFn fn, void *userdata) {
+        _cleanup_free_ char *copy = NULL, *pending = NULL, *section = NULL;
         char *save = NULL;
         int r;
 
@@ -109,18 +115,59 @@ int unit_install_parse(const char *text, UnitInstall *ret) {
                                 return -ENOMEM;
                         continue;
                 }
-                if (*line == '[')
-                        in_install = streq(line, "[Install]");
-                else if (in_install && (eq = strchr(line, '='))) {
+                if (*line == '[') {
+                        char *close = strchr(line, ']');
+
+                        free(section);
+                        section = close ? strndup(line + 1, (size_t) (close - line - 1)) : strdup("");
+                        if (!section)
+                                return -ENOMEM;
+                } else if (section && (eq = strchr(line, '='))) {
                         *eq = 0;
-                        r = install_assign(&i, strip(line), strip(eq + 1));
+                        r = fn(section, strip(line), strip(eq + 1), userdata);
                         if (r < 0)
                                 return r;
                 }
         }
+        return 0;
+}
+
+static int install_line(const char *section, const char *key, const char *value, void *userdata) {
+        return streq(section, "Install") ? install_assign(userdata, key, value) : 0;
+}
+
+int unit_install_parse(const char *text, UnitInstall *ret) {
+        _cleanup_(unit_install_done) UnitInstall i = {};
+        int r;
+
+        r = unit_text_foreach(text, install_line, &i);
+        if (r < 0)
+                return r;
         *ret = i;
         i = (UnitInstall){};
         return 0;
+}
+
+typedef struct ListAssign {
+        const char *section;
+        const char *key;
+        char ***list;
+} ListAssign;
+
+static int list_line(const char *section, const char *key, const char *value, void *userdata) {
+        ListAssign *a = userdata;
+
+        if (!streq(section, a->section) || !streq(key, a->key))
+                return 0;
+        if (isempty(value)) {
+                *a->list = strv_free(*a->list);
+                return 0;
+        }
+        return strv_extend(a->list, value);
+}
+
+int unit_list_apply(const char *text, const char *section, const char *key, char ***list) {
+        return unit_text_foreach(text, list_line, &(ListAssign){ .section = section, .key = key, .list = list });
 }
 
 static int join_dir(const char *dir, const char *name, char **ret) {
@@ -202,6 +249,85 @@ int unit_file_find(const char *root, const char *unit, char **ret_path, UnitInst
                 install = (UnitInstall){};
         }
         return 0;
+}
+
+/* The .conf files of dir (below root); a name already in names (from a directory that comes first)
+ * is hidden by it. */
+static int dropins_in_dir(const char *root, const char *dir, char ***names, char ***paths) {
+        _cleanup_close_ int fd = -EBADF;
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        fd = open_dir_at_root(root, dir, O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
+                return fd == -ENOMEM ? fd : 0; /* missing, or not a directory we may follow */
+        d = fdopendir(fd);
+        if (!d)
+                return -errno;
+        TAKE_FD(fd);
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.' || !endswith(de->d_name, ".conf") || strv_contains(*names, de->d_name))
+                        continue;
+                r = strv_extend(names, de->d_name);
+                if (r >= 0)
+                        r = strv_extendf(paths, "%s/%s", dir, de->d_name);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r;
+}
+
+static int cmp_basename(const void *a, const void *b) {
+        const char *x = *(char *const *) a, *y = *(char *const *) b;
+
+        return strcmp(strrchr(x, '/') + 1, strrchr(y, '/') + 1);
+}
+
+int unit_file_dropins(const char *root, const char *unit, char ***ret) {
+        _cleanup_strv_free_ char **names = NULL, **paths = NULL, **found = NULL;
+        _cleanup_free_ char *type_dir = NULL;
+        const char *dot;
+        int r;
+
+        if (!plain_unit_name(unit))
+                return -EINVAL;
+        dot = strrchr(unit, '.');
+        /* "socket.d/" applies to every socket unit, "ssh.socket.d/" to this one */
+        if (asprintf(&type_dir, "%s.d", dot + 1) < 0)
+                return -ENOMEM;
+        for (size_t d = 0; unit_search_dirs[d]; d++) {
+                _cleanup_free_ char *own = NULL, *all = NULL;
+
+                if (asprintf(&own, "%s/%s.d", unit_search_dirs[d], unit) < 0 ||
+                    asprintf(&all, "%s/%s", unit_search_dirs[d], type_dir) < 0)
+                        return -ENOMEM;
+                r = dropins_in_dir(root, own, &names, &paths);
+                if (r >= 0)
+                        r = dropins_in_dir(root, all, &names, &paths);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH (p, paths)
+                if (!is_mask_link(root, *p) && (r = strv_extend(&found, *p)) < 0)
+                        return r;
+        if (found)
+                qsort(found, strv_length(found), sizeof(char *), cmp_basename);
+        *ret = TAKE_PTR(found);
+        return 0;
+}
+
+int unit_file_read(const char *root, const char *path, char **ret) {
+        _cleanup_free_ char *dir = NULL;
+        const char *slash = strrchr(path, '/');
+
+        if (!slash || slash == path)
+                return -EINVAL;
+        dir = strndup(path, (size_t) (slash - path));
+        if (!dir)
+                return -ENOMEM;
+        return read_unit_text(root, dir, path, ret);
 }
 
 static bool is_enablement_dir(const char *name) {

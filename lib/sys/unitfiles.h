@@ -27,6 +27,24 @@ void unit_install_done(UnitInstall *i);
  * assignment resetting the list). Names that are not plain unit names are skipped. */
 int unit_install_parse(const char *text, UnitInstall *ret);
 
+/* Calls fn for every "Key=value" line of unit file text with the section it is in (comments skipped,
+ * continuation lines joined, key and value stripped); lines before the first section are ignored.
+ * A negative return of fn stops the walk and is returned. */
+typedef int (*UnitAssignFn)(const char *section, const char *key, const char *value, void *userdata);
+int unit_text_foreach(const char *text, UnitAssignFn fn, void *userdata);
+
+/* Applies the assignments of key in section of unit file text to *list, as systemd does for list
+ * settings such as ListenStream=: each value is added, an empty one resets the list. */
+int unit_list_apply(const char *text, const char *section, const char *key, char ***list);
+
+/* The drop-ins of unit below root in the order systemd reads them: the .conf files of <unit>.d/ and
+ * <type>.d/ ("socket.d/") in every directory of unit_search_dirs, a name in an earlier directory
+ * hiding the same name in later ones (a link to /dev/null masks it), sorted by file name. */
+int unit_file_dropins(const char *root, const char *unit, char ***ret);
+
+/* Reads a unit file or drop-in below root (a symlink followed once, inside root). */
+int unit_file_read(const char *root, const char *path, char **ret);
+
 /* Finds the unit's file below root (the first of unit_search_dirs that has it, a mask link
  * included) and reads its [Install] section; a mask link is passed over for the file behind it.
  * -ENOENT when the system has no such unit. */

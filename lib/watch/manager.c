@@ -131,6 +131,7 @@ int manager_new(const ManagerOptions *o, Policy *policy, Manager **ret) {
                             .root = m->root,
                             .live = root_is_live(m->root),
                             .run_dir = root_is_live(m->root) ? o->run_dir : NULL,
+                            .bus_signals = true,
                             .repair = policy->watch.mode == WATCH_MODE_REPAIR };
         *ret = TAKE_PTR(m);
         return 0;

@@ -10,7 +10,8 @@
 # With HARDEND_TEST_BACKEND=nftables (firewall.backend = "nftables") the firewall faults are those of
 # nftables instead: a kernel without nf_tables (test/no-nftables: a seccomp filter on the nfnetlink
 # socket), under "nftables" and under "auto"; table inet hardend held by another program (flags
-# owner); the transaction's sendmsg failing (strace); and the xtables lock held.
+# owner); the transaction's sendmsg failing (strace); libnftables not installed; and the xtables
+# lock held.
 source "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 sandbox_live_root
@@ -283,6 +284,22 @@ else
                         eval 'test "$(ruleset)" != "$previous" && ruleset | grep reject >/dev/null'
         else
                 echo "SKIP: the failing transaction (needs strace for the fault injection)"
+        fi
+
+        # libnftables not installed (it is loaded on first use; an overlay whites it out here): the
+        # backend is not usable, as on a kernel without nf_tables; the table stays as it was
+        expect_rc 0 "$HARDENCTL" apply --config "$CONF" --only firewall
+        previous=$(ruleset)
+        libdir=$(dirname "$(readlink -f "$(ldconfig -p | awk '$1 == "libnftables.so.1" { print $NF; exit }')")")
+        mkdir -p "$SB/lib-up" "$SB/lib-work"
+        if mount -t overlay overlay -o "lowerdir=$libdir,upperdir=$SB/lib-up,workdir=$SB/lib-work" "$libdir"; then
+                rm -f "$libdir"/libnftables.so.1*
+                fault "libnftables not installed" 'firewall.backend = "nftables", but libnftables is not installed' \
+                        /dev/null --only firewall --config "$SB/reject.conf"
+                umount -l "$libdir"
+                check_that "libnftables not installed: the table as it was" test "$(ruleset)" = "$previous"
+        else
+                fail "libnftables not installed: cannot mount an overlay on $libdir"
         fi
 fi
 

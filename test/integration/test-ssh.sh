@@ -120,6 +120,30 @@ SSHD_PID=$(cat /run/sshd.pid)
 expect_rc 0 ssh "${SSH_OPTS[@]}" -i "$ADMIN_KEY" admin@127.0.0.1 true
 expect_rc 0 ssh "${SSH_OPTS[@]}" -i "$ADMIN_KEY" admin@::1 true
 expect_rc 255 ssh "${SSH_OPTS[@]}" -i "$ROOT_KEY" root@127.0.0.1 true
+
+# --- strong_crypto: the post-quantum key exchanges this OpenSSH has (ssh -Q kex) come first -------
+pq_want=""
+for k in mlkem768x25519-sha256 sntrup761x25519-sha512 sntrup761x25519-sha512@openssh.com; do
+        ssh -Q kex | grep -qx "$k" && pq_want="$pq_want${pq_want:+,}$k"
+done
+kex_line=$(sed -n 's/^KexAlgorithms //p' /etc/ssh/sshd_config.d/00-hardend.conf)
+if [ -n "$pq_want" ]; then
+        check_that "KexAlgorithms starts with the supported post-quantum ones ($pq_want): $kex_line" \
+                test "${kex_line#"$pq_want",}" != "$kex_line"
+        check_that "then the classical ones" bash -c 'case ",$1," in *",curve25519-sha256,"*) exit 0;; esac; exit 1' _ "$kex_line"
+else
+        echo "# this OpenSSH has no post-quantum key exchange: only the classical ones are checked"
+fi
+check_that "no KexAlgorithms name that ssh -Q kex does not list" \
+        bash -c 'for k in ${1//,/ }; do ssh -Q kex | grep -qx "$k" || exit 1; done' _ "$kex_line"
+check_that "sshd -t accepts the hardened configuration" /usr/sbin/sshd -t
+check_that "sshd -T has the same order" bash -c '/usr/sbin/sshd -T -C user=admin,host=x,addr=127.0.0.1 | grep -qx "kexalgorithms $1"' _ "$kex_line"
+ssh "${SSH_OPTS[@]}" -v -i "$ADMIN_KEY" admin@127.0.0.1 true 2>"$SB/kex.log" || true
+kex_used=$(tr -d "\r" <"$SB/kex.log" | sed -n "s/.*kex: algorithm: \\([^ ]*\\).*/\\1/p" | head -n1)
+if [ -n "$pq_want" ]; then
+        check_that "the login negotiated a post-quantum key exchange ($kex_used)" \
+                bash -c 'case ",$1," in *",$2,"*) exit 0;; esac; exit 1' _ "$pq_want" "$kex_used"
+fi
 for user in admin root bob; do
         ssh "${SSH_OPTS[@]}" -o PreferredAuthentications=none -v "$user@127.0.0.1" true 2>"$SB/none.log" || true
         check_that "$user: only publickey can continue" grep -q "Authentications that can continue: publickey[[:space:]]*$" "$SB/none.log"

@@ -373,6 +373,41 @@ START_TEST(test_no_sshd) {
 }
 END_TEST
 
+/* sshd started by ssh.socket: its ListenStream= is where sshd listens, whatever the drop-in's Port. */
+START_TEST(test_socket_port) {
+        _cleanup_policy_free_ Policy *p = test_policy_loadf(SSH_POLICY, "");
+        _cleanup_(fake_sshd_done) FakeSshd f = {};
+        _cleanup_(context_done) Context c = { .policy = p, .root = fixture, .sshd_ops = &f.ops };
+        _cleanup_(finding_list_done) FindingList l = {}, none = {}, same = {};
+        _cleanup_free_ char *link = NULL;
+        const Finding *e;
+
+        fake_setup(&f);
+        f.not_installed = true;
+        probe(&c, &none);
+        ck_assert_ptr_null(find(&none, "socket-port", "ssh.socket"));
+
+        put("/usr/lib/systemd/system/ssh.socket", "[Socket]\nListenStream=22\n[Install]\nWantedBy=sockets.target\n",
+            0644);
+        put("/etc/systemd/system/ssh.socket.d/port.conf", "[Socket]\nListenStream=\nListenStream=[::]:2222\n", 0644);
+        put("/etc/systemd/system/sockets.target.wants/.keep", "", 0644);
+        ck_assert_int_ge(asprintf(&link, "%s/etc/systemd/system/sockets.target.wants/ssh.socket", fixture), 0);
+        ck_assert_int_eq(symlink("/usr/lib/systemd/system/ssh.socket", link), 0);
+        probe(&c, &l);
+        ck_assert_ptr_nonnull(e = find(&l, "socket-port", "ssh.socket"));
+        ck_assert_int_eq(e->kind, FINDING_INFO);
+        ck_assert_str_eq(e->expected, "sshd on Port 22 (ssh.port)");
+        ck_assert_str_eq(e->actual,
+                         "ssh.socket starts sshd and listens on [::]:2222 (ListenStream=): the socket's port "
+                         "wins over the drop-in's Port 22, which this socket-activated sshd does not use");
+
+        put("/etc/systemd/system/ssh.socket.d/port.conf", "[Socket]\nListenStream=\nListenStream=22\n", 0644);
+        probe(&c, &same);
+        ck_assert_ptr_nonnull(e = find(&same, "socket-port", "ssh.socket"));
+        ck_assert(strstr(e->actual, "listens on 22 (ListenStream=), the same port"));
+}
+END_TEST
+
 START_TEST(test_after_restore) {
         _cleanup_policy_free_ Policy *p = test_policy_loadf(SSH_POLICY, "");
         _cleanup_(fake_sshd_done) FakeSshd f = {};
@@ -390,4 +425,5 @@ END_TEST
 TEST_MAIN("ssh-module", tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
           tcase_add_test(tc, test_probe_apply); tcase_add_test(tc, test_sshd_t_rejects);
           tcase_add_test(tc, test_effective_password_user); tcase_add_test(tc, test_lockout);
-          tcase_add_test(tc, test_no_sshd); tcase_add_test(tc, test_after_restore))
+          tcase_add_test(tc, test_no_sshd); tcase_add_test(tc, test_socket_port);
+          tcase_add_test(tc, test_after_restore))

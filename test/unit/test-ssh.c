@@ -125,6 +125,39 @@ START_TEST(test_algorithms_pick) {
 }
 END_TEST
 
+/* ssh -Q kex of OpenSSH 9.2 (Debian 12) and 10.0 (Debian 13), in ssh's own order */
+#define KEX_COMMON                                                                                                  \
+        "diffie-hellman-group1-sha1", "diffie-hellman-group14-sha1", "diffie-hellman-group14-sha256",               \
+                "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512",                                   \
+                "diffie-hellman-group-exchange-sha1", "diffie-hellman-group-exchange-sha256", "ecdh-sha2-nistp256", \
+                "ecdh-sha2-nistp384", "ecdh-sha2-nistp521", "curve25519-sha256", "curve25519-sha256@libssh.org"
+
+START_TEST(test_algorithms_kex_pq_first) {
+        char *openssh92[] = { KEX_COMMON, "sntrup761x25519-sha512@openssh.com", NULL };
+        char *openssh10[] = { KEX_COMMON, "sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com",
+                              "mlkem768x25519-sha256", NULL };
+        const char *classical[] = { "curve25519-sha256", "curve25519-sha256@libssh.org",
+                                    "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512" };
+        _cleanup_strv_free_ char **a = NULL, **b = NULL;
+
+        ck_assert_int_eq(ssh_algorithms_pick(SSH_ALGO_KEX, openssh92, &a), 0);
+        ck_assert_uint_eq(strv_length(a), 1 + ELEMENTSOF(classical));
+        ck_assert_str_eq(a[0], "sntrup761x25519-sha512@openssh.com");
+        for (size_t i = 0; i < ELEMENTSOF(classical); i++)
+                ck_assert_str_eq(a[1 + i], classical[i]);
+
+        ck_assert_int_eq(ssh_algorithms_pick(SSH_ALGO_KEX, openssh10, &b), 0);
+        ck_assert_uint_eq(strv_length(b), 3 + ELEMENTSOF(classical));
+        ck_assert_str_eq(b[0], "mlkem768x25519-sha256");
+        ck_assert_str_eq(b[1], "sntrup761x25519-sha512");
+        ck_assert_str_eq(b[2], "sntrup761x25519-sha512@openssh.com");
+        for (size_t i = 0; i < ELEMENTSOF(classical); i++)
+                ck_assert_str_eq(b[3 + i], classical[i]);
+        STRV_FOREACH (k, b)
+                ck_assert(!strstr(*k, "nistp") && !strstr(*k, "sha1") && !strstr(*k, "exchange"));
+}
+END_TEST
+
 START_TEST(test_sshd_dump) {
         _cleanup_(sshd_dump_done) SshdDump d = {};
 
@@ -664,6 +697,7 @@ static Suite *ssh_suite(void) {
         tcase_add_test(tc, test_render_default);
         tcase_add_test(tc, test_render_variants);
         tcase_add_test(tc, test_algorithms_pick);
+        tcase_add_test(tc, test_algorithms_kex_pq_first);
         tcase_add_test(tc, test_sshd_dump);
         tcase_add_loop_test(tc, test_include_detect, 0, ELEMENTSOF(include_cases));
         tcase_add_test(tc, test_include_add);

@@ -49,7 +49,18 @@ check_line() {
 check_line hardend-firewall.service "DefaultDependencies=no"
 check_line hardend-firewall.service "Before=network-pre.target shutdown.target"
 check_line hardend-firewall.service "Wants=network-pre.target"
-check_line hardend-firstboot.service "Before=ssh.service sshd.service systemd-user-sessions.service"
+check_line hardend-firewall.service "Before=ssh.socket sshd.socket ssh.service sshd.service"
+check_line hardend-firstboot.service "Before=ssh.socket sshd.socket ssh.service sshd.service sshd@.service systemd-user-sessions.service"
+# a socket is ordered before sockets.target < basic.target: the default After=basic.target would be
+# an ordering cycle with Before=ssh.socket, which systemd breaks by dropping a job
+check_line hardend-firstboot.service "DefaultDependencies=no"
+check_line hardend-firstboot.service "After=sysinit.target hardend-firewall.service cloud-init.service local-fs.target"
+if grep -Eq '^(After|Requires|Wants)=.*\b(basic|sockets|network-online|multi-user)\.target' "$tmp/hardend-firstboot.service"; then
+        echo "not ok - hardend-firstboot.service is ordered after a target that comes after ssh.socket"
+        failures=$((failures + 1))
+else
+        echo "ok - hardend-firstboot.service: after no target that comes after ssh.socket"
+fi
 check_line hardend-firstboot.service "ExecCondition=$hardend firstboot-needed"
 check_line hardend.service "Type=notify"
 check_line hardend.service "Restart=on-failure"

@@ -8,6 +8,7 @@
 #include "firewall-sshd.h"
 #include "sys/listeners.h"
 #include "strv.h"
+#include "sys/sshd-socket.h"
 #include "sys/sshd.h"
 
 #define SSHD_BINARY "/usr/sbin/sshd" /* the one sshd_exec_find() runs on the live system */
@@ -20,6 +21,7 @@ void fw_sshd_done(FwSshd *s) {
         }
         free(s->items);
         free(s->unknown);
+        free(s->socket);
         *s = (FwSshd){};
 }
 
@@ -307,10 +309,55 @@ static int probe_sockets(FwSshd *s) {
         return 0;
 }
 
+/* The ports of the socket unit that starts sshd: 1 when there is one, 0 when sshd -T is to be asked. */
+static int probe_socket_unit(Context *c, FwSshd *s) {
+        _cleanup_(sshd_start_done) SshdStart st = {};
+        _cleanup_free_ char *bad = NULL, *source = NULL;
+        int r;
+
+        r = sshd_start_find(c->root, &st, &bad);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -EINVAL)
+                return asprintf(&s->unknown,
+                                "the socket unit that starts sshd has ListenStream=%s, which is not understood",
+                                strna(bad)) < 0
+                               ? -ENOMEM
+                               : 1;
+        if (r < 0 || st.kind != SSHD_START_SOCKET)
+                return 0;
+        s->socket = strdup(st.unit);
+        if (!s->socket || asprintf(&source, "ListenStream= of %s", st.unit) < 0)
+                return -ENOMEM;
+        s->socket_follows_config = st.generator;
+        for (size_t i = 0; i < st.n_listen; i++) {
+                _cleanup_free_ char *addr = NULL;
+                size_t n = s->n;
+
+                if (strchr(st.listen[i].address, ':'))
+                        addr = strdup(st.listen[i].address);
+                else if (asprintf(&addr, "port %u", st.listen[i].port) < 0)
+                        addr = NULL;
+                if (!addr)
+                        return -ENOMEM;
+                r = fw_sshd_add(s, st.listen[i].port, st.listen[i].family, addr, source);
+                if (r < 0)
+                        return r;
+                if (s->n > n)
+                        s->items[n].socket = true;
+        }
+        return 1;
+}
+
 int fw_sshd_listens(Context *c, FwSshd *s) {
         int r;
 
-        r = probe_config(c, s);
+        r = probe_socket_unit(c, s);
+        if (r < 0)
+                return r;
+        /* sshd -T's Port is not where a socket-activated sshd listens */
+        if (r == 0)
+                r = probe_config(c, s);
         if (r < 0)
                 return r;
         return probe_sockets(s);
@@ -326,14 +373,22 @@ int fw_sshd_probe(Context *c, const FwBackend *b, FwSshd *ret) {
                 if (r < 0)
                         return r;
         }
-        if (plan->port != 0) {
-                _cleanup_free_ char *addr = NULL;
+        /* a socket unit that starts sshd keeps its ListenStream= whatever Port says, unless the
+         * generator rewrites it from sshd_config at the next boot */
+        if (plan->port != 0 && (!s.socket || s.socket_follows_config)) {
+                _cleanup_free_ char *addr = NULL, *source = NULL;
 
                 if (asprintf(&addr, "port %u", plan->port) < 0)
                         return -ENOMEM;
+                if (s.socket ? asprintf(&source,
+                                        "ssh.port, which hardend's sshd drop-in sets and sshd-socket-generator makes "
+                                        "%s listen on at the next boot",
+                                        s.socket) < 0
+                             : !(source = strdup("ssh.port, which hardend's sshd drop-in sets")))
+                        return -ENOMEM;
                 size_t n = s.n;
 
-                r = fw_sshd_add(&s, plan->port, AF_UNSPEC, addr, "ssh.port, which hardend's sshd drop-in sets");
+                r = fw_sshd_add(&s, plan->port, AF_UNSPEC, addr, source);
                 if (r < 0)
                         return r;
                 if (s.n > n)

@@ -18,12 +18,18 @@ typedef struct FwSshdPort {
         char *address; /* "0.0.0.0:2222", "[::]:2222", "port 2222" (any address) */
         char *source;  /* where it comes from: "sshd -T", "a listening socket of sshd[812]", ... */
         bool planned;  /* not from sshd: ssh.port, which the ssh module's drop-in is about to set */
+        bool socket;   /* a ListenStream= of the socket unit that starts sshd */
 } FwSshdPort;
 
 typedef struct FwSshd {
         FwSshdPort *items;
         size_t n;
         char *unknown; /* why sshd's own answer is missing (sshd -T failed), or NULL */
+        /* the socket unit that starts sshd ("ssh.socket"), or NULL: then its ListenStream= ports are
+         * where sshd listens, not sshd_config's Port (sshd -T is not asked) */
+        char *socket;
+        /* the socket follows sshd_config's Port at the next boot (sshd-socket-generator) */
+        bool socket_follows_config;
 } FwSshd;
 
 void fw_sshd_done(FwSshd *s);
@@ -42,7 +48,8 @@ bool fw_sshd_port_in_family(const FwSshdPort *p, int family);
 /* The ports sshd uses over family (with ssh.port), for the rate limit (fw_ruleset_build()). */
 int fw_sshd_ports(const FwSshd *s, int family, uint16_t **ret, size_t *ret_n);
 
-/* Adds what the live system says (FwBackend.sshd_listens of the kernel's backend): sshd -T, asked
+/* Adds what the live system says (FwBackend.sshd_listens of the kernel's backend): when a socket
+ * unit starts sshd (sys/sshd-socket.h), its ListenStream= ports; else sshd -T, asked
  * once while its inputs are unchanged (sshd_signature()), its failure too: the answer is kept in
  * c->cache[MODULE_FIREWALL]; then the listening sockets an sshd process holds. A missing sshd is
  * not an error, nor a failing sshd -T (s->unknown). */
@@ -50,5 +57,5 @@ int fw_sshd_listens(Context *c, FwSshd *s);
 
 /* The ports: what b->sshd_listens() finds on the live system (none in an image tree, or when b
  * has no such hook), and the port the module that owns sshd's configuration is about to set
- * (context_sshd_plan()). */
+ * (context_sshd_plan()), unless a socket unit starts sshd and nothing makes it follow Port. */
 int fw_sshd_probe(Context *c, const FwBackend *b, FwSshd *ret);

@@ -42,8 +42,9 @@ static int sshd_blocked(const FirewallPolicy *fw, const FwSshdPort *sp, int fami
                      "{ port = %u; proto = \"tcp\"; } to firewall.allow, or %s",
                      planned ? "will listen on" : "listens on", sp->address, sp->source, sp->port,
                      fw_family_to_string(family), sp->port,
-                     planned ? "change ssh.port"
-                             : "remove the Port (or ListenAddress) line from sshd's configuration") < 0)
+                     planned      ? "change ssh.port"
+                     : sp->socket ? "change the socket unit's ListenStream="
+                                  : "remove the Port (or ListenAddress) line from sshd's configuration") < 0)
                 return -ENOMEM;
         return 1;
 }

@@ -34,6 +34,7 @@ void plan_done(SshPlan *p) {
         free(p->addr);
         free(p->laddr);
         strv_free(p->users);
+        sshd_start_done(&p->start);
         if (p->sshd)
                 p->sshd->exec_done(p->sshd->userdata, &p->exec);
         *p = (SshPlan){};
@@ -224,6 +225,13 @@ int plan_load(Context *c, SshPlan *ret) {
         if (ap && !streq(ap->user, "root") && strv_extend(&p.users, ap->user) < 0)
                 return -ENOMEM;
         p.port = pol->ssh.port;
+        /* a socket unit's ListenStream= is where sshd listens (Match LocalPort sees it), whatever Port
+         * says; one that is not understood is the firewall's to report */
+        r = sshd_start_find(c->root, &p.start, NULL);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 && p.start.kind == SSHD_START_SOCKET && p.start.n_listen > 0)
+                p.port = p.start.listen[0].port;
         r = plan_scan_match(c, &p);
         if (r < 0)
                 return r;

@@ -9,6 +9,7 @@
 
 #include "engine.h"
 #include "ssh-config.h"
+#include "sys/sshd-socket.h"
 #include "sys/sshd.h"
 
 /* What the files should say and what they say now. */
@@ -28,10 +29,11 @@ typedef struct SshPlan {
         SshdCache *cache; /* the Context's, or NULL */
         bool have_sshd;
         char *addr;
-        char *laddr;    /* this session's server address, or NULL */
-        bool has_match; /* a Match block (not "Match all") anywhere in the configuration */
-        unsigned port;  /* the port the views are asked for */
-        char **users;   /* whose Match view we check: root and the admin; every login user with Match */
+        char *laddr;     /* this session's server address, or NULL */
+        bool has_match;  /* a Match block (not "Match all") anywhere in the configuration */
+        unsigned port;   /* the port the views are asked for: ssh.port, or the socket's first port */
+        SshdStart start; /* how sshd is started: with a socket unit, its ports are where it listens */
+        char **users;    /* whose Match view we check: root and the admin; every login user with Match */
 } SshPlan;
 
 /* The configuration as it will be (proposed) or as it is: a copy of the main file and of the drop-in directory with

@@ -287,6 +287,46 @@ static int probe_earlier_dropins(Context *c, const SshPlan *p, FindingList *out,
         return 0;
 }
 
+/* Port in the drop-in does not move a socket-activated sshd: the socket unit's ListenStream= wins. */
+static int probe_socket_port(Context *c, const SshPlan *p, FindingList *out) {
+        _cleanup_strv_free_ char **addrs = NULL;
+        _cleanup_free_ char *list = NULL, *expected = NULL, *actual = NULL;
+        unsigned port = c->policy->ssh.port;
+        bool same = p->start.n_listen > 0;
+        int r;
+
+        if (p->start.kind != SSHD_START_SOCKET)
+                return 0;
+        for (size_t i = 0; i < p->start.n_listen; i++) {
+                if ((r = strv_extend(&addrs, p->start.listen[i].address)) < 0)
+                        return r;
+                same = same && p->start.listen[i].port == port;
+        }
+        if (addrs ? strv_join(addrs, " ", &list) < 0 : !(list = strdup("no TCP port")))
+                return -ENOMEM;
+        if (asprintf(&expected, "sshd on Port %u (ssh.port)", port) < 0)
+                return -ENOMEM;
+        if (same ? asprintf(&actual,
+                            "%s starts sshd and listens on %s (ListenStream=), the same port: the socket, not the "
+                            "drop-in's Port, decides where a socket-activated sshd listens",
+                            p->start.unit, list) < 0
+                 : asprintf(&actual,
+                            "%s starts sshd and listens on %s (ListenStream=): the socket's port wins over the "
+                            "drop-in's Port %u%s",
+                            p->start.unit, list, port,
+                            p->start.generator
+                                    ? "; sshd-socket-generator makes the socket follow Port at the next boot"
+                                    : ", which this socket-activated sshd does not use") < 0)
+                return -ENOMEM;
+        return finding_add(out, &(Finding){ .module = "ssh",
+                                            .check = "socket-port",
+                                            .subject = p->start.unit,
+                                            .kind = FINDING_INFO,
+                                            .severity = SEVERITY_INFO,
+                                            .expected = expected,
+                                            .actual = actual });
+}
+
 static int ssh_probe(Context *c, FindingList *out) {
         _cleanup_(plan_done) SshPlan p = {};
         int r;
@@ -324,6 +364,9 @@ static int ssh_probe(Context *c, FindingList *out) {
                                  .actual = p.main_text
                                                    ? "missing, or after a managed keyword, Match or another Include"
                                                    : "the file is missing" })) < 0)
+                return r;
+        r = probe_socket_port(c, &p, out);
+        if (r < 0)
                 return r;
         r = probe_earlier_dropins(c, &p, out, NULL);
         if (r < 0)
