@@ -287,7 +287,8 @@ sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1], timeout=5).read())' 
 scrape_gz=$(in_host "$H" python3 -c 'import sys, urllib.request
 r = urllib.request.Request(sys.argv[1], headers={"Accept-Encoding": "gzip"})
 print(len(urllib.request.urlopen(r, timeout=5).read()))' "http://$(host_addr "$H"):9100/metrics")
-echo "# per host: textfile $(stat -c %s "$TF") bytes, $series series;" \
+tf_gz=$(python3 -c 'import gzip, sys; print(len(gzip.compress(open(sys.argv[1], "rb").read())))' "$TF")
+echo "# per host: textfile $(stat -c %s "$TF") bytes ($tf_gz gzip), $series series;" \
         "scrape $(stat -c %s "$SB/metrics.out") bytes ($scrape_gz gzip), $(grep -vc '^#' "$SB/metrics.out") samples," \
         "of them $(grep -c '^hardend_' "$SB/metrics.out") hardend_*, $(grep -v '^#' "$SB/metrics.out" | grep -c '^node_textfile\|^node_scrape') node_textfile/node_scrape;" \
         "Prometheus keeps $(q "count({instance=\"$(host_addr "$H"):9100\"})") series for the host"
