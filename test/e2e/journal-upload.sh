@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # Journal forwarding for the booted-system test: the guest's systemd-journal-upload sends its
 # journal to a systemd-journal-remote in the client namespace, and the central journal there must
 # hold the guest's hardend events with every HARDEND_* field and the guest's hostname.
@@ -8,13 +9,14 @@
 #   . test/e2e/journal-upload.sh
 #   journal_remote_start NS_C ADDR DIR     systemd-journal-remote in network namespace NS_C ("" for
 #                                          the current one), plain HTTP on ADDR:19532, writing
-#                                          DIR/remote-<host>.journal; sets JR_REMOTE_PID
+#                                          DIR/remote-<sender>.journal; its pid in DIR.pid
 #   journal_upload_start LEADER URL        in the guest whose leader (PID 1 of the nspawn
 #                                          container) is LEADER: writes journal-upload.conf.d/ with
 #                                          URL (http://ADDR:19532) and starts
 #                                          systemd-journal-upload.service with systemctl (through
 #                                          nsenter, no machinectl). LEADER "" runs the uploader
-#                                          here instead, as a child (JR_UPLOAD_PID), for a test
+#                                          here instead (its pid in
+#                                          /var/lib/systemd/journal-upload/pid), for a test
 #                                          without systemd
 #   journal_remote_wait DIR MESSAGE_ID HOST SECONDS
 #                                          waits until DIR holds an entry with MESSAGE_ID from
@@ -24,12 +26,12 @@
 #                                          DIR (journalctl -D DIR --merge) with the same MESSAGE,
 #                                          every HARDEND_* field and _HOSTNAME=HOST; prints what
 #                                          is missing otherwise
-#   journal_upload_stop LEADER             stops the uploader and the receiver
-# Each returns 0 on success, non-zero with a reason on stderr otherwise.
+#   journal_upload_stop LEADER DIR         stops the uploader and the receiver
+# Each returns 0 on success, non-zero with a reason on stderr otherwise. The pids are kept in
+# files, so the functions may run in a subshell (a check wrapper's command substitution): what
+# they start writes to log files, never to the caller's stdout.
 
 JR_PORT=19532
-JR_REMOTE_PID=""
-JR_UPLOAD_PID=""
 JR_PATH="PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 JR_REMOTE_BIN=/lib/systemd/systemd-journal-remote
 JR_UPLOAD_BIN=/lib/systemd/systemd-journal-upload
@@ -46,18 +48,19 @@ jr_in_guest() {
 }
 
 journal_remote_start() {
-        local ns=$1 addr=$2 dir=$3 i
+        local ns=$1 addr=$2 dir=$3 pid
         local -a in_ns=()
         [ -x "$JR_REMOTE_BIN" ] || { echo "journal-upload.sh: $JR_REMOTE_BIN missing (package systemd-journal-remote)" >&2; return 1; }
         [ -z "$ns" ] || in_ns=(ip netns exec "$ns")
         mkdir -p "$dir"
         "${in_ns[@]}" "$JR_REMOTE_BIN" --listen-http="$addr:$JR_PORT" --output="$dir/" --split-mode=host \
-                --compress=no >"$dir.log" 2>&1 &
-        JR_REMOTE_PID=$!
-        for i in $(seq 1 50); do
+                --compress=no </dev/null >"$dir.log" 2>&1 &
+        pid=$!
+        echo "$pid" >"$dir.pid"
+        for _ in $(seq 1 50); do
                 "${in_ns[@]}" python3 -c 'import socket, sys
 socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1).close()' "$addr" "$JR_PORT" 2>/dev/null && return 0
-                kill -0 "$JR_REMOTE_PID" 2>/dev/null || break
+                kill -0 "$pid" 2>/dev/null || break
                 sleep 0.1
         done
         echo "journal-upload.sh: systemd-journal-remote does not listen on $addr:$JR_PORT:" >&2
@@ -66,14 +69,15 @@ socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1).close()' "$
 }
 
 journal_upload_start() {
-        local leader=$1 url=$2
+        local leader=$1 url=$2 pid
         if [ -z "$leader" ]; then
                 [ -x "$JR_UPLOAD_BIN" ] || { echo "journal-upload.sh: $JR_UPLOAD_BIN missing" >&2; return 1; }
                 mkdir -p /var/lib/systemd/journal-upload
-                "$JR_UPLOAD_BIN" --url="$url" --save-state >/var/lib/systemd/journal-upload/log 2>&1 &
-                JR_UPLOAD_PID=$!
+                "$JR_UPLOAD_BIN" --url="$url" --save-state </dev/null >/var/lib/systemd/journal-upload/log 2>&1 &
+                pid=$!
+                echo "$pid" >/var/lib/systemd/journal-upload/pid
                 sleep 0.2
-                kill -0 "$JR_UPLOAD_PID" 2>/dev/null && return 0
+                kill -0 "$pid" 2>/dev/null && return 0
                 sed 's/^/    /' /var/lib/systemd/journal-upload/log >&2
                 return 1
         fi
@@ -128,17 +132,18 @@ EOF
 }
 
 journal_upload_stop() {
-        local leader=$1
+        local leader=$1 dir=$2 f pid
+        local -a pidfiles=("$dir.pid")
         if [ -n "$leader" ]; then
                 jr_in_guest "$leader" systemctl stop systemd-journal-upload.service 2>/dev/null || true
-        elif [ -n "$JR_UPLOAD_PID" ]; then
-                kill "$JR_UPLOAD_PID" 2>/dev/null || true
-                wait "$JR_UPLOAD_PID" 2>/dev/null || true
+        else
+                pidfiles+=(/var/lib/systemd/journal-upload/pid)
         fi
-        JR_UPLOAD_PID=""
-        if [ -n "$JR_REMOTE_PID" ]; then
-                kill "$JR_REMOTE_PID" 2>/dev/null || true
-                wait "$JR_REMOTE_PID" 2>/dev/null || true
-        fi
-        JR_REMOTE_PID=""
+        for f in "${pidfiles[@]}"; do
+                [ -f "$f" ] || continue
+                pid=$(cat "$f")
+                rm -f "$f"
+                kill "$pid" 2>/dev/null || continue
+                for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        done
 }

@@ -20,10 +20,10 @@ MSG_RESOLVED=06e8d416d30d47c0bc144439a4e408d5
 GUEST=journal-guest
 CONF=$SB/policy.conf
 CENTRAL=$SB/central
-JD_PID= WATCH_PID=
+JD_PID="" WATCH_PID="" rc=0
 
 cleanup() {
-        journal_upload_stop ""
+        journal_upload_stop "" "$CENTRAL"
         [ -z "$WATCH_PID" ] || kill "$WATCH_PID" 2>/dev/null || true
         [ -z "$JD_PID" ] || kill "$JD_PID" 2>/dev/null || true
         wait 2>/dev/null || true
