@@ -76,6 +76,10 @@ fi
 sandbox_enter "$@"
 sandbox_live_root
 require_programs "$EXPORTER" "$PROMETHEUS" "$IPT" python3
+case $HOSTS in
+[3-9] | [1-9][0-9] | 1[0-9][0-9] | 2[0-4][0-9] | 250) ;;
+*) echo "HARDEND_FLEET_HOSTS is 3-250 (one 192.0.2.0/24 address each), not \"$HOSTS\"" >&2; exit 2 ;;
+esac
 T0=$(date +%s%N)
 FLEET=$SB/fleet
 mkdir -p "$FLEET"
