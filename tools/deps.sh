@@ -8,7 +8,7 @@ HARDEND_RUNTIME_DEPS="iptables kmod openssh-server openssh-client sudo passwd lo
 # What the test suite uses besides.
 HARDEND_TEST_DEPS="socat ncat ssh-audit systemd python3-jsonschema clang-format procps iputils-ping groff-base
         clang libclang-rt-14-dev mmdebstrap systemd-container nmap debhelper dpkg-dev build-essential
-        strace valgrind time sshpass nftables prometheus"
+        strace valgrind time sshpass nftables prometheus prometheus-node-exporter systemd-journal-remote"
 # Only the full-kernel booted-system test (test/e2e/qemu.sh) needs these; it is not part of the
 # suite, so install_deps leaves them out: apt-get install qemu-system-x86 e2fsprogs
 HARDEND_QEMU_DEPS="qemu-system-x86 e2fsprogs"
