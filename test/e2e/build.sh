@@ -8,7 +8,7 @@
 
 HOST_SOURCES=/etc/apt/sources.list.d/debian.sources
 # What every image has: the daemons hardend drives, cloud-init, and ssh-audit (the release's own).
-IMAGE_PACKAGES="systemd,systemd-sysv,openssh-server,sudo,iptables,nftables,dbus,iproute2,python3,procps,cloud-init,ssh-audit"
+IMAGE_PACKAGES="systemd,systemd-sysv,openssh-server,sudo,iptables,nftables,dbus,iproute2,python3,procps,cloud-init,ssh-audit,systemd-journal-remote"
 # The build root: what dpkg-buildpackage needs besides the Build-Depends of debian/control.
 BUILDROOT_PACKAGES="build-essential,fakeroot,lintian"
 

@@ -76,6 +76,10 @@ WantedBy=multi-user.target
 UNIT
 chroot "$root" systemctl enable stray-echo.socket stray-listen.service
 
+# The journal is uploaded only when the test starts the uploader (journal-upload.sh); the image's
+# own receiver would be one more listener.
+chroot "$root" systemctl disable systemd-journal-upload.service systemd-journal-remote.socket >/dev/null 2>&1 || true
+
 # Nothing in a container needs these, and they slow the boot down.
 for u in systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer man-db.timer \
          e2scrub_all.timer fstrim.timer; do

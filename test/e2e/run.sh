@@ -56,7 +56,7 @@ UNITS="hardend-firewall.service hardend-firstboot.service hardend.service"
 
 WORK=$(mktemp -d /tmp/hardend-e2e.XXXXXX)
 NS_G=he2e-g-$$ NS_C=he2e-c-$$
-NSPAWN_PID="" LEADER=""
+NSPAWN_PID="" LEADER="" JR_DIR=""
 T0=$(date +%s.%N)
 
 now() { date +%s.%N; }
@@ -64,6 +64,7 @@ elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv
 say() { echo "=== $*"; }
 
 cleanup() {
+        [ -n "$JR_DIR" ] && [ -f "$JR_DIR.pid" ] && kill "$(cat "$JR_DIR.pid")" 2>/dev/null
         stop_guest
         ip netns del "$NS_C" 2>/dev/null
         ip netns del "$NS_G" 2>/dev/null
@@ -99,6 +100,7 @@ require() {
 
 # ---- 1., 2. the packages and the images: build.sh
 . "$HERE/build.sh"
+. "$HERE/journal-upload.sh"
 # for qemu.sh: the Debian 12 package, and the image packages without cloud-init
 PACKAGES="systemd,systemd-sysv,openssh-server,sudo,iptables,nftables,dbus,iproute2,python3,procps"
 build_deb() {
@@ -424,6 +426,28 @@ repaired() { rule_3306_gone && password_auth_off; }
 password_auth_on() { ! password_auth_off; }
 journal_has() { local id=$1; shift; guest journalctl -b 0 -o cat MESSAGE_ID="$id" "$@" --no-pager | grep . || { echo "no MESSAGE_ID=$id entry $*"; return 1; }; }
 
+# The guest's journal to a central systemd-journal-remote (journal-upload.sh) on the client side.
+journal_upload_begin() {
+        JR_DIR=$WORK/$ROW-remote
+        journal_remote_start "$NS_C" "$CLIENT4" "$JR_DIR" &&
+                journal_upload_start "$LEADER" "http://$CLIENT4:$JR_PORT" || JR_DIR=""
+}
+journal_upload_checks() {
+        if [ -z "$JR_DIR" ]; then
+                check "journal upload: receiver and uploader started" false
+                return
+        fi
+        check "journal upload: the central journal holds the guest's drift event" \
+                journal_remote_wait "$JR_DIR" "$MSG_DRIFT" guest 30
+        journal_remote_wait "$JR_DIR" "$MSG_REPAIRED" guest 15 2>/dev/null
+        check "journal upload: every drift and repair entry with all HARDEND_* fields and the guest's hostname" \
+                eval 'journal_remote_has_fields "$LEADER" "$JR_DIR" "$MSG_DRIFT" guest &&
+                      journal_remote_has_fields "$LEADER" "$JR_DIR" "$MSG_REPAIRED" guest'
+        check "journal upload: journalctl --merge MESSAGE_ID=<drift> there lists the drift" \
+                eval 'journalctl -D "$JR_DIR" --merge -o cat MESSAGE_ID=$MSG_DRIFT --no-pager | grep -qi 3306'
+        journal_upload_stop "$LEADER" "$JR_DIR"
+        JR_DIR=""
+}
 drift_checks() {
         open_3306
         # sorts before 00-hardend.conf, so it really wins (sshd takes the first value it reads)
@@ -819,8 +843,10 @@ run_row() {
                 check "hardenctl status says the backend is $BACKEND" status_names_backend "$BACKEND"
                 check "hardenctl status says sshd is started by $SSH_UNIT" status_names_sshd_start
                 boot_cost hardened
-                say "$ROW: drift"
+                say "$ROW: drift, and the journal uploaded to a systemd-journal-remote in the client namespace"
+                journal_upload_begin
                 drift_checks
+                journal_upload_checks
         else
                 check "first boot" false
         fi
