@@ -77,5 +77,6 @@ int metrics_apply_findings(const ApplyResult *a, bool rolled_back, FindingList *
 }
 
 int metrics_write_textfile(const char *root, const char *path, const char *text) {
-        return write_file_atomic(root, path, text, strlen(text), 0644, UID_KEEP, GID_KEEP, &atomic_ops_default);
+        /* rewritten at every interval: after a crash the next write puts it right */
+        return write_file_atomic(root, path, text, strlen(text), 0644, UID_KEEP, GID_KEEP, &atomic_ops_nosync);
 }

@@ -23,6 +23,13 @@ const AtomicOps atomic_ops_default = {
         .renameat = renameat,
 };
 
+const AtomicOps atomic_ops_nosync = {
+        .write = default_write,
+        .fsync = fsync,
+        .renameat = renameat,
+        .nosync = true,
+};
+
 bool root_is_live(const char *root) {
         return !root || streq(root, "/") || streq(root, "");
 }
@@ -252,7 +259,7 @@ int write_file_atomic(const char *root, const char *path, const void *data, size
                 r = -errno;
                 goto fail;
         }
-        if (ops->fsync(fd) < 0) {
+        if (!ops->nosync && ops->fsync(fd) < 0) {
                 r = negative_errno();
                 goto fail;
         }
@@ -261,7 +268,8 @@ int write_file_atomic(const char *root, const char *path, const void *data, size
                 r = negative_errno();
                 goto fail;
         }
-        (void) fsync(dfd);
+        if (!ops->nosync)
+                (void) fsync(dfd);
         return 0;
 
 fail:

@@ -18,9 +18,13 @@ typedef struct AtomicOps {
         ssize_t (*write)(int fd, const void *buf, size_t n);
         int (*fsync)(int fd);
         int (*renameat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+        bool nosync; /* neither the file nor its directory is fsync()ed */
 } AtomicOps;
 
 extern const AtomicOps atomic_ops_default;
+/* For a file that is rewritten anyway and worth nothing after a crash (the metrics textfile):
+ * readers still see the old text or the new one, never a mix, without the cost of the disk. */
+extern const AtomicOps atomic_ops_nosync;
 
 bool root_is_live(const char *root);
 int path_join_root(const char *root, const char *path, char **ret);
