@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "array.h"
+#include "parse-util.h"
 #include "strv.h"
 #include "sys/fileio.h"
 #include "sys/sshd-socket.h"
@@ -36,20 +37,6 @@ void sshd_start_done(SshdStart *s) {
         free(s->listen);
         strv_free(s->skipped);
         *s = (SshdStart){};
-}
-
-static int parse_port(const char *s, uint16_t *ret) {
-        unsigned long v;
-        char *end;
-
-        if (!s || *s < '0' || *s > '9')
-                return -EINVAL;
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno != 0 || *end || v == 0 || v > 65535)
-                return -EINVAL;
-        *ret = (uint16_t) v;
-        return 0;
 }
 
 int sshd_listen_stream_parse(const char *value, bool ipv6_only, uint16_t *ret_port, int *ret_family) {

@@ -6,8 +6,9 @@
 
 #include "array.h"
 #include "firewall-sshd.h"
-#include "sys/listeners.h"
+#include "parse-util.h"
 #include "strv.h"
+#include "sys/listeners.h"
 #include "sys/sshd-socket.h"
 #include "sys/sshd.h"
 
@@ -41,20 +42,6 @@ int fw_sshd_add(FwSshd *s, uint16_t port, int family, const char *address, const
                 return -ENOMEM;
         }
         s->n++;
-        return 0;
-}
-
-static int parse_port(const char *s, uint16_t *ret) {
-        unsigned long v;
-        char *end;
-
-        if (!s || !*s || *s < '0' || *s > '9')
-                return -EINVAL;
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno != 0 || *end || v == 0 || v > 65535)
-                return -EINVAL;
-        *ret = (uint16_t) v;
         return 0;
 }
 
