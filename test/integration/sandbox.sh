@@ -191,6 +191,25 @@ filter_table() {
         $save -t filter | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]//'
 }
 
+# start_watch [ARGS]: "hardend watch --config $CONF ARGS" in the background, its stderr in $LOG, its
+# pid in WATCH_PID; returns once it says "Watching" (within 10 s). stop_watch: SIGTERM, and its
+# exit status.
+start_watch() {
+        : >"$LOG"
+        "$HARDEND" watch --config "$CONF" "$@" 2>>"$LOG" >/dev/null &
+        WATCH_PID=$!
+        wait_for 10 grep -q "^Watching " "$LOG"
+}
+
+stop_watch() {
+        [ -n "$WATCH_PID" ] || return 0
+        kill -TERM "$WATCH_PID" 2>/dev/null || true
+        local rc=0
+        wait "$WATCH_PID" || rc=$?
+        WATCH_PID=
+        return $rc
+}
+
 finish() {
         echo "$PASSES passed, $FAILURES failed"
         [ "$FAILURES" = 0 ]

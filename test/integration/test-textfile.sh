@@ -31,21 +31,6 @@ write_policy() {
             "$SRC/conf/hardend.conf" >"$CONF"
 }
 
-start_watch() {
-        : >"$LOG"
-        "$HARDEND" watch --config "$CONF" "$@" 2>>"$LOG" >/dev/null &
-        WATCH_PID=$!
-        wait_for 10 grep -q "^Watching " "$LOG"
-}
-
-stop_watch() {
-        [ -n "$WATCH_PID" ] || return 0
-        kill -TERM "$WATCH_PID" 2>/dev/null || true
-        local rc=0
-        wait "$WATCH_PID" || rc=$?
-        WATCH_PID=
-        return $rc
-}
 trap 'stop_watch; sandbox_leave' EXIT
 
 # sample FILE NAME{LABELS}: the value of one series

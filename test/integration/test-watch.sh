@@ -53,21 +53,6 @@ registered() {
                 python3 -c 'import json,sys; sys.exit(0 if any(m["name"] == sys.argv[1] for m in json.load(sys.stdin)["modules"]) else 1)' "$1"
 }
 
-start_watch() {
-        : >"$LOG"
-        "$HARDEND" watch --config "$CONF" 2>>"$LOG" >/dev/null &
-        WATCH_PID=$!
-        wait_for 10 grep -q "^Watching " "$LOG"
-}
-
-stop_watch() {
-        [ -n "$WATCH_PID" ] || return 0
-        kill -TERM "$WATCH_PID" 2>/dev/null || true
-        local rc=0
-        wait "$WATCH_PID" || rc=$?
-        WATCH_PID=
-        return $rc
-}
 
 has_lines() { [ "$(count "$1")" -ge "$2" ]; }
 
