@@ -6,7 +6,20 @@
 #   build_deb_for SUITE       hardend's .deb built there (DEB_<suite>), with lintian's verdict
 #   build_image_for SUITE     a Debian SUITE image with that .deb and cloud-init (IMAGE_<suite>)
 
-HOST_SOURCES=/etc/apt/sources.list.d/debian.sources
+# The machine's apt sources (its mirror): Debian's deb822 file, else another .sources file, else the
+# one-line sources.list; the first that names the machine's own release
+host_sources() {
+        local host f
+        host=$(host_codename) || return 1
+        for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources; do
+                [ -r "$f" ] && grep -Eq "^Suites:.*\b$host\b" "$f" && { echo "$f"; return 0; }
+        done
+        for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+                [ -r "$f" ] && grep -Eq "^deb[[:space:]].*[[:space:]]$host[[:space:]]" "$f" && { echo "$f"; return 0; }
+        done
+        echo "no apt sources for $host in /etc/apt/sources.list.d/ or /etc/apt/sources.list: the machine's mirror is unknown"
+        return 1
+}
 # What every image has: the daemons hardend drives, cloud-init, and ssh-audit (the release's own).
 IMAGE_PACKAGES="systemd,systemd-sysv,openssh-server,sudo,iptables,nftables,dbus,iproute2,python3,procps,cloud-init,ssh-audit,systemd-journal-remote"
 # The build root: what dpkg-buildpackage needs besides the Build-Depends of debian/control.
@@ -17,13 +30,22 @@ host_codename() { . /etc/os-release && echo "$VERSION_CODENAME"; }
 # The machine's mirror for another release: the host's sources file with every Suites entry's
 # codename replaced (bookworm-updates -> trixie-updates, bookworm-security -> trixie-security).
 sources_for() {
-        local suite=$1 host out
+        local suite=$1 host out src
         host=$(host_codename) || return 1
-        out=$CACHE/sources-$suite.sources
+        src=$(host_sources) || { echo "$src"; return 1; }
         mkdir -p "$CACHE" || return 1
-        [ -r "$HOST_SOURCES" ] || { echo "no $HOST_SOURCES: the machine's mirror is unknown"; return 1; }
-        sed -E "/^Suites:/ s/(^|[[:space:]])$host(-[a-z]+)?/\\1$suite\\2/g" "$HOST_SOURCES" >"$out.tmp" || return 1
-        grep -q "^Suites:.*\\b$suite\\b" "$out.tmp" || { echo "no Suites line in $HOST_SOURCES"; return 1; }
+        case $src in
+        *.sources)
+                out=$CACHE/sources-$suite.sources
+                sed -E "/^Suites:/ s/(^|[[:space:]])$host(-[a-z]+)?/\\1$suite\\2/g" "$src" >"$out.tmp" || return 1
+                grep -q "^Suites:.*\\b$suite\\b" "$out.tmp" || { echo "no Suites line in $src"; return 1; } ;;
+        *)
+                # one-line format: "deb [options] URI SUITE COMPONENT...", deb-src and comments dropped
+                out=$CACHE/sources-$suite.list
+                sed -nE "s/^(deb([[:space:]]+\\[[^]]*\\])?[[:space:]]+[^[:space:]]+[[:space:]]+)$host(-[a-z]+)?([[:space:]])/\\1$suite\\3\\4/p" \
+                        "$src" >"$out.tmp" || return 1
+                grep -q "[[:space:]]$suite[[:space:]]" "$out.tmp" || { echo "no deb line for $host in $src"; return 1; } ;;
+        esac
         mv "$out.tmp" "$out" && echo "$out"
 }
 

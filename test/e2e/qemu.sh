@@ -58,7 +58,8 @@ trap 'exit 130' INT TERM
 
 # ---- the image: run.sh's packages + the kernel; both hooks; cached by its inputs
 build_qemu_image() {
-        local key t
+        local key t sources
+        sources=$(sources_for bookworm) || { echo "$sources"; return 1; }
         key=$( { echo "$QPACKAGES"; dpkg-deb --fsys-tarfile "$DEB" | sha256sum; dpkg-deb -I "$DEB" control | sha256sum
                  sha256sum "$HERE/image-hook.sh" "$QHERE/qemu-hook.sh"; } | sha256sum | cut -c1-16)
         IMAGE=$QCACHE/image-$key
@@ -74,7 +75,7 @@ build_qemu_image() {
                         --customize-hook='chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y /tmp/hardend-e2e.deb && rm -f "$1/tmp/hardend-e2e.deb"' \
                         --customize-hook="$HERE/image-hook.sh \"\$1\"" \
                         --customize-hook="$QHERE/qemu-hook.sh \"\$1\"" \
-                        bookworm "$QCACHE/tmp-image" /etc/apt/sources.list.d/debian.sources \
+                        bookworm "$QCACHE/tmp-image" "$sources" \
                         >"$QCACHE/mmdebstrap.log" 2>&1 || { tail -n 30 "$QCACHE/mmdebstrap.log"; return 1; }
                 mv "$QCACHE/tmp-image" "$IMAGE" && touch "$IMAGE/.complete"
                 echo "image built in $(elapsed "$t") s: $IMAGE ($(du -sh "$IMAGE" | cut -f1))"
