@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -290,19 +292,41 @@ static void write_metrics_after_apply(Context *c, const ApplyResult *a, bool rol
                 log_warning_errno(r, "Cannot write the metrics to %s: %m", path);
 }
 
+/* Context.ready: under a Type=notify unit (the first boot's), what sshd's start waits for is in
+ * place; the rest of the apply goes on beside it. No-op without $NOTIFY_SOCKET. */
+static void notify_ready(Context *c) {
+        (void) sd_notify(false,
+                         "READY=1\nSTATUS=The firewall, the accounts and sshd are hardened; finishing the apply.");
+}
+
 int verb_apply(unsigned confirm_sec) {
         _cleanup_policy_free_ Policy *p = NULL;
         _cleanup_(apply_result_done) ApplyResult a = {};
         _cleanup_(context_done) Context c = {};
         _cleanup_(confirm_session_done) ConfirmSession cs = CONFIRM_SESSION_INIT;
+        _cleanup_close_ int lock_fd = -EBADF;
         int r;
 
         if (cli_load_policy(&p) < 0)
                 return EXIT_USAGE;
         cli_context_init(&c, p);
+        c.ready = notify_ready;
+        if (c.run_dir) {
+                lock_fd = apply_lock(c.run_dir, LOCK_EX | LOCK_NB);
+                if (lock_fd == -EAGAIN) {
+                        log_info("Another apply is running; waiting for it to finish.");
+                        lock_fd = apply_lock(c.run_dir, LOCK_EX);
+                }
+                if (lock_fd < 0) {
+                        log_error_errno(lock_fd, "Cannot take %s/" APPLY_LOCK_FILE ": %m", c.run_dir);
+                        return EXIT_FAILED;
+                }
+        }
         if (confirm_sec > 0 && (r = confirm_begin(&c, &cs)) != 0)
                 return r;
         r = engine_apply(&c, hardend_modules, hardend_n_modules, &a);
+        /* an apply that had nothing to do, or failed before ready: the unit's start is over */
+        (void) sd_notify(false, "READY=1");
         if (r < 0) {
                 (void) log_event(LOG_ERR, HARDEND_MESSAGE_APPLY_FAILED, NULL, 0, "Apply failed: %s", strerror(-r));
                 return confirm_sec > 0 ? confirm_abort(&c, &cs, "the apply failed") : EXIT_FAILED;

@@ -189,6 +189,44 @@ int engine_probe(Context *c, const Module *const *modules, size_t n, FindingList
         return 0;
 }
 
+/* Applies the modules that ran (those with after_ready == late), then reads back what they
+ * changed: an apply that did not converge is a failure. */
+static int apply_phase(Context *c, ApplyResult *a, bool late) {
+        int r;
+
+        for (size_t i = 0; i < a->n_modules; i++) {
+                ModuleResult *mr = &a->modules[i];
+                _cleanup_(finding_list_done) FindingList mine = {};
+
+                if (!mr->ran || mr->module->after_ready != late)
+                        continue;
+                r = finding_list_append(&mine, &a->before, mr->module->name);
+                if (r < 0)
+                        return r;
+                mr->r = mr->module->apply(c, &mine, &mr->outcome);
+                if (!strv_isempty(mr->outcome.changes))
+                        a->changed = true;
+                if (mr->r < 0 && a->status == EXIT_COMPLIANT)
+                        a->status = EXIT_FAILED;
+        }
+        for (size_t i = 0; i < a->n_modules; i++) {
+                ModuleResult *mr = &a->modules[i];
+
+                if (!mr->ran || mr->r < 0 || mr->module->after_ready != late)
+                        continue;
+                r = probe_one(c, mr->module, &a->after);
+                if (r < 0)
+                        return r;
+                if (finding_list_count_fixable(&a->after, mr->module->name) > 0) {
+                        mr->r = -EPROTO;
+                        (void) outcome_fail(&mr->outcome, -EPROTO,
+                                            "the state still differs from the policy after apply");
+                        a->status = EXIT_FAILED;
+                }
+        }
+        return 0;
+}
+
 int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult *ret) {
         ApplyResult a = {};
         int r = 0;
@@ -227,38 +265,14 @@ int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult
                 }
         }
 
-        for (size_t i = 0; i < a.n_modules; i++) {
-                ModuleResult *mr = &a.modules[i];
-                _cleanup_(finding_list_done) FindingList mine = {};
-
-                if (!mr->ran)
-                        continue;
-                r = finding_list_append(&mine, &a.before, mr->module->name);
-                if (r < 0)
-                        goto finish;
-                mr->r = mr->module->apply(c, &mine, &mr->outcome);
-                if (!strv_isempty(mr->outcome.changes))
-                        a.changed = true;
-                if (mr->r < 0 && a.status == EXIT_COMPLIANT)
-                        a.status = EXIT_FAILED;
-        }
-
-        /* Read back what was changed: an apply that did not converge is a failure. */
-        for (size_t i = 0; i < a.n_modules; i++) {
-                ModuleResult *mr = &a.modules[i];
-
-                if (!mr->ran || mr->r < 0)
-                        continue;
-                r = probe_one(c, mr->module, &a.after);
-                if (r < 0)
-                        goto finish;
-                if (finding_list_count_fixable(&a.after, mr->module->name) > 0) {
-                        mr->r = -EPROTO;
-                        (void) outcome_fail(&mr->outcome, -EPROTO,
-                                            "the state still differs from the policy after apply");
-                        a.status = EXIT_FAILED;
-                }
-        }
+        r = apply_phase(c, &a, false);
+        if (r < 0)
+                goto finish;
+        if (c->ready && a.status == EXIT_COMPLIANT)
+                c->ready(c);
+        r = apply_phase(c, &a, true);
+        if (r < 0)
+                goto finish;
         r = 0;
 
 finish:

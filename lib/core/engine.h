@@ -133,6 +133,10 @@ typedef struct Context {
         /* groupadd, useradd, usermod, chpasswd and visudo as the admin module runs them
          * (sys/accounts-tools.h); NULL: the real ones (account_ops_real). Tests plug a fake in. */
         const struct AccountOps *account_ops;
+        /* Called once by engine_apply when every module without after_ready is applied and
+         * verified (or had nothing to do), before the after_ready ones: the first-boot unit's
+         * READY=1, which lets sshd start. NULL: none. */
+        void (*ready)(struct Context *c);
 } Context;
 
 void context_done(Context *c);
@@ -206,6 +210,9 @@ typedef struct Module {
         int (*watch)(Context *c, WatchSpec **l, size_t *n);
         /* The watcher probes this module when systemd reports a unit change over D-Bus. */
         bool probe_on_unit_change;
+        /* sshd need not wait for it (what it changes is behind the firewall already): engine_apply
+         * applies and verifies every other module first, then calls Context.ready, then this one. */
+        bool after_ready;
 } Module;
 
 /* Per-module report of engine_apply(). */
@@ -230,7 +237,8 @@ void apply_result_done(ApplyResult *a);
 
 /* Probes every selected, enabled module. A module whose probe fails outright gets an UNKNOWN finding. */
 int engine_probe(Context *c, const Module *const *modules, size_t n, FindingList *out);
-/* Probe, preflight every module that has drift, apply in order, then verify. */
+/* Probe, preflight every module that has drift, apply in order, then verify; the after_ready
+ * modules last, after Context.ready. */
 int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult *ret);
 typedef enum ModuleState {
         MODULE_STATE_COMPLIANT,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -487,4 +488,26 @@ int read_text_at_root(const char *root, bool nofollow, const char *path, char **
         if (r == -ENOENT)
                 return (*ret = strdup("")) ? 0 : -ENOMEM;
         return r;
+}
+
+int apply_lock(const char *run_dir, int operation) {
+        _cleanup_free_ char *path = NULL;
+        int fd, r;
+
+        r = ensure_dir_at_root("/", run_dir, 0700, UID_KEEP, GID_KEEP);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/" APPLY_LOCK_FILE, run_dir) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (fd < 0)
+                return -errno;
+        while (flock(fd, operation) < 0) {
+                r = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+                if (r == -EINTR)
+                        continue;
+                close(fd);
+                return r;
+        }
+        return fd;
 }

@@ -82,3 +82,9 @@ int mkdtemp_owned(const char *dir, const char *prefix, char **ret);
 
 /* Removes leftover ".#hardend.*" temp files of file base in directory fd. */
 int cleanup_stale_temps(int dir_fd, const char *base);
+
+/* The lock every apply on the live system holds for its whole run (run_dir/APPLY_LOCK_FILE,
+ * flock): LOCK_EX for an apply, LOCK_SH|LOCK_NB for the watcher's probe, which must not judge
+ * a system an apply is half-way through. Returns the fd to close, -EAGAIN when LOCK_NB and held. */
+#define APPLY_LOCK_FILE "apply.lock"
+int apply_lock(const char *run_dir, int operation);

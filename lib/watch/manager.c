@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
@@ -501,11 +502,24 @@ static void manager_load_metrics_state(Manager *m) {
 
 /* force: write the textfile even when nothing changed (the interval probe: a fresh probe time) */
 static int manager_probe_full(Manager *m, unsigned mask, bool force) {
+        _cleanup_close_ int lock_fd = -EBADF;
         unsigned repair = 0;
         int r;
 
         if (mask == 0)
                 mask = ALL_MODULES;
+        /* An apply is half-way through (the first boot's after sshd started, hardenctl apply):
+         * what it leaves is probed once it is done. */
+        if (m->ctx.run_dir) {
+                lock_fd = apply_lock(m->ctx.run_dir, LOCK_SH | LOCK_NB);
+                if (lock_fd == -EAGAIN) {
+                        log_debug("An apply is running; probing when it is done.");
+                        return manager_queue_probe(m, mask);
+                }
+                if (lock_fd < 0)
+                        log_warning_errno(lock_fd, "Cannot take %s/" APPLY_LOCK_FILE ", probing anyway: %m",
+                                          m->ctx.run_dir);
+        }
         r = manager_sync_watches(m);
         if (r < 0)
                 log_warning_errno(r, "Cannot update the watches: %m");
@@ -731,8 +745,8 @@ int manager_startup(Manager *m) {
         log_info("Watching %s with %s: mode %s, every %u s, %zu directories watched, %s.",
                  streq(m->root, "/") ? "the system" : m->root, m->policy->source,
                  watch_mode_to_string(m->policy->watch.mode), manager_interval(m), manager_get_n_watches(m),
-                 m->status);
-        (void) sd_notifyf(false, "READY=1\nSTATUS=%s", m->status);
+                 m->status ?: "the first probe waits for an apply to finish");
+        (void) sd_notifyf(false, "READY=1\nSTATUS=%s", m->status ?: "waiting for an apply to finish");
         return 0;
 }
 

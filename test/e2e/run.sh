@@ -584,8 +584,9 @@ firstboot_ordered() {
 }
 # From this boot's clocks (the monotonic one of unit timestamps and journal entries): cloud-init
 # created admin and finished its init stage (users, keys) before hardend-firstboot started;
-# hardend-firstboot had finished before sshd listened (ssh.service's "Server listening", or
-# ssh.socket's start) and before the first connection sshd logged.
+# hardend-firstboot was ready (its READY=1: the firewall, the accounts and sshd's configuration
+# applied and verified; the stray units follow) before sshd listened (ssh.service's "Server
+# listening", or ssh.socket's start) and before the first connection sshd logged.
 firstboot_between() {
         local mono
         mono=$(guest sh -c '
@@ -593,7 +594,7 @@ firstboot_between() {
                 [ "$(systemctl show -P LoadState cloud-init-network.service)" = loaded ] && s=cloud-init-network.service
                 systemctl show -P ActiveEnterTimestampMonotonic $s
                 systemctl show -P ExecMainStartTimestampMonotonic hardend-firstboot.service
-                systemctl show -P ExecMainExitTimestampMonotonic hardend-firstboot.service
+                systemctl show -P ActiveEnterTimestampMonotonic hardend-firstboot.service
                 systemctl show -P ActiveEnterTimestampMonotonic ssh.socket
                 journalctl -b 0 -o json SYSLOG_IDENTIFIER=useradd --no-pager | grep -m1 "name=admin" ||echo "{}"
                 journalctl -b 0 -o json -u ssh.service --no-pager | grep -m1 "Server listening" || echo "{}"
@@ -602,16 +603,16 @@ firstboot_between() {
         python3 - "$SSH_UNIT" "$mono" <<'PY'
 import json, sys
 lines = sys.argv[2].splitlines()
-ci, fb_start, fb_exit, sock = (int(x or 0) for x in lines[:4])
+ci, fb_start, fb_ready, sock = (int(x or 0) for x in lines[:4])
 useradd, listening, conn = (json.loads(x).get("__MONOTONIC_TIMESTAMP") for x in lines[4:7])
 useradd, listening, conn = (int(x) if x else 0 for x in (useradd, listening, conn))
 if sys.argv[1] == "ssh.socket":
     listening = sock
 ms = lambda us: f"{us / 1000:.0f}ms"
-print(f"useradd admin {ms(useradd)}, cloud-init users-and-keys stage done {ms(ci)}, hardend-firstboot {ms(fb_start)}-{ms(fb_exit)}, "
-      f"sshd listening ({sys.argv[1]}) {ms(listening)}, first connection logged {ms(conn)}")
-ok = all((useradd, ci, fb_start, fb_exit, listening, conn)) and useradd <= fb_start and ci <= fb_start \
-     and fb_exit <= listening and fb_exit <= conn
+print(f"useradd admin {ms(useradd)}, cloud-init users-and-keys stage done {ms(ci)}, hardend-firstboot started {ms(fb_start)}, "
+      f"ready {ms(fb_ready)}, sshd listening ({sys.argv[1]}) {ms(listening)}, first connection logged {ms(conn)}")
+ok = all((useradd, ci, fb_start, fb_ready, listening, conn)) and useradd <= fb_start and ci <= fb_start \
+     and fb_ready <= listening and fb_ready <= conn
 sys.exit(0 if ok else 1)
 PY
 }
@@ -692,7 +693,7 @@ cloud_init_checks() {
         require "cloud-init ran every stage for the seed's instance, admin has the seed's key" cloud_init_done
         require "cloud-init wrote its hostile default (PasswordAuthentication yes)" pwauth_yes_written
         check "hardend-firstboot ordered after cloud-init's users-and-keys stage, before $SSH_UNIT" firstboot_ordered
-        check "hardend-firstboot ran after cloud-init made the user and keys, before sshd listened and took a connection" firstboot_between
+        check "hardend-firstboot started after cloud-init made the user and keys, was ready before sshd listened and took a connection" firstboot_between
         check "the applied policy is the user data's (digest, instance id)" policy_from_userdata
         check "after cloud-config.service: sshd -T says passwordauthentication no" eval 'cloud_config_ran && password_auth_off'
         check "after cloud-config.service: the watcher logged no drift" watcher_clean
@@ -711,7 +712,7 @@ boot_cost() {
                 journalctl -b 0 -o json --no-pager -u ssh.service | grep -m1 "Server listening" || echo "{}"')
         raw=$(guest sh -c 'systemctl show -P UserspaceTimestampMonotonic; systemctl show --all --no-pager -p Id -p After \
                 -p InactiveExitTimestampMonotonic -p ActiveEnterTimestampMonotonic -p ActiveExitTimestampMonotonic \
-                -p ExecMainStartTimestampMonotonic "*"')
+                -p ExecMainStartTimestampMonotonic -p ExecMainExitTimestampMonotonic "*"')
         guest systemd-analyze critical-chain --no-pager "$SSH_UNIT" >"$WORK/$ROW-$what-critical-chain.txt" 2>&1
         guest systemd-analyze critical-chain --no-pager multi-user.target >>"$WORK/$ROW-$what-critical-chain.txt" 2>&1
         guest systemd-analyze blame --no-pager >"$WORK/$ROW-$what-blame.txt" 2>&1
@@ -759,12 +760,15 @@ ms = lambda us: us / 1000
 hard_path = sum(dur(u) for u in chain if u.startswith("hardend"))
 ci_path = sum(dur(u) for u in chain if u.startswith("cloud-init") or u.startswith("cloud-config"))
 hard_all = {u: dur(u) for u in ("hardend-firewall.service", "hardend-firstboot.service") if active(u)}
+# the first boot's whole apply: READY=1 (active) lets sshd start, the stray units come after
+fb_done = ts("hardend-firstboot.service", "ExecMainExitTimestampMonotonic") - start("hardend-firstboot.service")
 ci_all = {u: dur(u) for u in ("cloud-init-local.service", "cloud-init.service", "cloud-config.service",
                               "cloud-final.service", "cloud-init-main.service", "cloud-init-network.service") if active(u)}
 t_ssh = ms(active(target) - userspace) if active(target) else -1
 t_mu = ms(active("multi-user.target") - userspace) if active("multi-user.target") else -1
 line = (f"{row}|{what}|{t_ssh:.0f}|{t_mu:.0f}|{ms(hard_path):.0f}|{ms(ci_path):.0f}|"
-        + ", ".join(f"{k.split('.')[0]} {ms(v):.0f}" for k, v in hard_all.items()) + "|"
+        + ", ".join(f"{k.split('.')[0]} {ms(v):.0f}" for k, v in hard_all.items())
+        + (f" (exited at {ms(fb_done):.0f})" if "hardend-firstboot.service" in hard_all and fb_done > 0 else "") + "|"
         + ", ".join(f"{k.split('.')[0]} {ms(v):.0f}" for k, v in ci_all.items()) + "|"
         + " <- ".join(chain[:8]))
 open(out, "a").write(line + "\n")

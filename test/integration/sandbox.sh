@@ -49,6 +49,9 @@ sandbox_leave() {
 # and empty /run, /var, /home, /root, so no host service, bus or state can be reached or changed.
 sandbox_live_root() {
         cp -a /etc "$SB/etc"
+        # sudo resolves the host's name and warns on stderr when it cannot (a container whose
+        # /etc/hosts lacks it): the copy names it, as Debian's installer writes it
+        getent hosts "$(hostname)" >/dev/null 2>&1 || printf '127.0.1.1\t%s\n' "$(hostname)" >>"$SB/etc/hosts"
         mount --bind "$SB/etc" /etc
         # dpkg's alternatives database goes with /etc/alternatives (update-alternatives needs both)
         [ -d /var/lib/dpkg/alternatives ] && cp -a /var/lib/dpkg/alternatives "$SB/dpkg-alternatives"

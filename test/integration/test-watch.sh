@@ -244,6 +244,24 @@ drift_case ssh "a new sshd drop-in" ssh_do ssh_undo
 drift_case admin "chmod 0644 authorized_keys" admin_do admin_undo
 drift_case admin "a sudoers line appended" sudo_do sudo_undo
 
+# An apply in progress (its lock held, as the first boot's holds it while it masks the strays after
+# sshd started): the watcher probes nothing until it is done; another apply waits for it
+d0=$(count "Drift detected: ssh/")
+flock -x /run/hardend/apply.lock sleep 6 &
+LOCK_PID=$!
+sleep 0.5
+ssh_do
+sleep 2.5
+check_that "while an apply holds the lock, a new drift is not judged" test "$(count "Drift detected: ssh/")" = "$d0"
+rc_wait=0; out=$(timeout 1 "$HARDENCTL" apply --config "$CONF" 2>&1) || rc_wait=$?
+check_that "hardenctl apply waits for the lock ($rc_wait: $(head -c 80 <<<"$out"))" \
+        eval '[ "$rc_wait" = 124 ] && grep -q "Another apply is running" <<<"$out"'
+wait "$LOCK_PID"
+check_that "once the apply is done, the drift is logged" wait_for 5 has_lines "Drift detected: ssh/" $((d0 + 1))
+r0=$(count "Drift resolved: ssh/")
+ssh_undo
+check_that "and resolved when undone" wait_for 5 has_lines "Drift resolved: ssh/" $((r0 + 1))
+
 # SIGHUP with a broken policy: logged with FILE:LINE, the old policy stays, the watcher lives on
 cp "$CONF" "$SB/good.conf"
 printf 'version = 1;\nwatch = {\n  interval = 1;\n  mode = "fix";\n};\n' >"$CONF"

@@ -17,6 +17,9 @@ typedef struct FakeState {
         bool apply_breaks[_MODULE_MAX]; /* apply claims success but changes nothing */
         int apply_order[8];
         int n_applied;
+        int ready_calls;
+        int applied_at_ready;    /* n_applied when Context.ready was called */
+        int unverified_at_ready; /* modules still differing from want then */
 } FakeState;
 
 static FakeState fake;
@@ -50,7 +53,7 @@ static int fake_apply_id(ModuleId id, Outcome *o) {
         return outcome_change(o, "set x to %d", fake.want[id]);
 }
 
-#define FAKE_MODULE(ID, lower)                                                                \
+#define FAKE_MODULE(ID, lower, late)                                                          \
         static int lower##_probe(Context *c, FindingList *out) {                              \
                 return fake_probe_id(ID, out);                                                \
         }                                                                                     \
@@ -68,17 +71,76 @@ static int fake_apply_id(ModuleId id, Outcome *o) {
                                                .enabled = fake_enabled,                       \
                                                .probe = lower##_probe,                        \
                                                .preflight = lower##_preflight,                \
-                                               .apply = lower##_apply };
+                                               .apply = lower##_apply,                        \
+                                               .after_ready = late };
 
-FAKE_MODULE(MODULE_FIREWALL, firewall)
-FAKE_MODULE(MODULE_SSH, ssh)
-FAKE_MODULE(MODULE_ADMIN, admin)
+FAKE_MODULE(MODULE_FIREWALL, firewall, false)
+FAKE_MODULE(MODULE_SSH, ssh, false)
+FAKE_MODULE(MODULE_ADMIN, admin, false)
+FAKE_MODULE(MODULE_SERVICES, services, true)
 
 static const Module *const mods[] = { &firewall_module, &ssh_module, &admin_module };
 
 static void setup(void) {
         fake = (FakeState){};
 }
+
+static void fake_ready(Context *c) {
+        fake.ready_calls++;
+        fake.applied_at_ready = fake.n_applied;
+        for (ModuleId id = 0; id < _MODULE_MAX; id++)
+                if (id != MODULE_SERVICES && fake.actual[id] != fake.want[id])
+                        fake.unverified_at_ready++;
+}
+
+/* An after_ready module listed first is applied last, after Context.ready, which comes once the
+ * others are applied and verified. */
+START_TEST(test_ready_before_after_ready_modules) {
+        static const Module *const late_first[] = { &services_module, &firewall_module, &ssh_module };
+        Context c = { .root = "/", .ready = fake_ready };
+        ApplyResult a = {};
+
+        fake.want[MODULE_SERVICES] = 1;
+        fake.want[MODULE_FIREWALL] = 1;
+        fake.want[MODULE_SSH] = 1;
+        ck_assert_int_eq(engine_apply(&c, late_first, 3, &a), 0);
+        ck_assert_int_eq(a.status, EXIT_COMPLIANT);
+        ck_assert_int_eq(fake.ready_calls, 1);
+        ck_assert_int_eq(fake.applied_at_ready, 2);
+        ck_assert_int_eq(fake.unverified_at_ready, 0);
+        ck_assert_int_eq(fake.n_applied, 3);
+        ck_assert_int_eq(fake.apply_order[0], MODULE_FIREWALL);
+        ck_assert_int_eq(fake.apply_order[1], MODULE_SSH);
+        ck_assert_int_eq(fake.apply_order[2], MODULE_SERVICES);
+        ck_assert_uint_eq(a.after.n, 0);
+        apply_result_done(&a);
+}
+END_TEST
+
+/* Nothing to do: ready all the same; an early module that did not converge: never ready (the
+ * unit's start ends with the failed exit), and the late one still runs. */
+START_TEST(test_ready_only_when_early_modules_hold) {
+        static const Module *const all[] = { &firewall_module, &ssh_module, &services_module };
+        Context c = { .root = "/", .ready = fake_ready };
+        ApplyResult a = {};
+
+        ck_assert_int_eq(engine_apply(&c, all, 3, &a), 0);
+        ck_assert_int_eq(fake.ready_calls, 1);
+        ck_assert_int_eq(fake.applied_at_ready, 0);
+        apply_result_done(&a);
+
+        fake = (FakeState){};
+        fake.want[MODULE_SSH] = 1;
+        fake.want[MODULE_SERVICES] = 1;
+        fake.apply_breaks[MODULE_SSH] = true;
+        a = (ApplyResult){};
+        ck_assert_int_eq(engine_apply(&c, all, 3, &a), 0);
+        ck_assert_int_eq(a.status, EXIT_FAILED);
+        ck_assert_int_eq(fake.ready_calls, 0);
+        ck_assert_int_eq(fake.apply_calls[MODULE_SERVICES], 1);
+        apply_result_done(&a);
+}
+END_TEST
 
 START_TEST(test_compliant) {
         Context c = { .root = "/" };
@@ -203,6 +265,8 @@ int main(void) {
         tcase_add_test(tc, test_unconverged_apply_fails);
         tcase_add_test(tc, test_only_limits_probe_and_apply);
         tcase_add_test(tc, test_module_mask);
+        tcase_add_test(tc, test_ready_before_after_ready_modules);
+        tcase_add_test(tc, test_ready_only_when_early_modules_hold);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }

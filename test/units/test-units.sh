@@ -63,6 +63,9 @@ else
         echo "ok - hardend-firstboot.service: after no target that comes after ssh.socket"
 fi
 check_line hardend-firstboot.service "ExecCondition=$hardend firstboot-needed"
+# READY=1 from the apply once sshd may start (the stray units come after); it stays active
+check_line hardend-firstboot.service "Type=notify"
+check_line hardend-firstboot.service "RemainAfterExit=yes"
 check_line hardend.service "Type=notify"
 check_line hardend.service "Restart=on-failure"
 grep -q '^WatchdogSec=' "$tmp/hardend.service" && echo "ok - hardend.service: WatchdogSec=" ||

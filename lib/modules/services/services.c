@@ -474,4 +474,5 @@ const Module services_module = {
         .snapshot_state = services_snapshot_state,
         .watch = services_watch,
         .probe_on_unit_change = true,
+        .after_ready = true,
 };
