@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -533,6 +534,9 @@ static int manager_probe_full(Manager *m, unsigned mask, bool force) {
         }
         if (force || m->metrics_dirty)
                 manager_write_metrics(m, true);
+        /* A probe's scratch (rule texts, sshd -T answers, unit lists) is freed again; give the heap
+         * it grew back, or the resident size stays at its peak between probes. */
+        (void) malloc_trim(0);
         return r;
 }
 
