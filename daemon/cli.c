@@ -314,6 +314,10 @@ int verb_apply(unsigned confirm_sec) {
         if (c.run_dir) {
                 lock_fd = apply_lock(c.run_dir, LOCK_EX | LOCK_NB);
                 if (lock_fd == -EAGAIN) {
+                        /* not for as long as a confirmation may take: that one is refused */
+                        r = confirm_refuse_if_waiting(&c);
+                        if (r != 0)
+                                return r;
                         log_info("Another apply is running; waiting for it to finish.");
                         lock_fd = apply_lock(c.run_dir, LOCK_EX);
                 }

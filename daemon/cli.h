@@ -74,6 +74,9 @@ void confirm_session_done(ConfirmSession *cs);
 /* Before apply: refuses --root and a second waiting apply, blocks the ending signals, takes and
  * saves the snapshot. 0, or the exit status to end with (nothing changed). */
 int confirm_begin(Context *c, ConfirmSession *cs);
+/* EXIT_REFUSED, said on stderr, while another process waits for the confirmation of its apply
+ * (and so holds the apply lock until it is confirmed or rolled back); 0 otherwise. */
+int confirm_refuse_if_waiting(Context *c);
 /* After apply: waits for the confirmation, or rolls back. Returns the exit status. */
 int confirm_end(Context *c, ConfirmSession *cs, const ApplyResult *a, unsigned seconds);
 /* Rolls back now (the apply failed); EXIT_FAILED. */

@@ -88,20 +88,28 @@ int cli_recover_rollback(void) {
         return r < 0 ? r : 1;
 }
 
-int confirm_begin(Context *c, ConfirmSession *cs) {
+int confirm_refuse_if_waiting(Context *c) {
         _cleanup_(snapshot_done) Snapshot other = {};
-        int r;
 
-        if (!c->live) {
-                log_error("--confirm is for the live system: nobody logs in to an image tree (--root).");
-                return EXIT_USAGE;
-        }
         if (snapshot_load(c->root, &other) >= 0 && snapshot_owner_alive(&other) != 0) {
                 log_error("Process %d is waiting for the confirmation of its own apply; confirm it or let it roll "
                           "back first.",
                           (int) other.pid);
                 return EXIT_REFUSED;
         }
+        return 0;
+}
+
+int confirm_begin(Context *c, ConfirmSession *cs) {
+        int r;
+
+        if (!c->live) {
+                log_error("--confirm is for the live system: nobody logs in to an image tree (--root).");
+                return EXIT_USAGE;
+        }
+        r = confirm_refuse_if_waiting(c);
+        if (r != 0)
+                return r;
         /* a dropped session (SIGHUP) or ^C while apply runs is a rollback afterwards */
         r = confirm_signals_block(&cs->old_mask, &cs->signal_fd);
         if (r < 0) {

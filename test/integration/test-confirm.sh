@@ -234,6 +234,9 @@ check_that "3: the changes are in place while it waits" changed_now
 # --confirm while another waits: refused, nothing changed
 expect_rc 3 HC apply --confirm 5
 check_that "3: a second --confirm names the waiting one" grep -q "is waiting for the confirmation" "$SB/last.err"
+# a plain apply neither runs beside it nor waits out its window (it holds the apply lock)
+expect_rc 3 HC apply
+check_that "3: a plain apply is refused too, naming the waiting one" grep -q "is waiting for the confirmation" "$SB/last.err"
 kill -HUP "$APPLY_PID"
 wait_apply
 elapsed=$((($(date +%s%N) - t0) / 1000000))
