@@ -468,9 +468,11 @@ journal_upload_checks() {
         check "journal upload: the central journal holds the guest's drift event" \
                 journal_remote_wait "$JR_DIR" "$MSG_DRIFT" guest 30
         journal_remote_wait "$JR_DIR" "$MSG_REPAIRED" guest 15 2>/dev/null
+        # the upload is asynchronous: each module's repair is its own entry, and a later one may
+        # still be on its way when the first has arrived
         check "journal upload: every drift and repair entry with all HARDEND_* fields and the guest's hostname" \
-                eval 'journal_remote_has_fields "$LEADER" "$JR_DIR" "$MSG_DRIFT" guest &&
-                      journal_remote_has_fields "$LEADER" "$JR_DIR" "$MSG_REPAIRED" guest'
+                eval 'wait_for 20 journal_remote_has_fields "$LEADER" "$JR_DIR" "$MSG_DRIFT" guest &&
+                      wait_for 20 journal_remote_has_fields "$LEADER" "$JR_DIR" "$MSG_REPAIRED" guest'
         check "journal upload: journalctl --merge MESSAGE_ID=<drift> there lists the drift" \
                 eval 'journalctl -D "$JR_DIR" --merge -o cat MESSAGE_ID=$MSG_DRIFT --no-pager | grep -qi 3306'
         journal_upload_stop "$LEADER" "$JR_DIR"
