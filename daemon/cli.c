@@ -295,8 +295,7 @@ static void write_metrics_after_apply(Context *c, const ApplyResult *a, bool rol
 /* Context.ready: under a Type=notify unit (the first boot's), what sshd's start waits for is in
  * place; the rest of the apply goes on beside it. No-op without $NOTIFY_SOCKET. */
 static void notify_ready(Context *c) {
-        (void) sd_notify(false,
-                         "READY=1\nSTATUS=The firewall, the accounts and sshd are hardened; finishing the apply.");
+        (void) sd_notify(false, "READY=1\nSTATUS=What sshd's start waits for is applied; finishing the apply.");
 }
 
 int verb_apply(unsigned confirm_sec) {

@@ -53,7 +53,6 @@ registered() {
                 python3 -c 'import json,sys; sys.exit(0 if any(m["name"] == sys.argv[1] for m in json.load(sys.stdin)["modules"]) else 1)' "$1"
 }
 
-
 has_lines() { [ "$(count "$1")" -ge "$2" ]; }
 
 # check_once PATTERN WHAT: at least one line, and no line logged twice (each finding once)
