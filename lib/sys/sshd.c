@@ -143,13 +143,6 @@ static int run_argv(const char **argv, SpawnResult *ret, char **ret_error) {
         return -EINVAL;
 }
 
-static int run_tool(const SshdExec *e, const char *tool, const char *const *args, SpawnResult *ret, char **ret_error) {
-        const char *argv[MAX_ARGS] = {};
-
-        (void) build_argv(e, tool, args, argv);
-        return run_argv(argv, ret, ret_error);
-}
-
 int sshd_dump_config(const SshdExec *e, SshdCache *cache, const char *config, const char *user, const char *addr,
                      SshdDump *ret, char **ret_error) {
         SshdConn conn = { .user = user, .host = addr, .addr = addr };
@@ -203,13 +196,6 @@ int sshd_dump_config_conn(const SshdExec *e, SshdCache *cache, const char *confi
         *ret = d;
         d = (SshdDump){};
         return 0;
-}
-
-int sshd_test_config(const SshdExec *e, const char *config, char **ret_error) {
-        _cleanup_(spawn_result_done) SpawnResult res = {};
-        const char *args[] = { "-t", "-f", config, NULL };
-
-        return run_tool(e, SSHD_PATH, args, &res, ret_error);
 }
 
 int ssh_query(SshdCache *cache, const char *root, bool live, const char *what, char ***ret) {
@@ -334,11 +320,6 @@ static void real_exec_done(void *userdata, SshdExec *e) {
         sshd_exec_done(e);
 }
 
-static int real_test_config(void *userdata, const SshdExec *e, const char *config, char **ret_error) {
-        (void) userdata;
-        return sshd_test_config(e, config, ret_error);
-}
-
 static int real_dump_config(void *userdata, const SshdExec *e, SshdCache *cache, const char *config,
                             const SshdConn *conn, SshdDump *ret, char **ret_error) {
         (void) userdata;
@@ -364,7 +345,6 @@ static int real_sudo_root_check(void *userdata, const char *root, const char *us
 const SshdOps sshd_ops_real = {
         .exec_find = real_exec_find,
         .exec_done = real_exec_done,
-        .test_config = real_test_config,
         .dump_config = real_dump_config,
         .query = real_query,
         .reload = real_reload,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* Running OpenSSH's own checkers (sshd -t, sshd -T, ssh -Q) and reloading a running sshd. */
+/* Running OpenSSH's own checkers (sshd -T, ssh -Q) and reloading a running sshd. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,7 +23,7 @@ typedef struct SshdExec {
 
 /* How to run the sshd of root: the live one, or the image's own in a chroot. -ENOENT when there
  * is none. On the live system the privilege separation directory sshd insists on (/run/sshd, made
- * by ssh.service at start) is created when missing, so that sshd -t/-T work before sshd ran.
+ * by ssh.service at start) is created when missing, so that sshd -T works before sshd ran.
  * In an image, which has neither /run/sshd nor host keys before its first boot, sshd runs as
  * nobody (sshd checks the privilege separation directory only as root) with a throwaway host key
  * (-h) in a scratch directory that sshd_exec_done() removes. */
@@ -85,8 +85,6 @@ typedef struct SshdConn {
 /* sshd -T -f config -C for conn (NULL: no -C, the global view); cached as sshd_dump_config(). */
 int sshd_dump_config_conn(const SshdExec *e, SshdCache *cache, const char *config, const SshdConn *conn, SshdDump *ret,
                           char **ret_error);
-/* sshd -t -f config: 0 valid; -EINVAL with sshd's message in *ret_error. */
-int sshd_test_config(const SshdExec *e, const char *config, char **ret_error);
 
 /* ssh -Q what (of the image when it has ssh, else of this system); with a cache, asked once while
  * the ssh binary is unchanged. */
@@ -104,7 +102,6 @@ typedef struct SshdOps {
         void *userdata;
         int (*exec_find)(void *userdata, const char *root, bool live, SshdExec *ret);
         void (*exec_done)(void *userdata, SshdExec *e);
-        int (*test_config)(void *userdata, const SshdExec *e, const char *config, char **ret_error);
         int (*dump_config)(void *userdata, const SshdExec *e, SshdCache *cache, const char *config,
                            const SshdConn *conn, SshdDump *ret, char **ret_error);
         int (*query)(void *userdata, SshdCache *cache, const char *root, bool live, const char *what, char ***ret);

@@ -89,7 +89,7 @@ mount -o remount,rw,bind /etc
 # installed later, and the output says it was not checked; exit 0. Then it is removed again.
 mount --bind /dev/null /usr/sbin/sshd
 expect_rc 0 "$HARDENCTL" apply --config "$CONF" --only ssh
-check_that "sshd missing: says the drop-in was not checked with sshd -t" grep -q "not checked with sshd -t: sshd is not installed" "$SB/last.out"
+check_that "sshd missing: says the drop-in was not checked with sshd -T" grep -q "not checked with sshd -T: sshd is not installed" "$SB/last.out"
 check_that "sshd missing: no temp file left" test -z "$(temps)"
 umount /usr/sbin/sshd
 rm -f "$DROPIN"

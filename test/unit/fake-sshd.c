@@ -25,28 +25,22 @@ static void fake_exec_done(void *userdata, SshdExec *e) {
         *e = (SshdExec){};
 }
 
-static int fake_test_config(void *userdata, const SshdExec *e, const char *config, char **ret_error) {
-        FakeSshd *f = userdata;
-
-        (void) e;
-        (void) config;
-        f->n_tested++;
-        if (!f->reject)
-                return 0;
-        if (ret_error && !(*ret_error = strdup(f->reject)))
-                return -ENOMEM;
-        return -EINVAL;
-}
-
 static int fake_dump_config(void *userdata, const SshdExec *e, SshdCache *cache, const char *config,
                             const SshdConn *conn, SshdDump *ret, char **ret_error) {
         FakeSshd *f = userdata;
 
         (void) e;
         (void) cache;
-        (void) config;
-        (void) ret_error;
         f->n_dumped++;
+        /* a staged candidate: the preflight's check */
+        if (!streq(config, SSH_MAIN_CONFIG)) {
+                f->n_tested++;
+                if (f->reject) {
+                        if (ret_error && !(*ret_error = strdup(f->reject)))
+                                return -ENOMEM;
+                        return -EINVAL;
+                }
+        }
         for (size_t i = 0; conn && i < f->n_views; i++)
                 if (streq(f->views[i].user, conn->user))
                         return sshd_dump_copy(&f->views[i].dump, ret);
@@ -115,7 +109,6 @@ void fake_sshd_init(FakeSshd *f) {
                         .userdata = f,
                         .exec_find = fake_exec_find,
                         .exec_done = fake_exec_done,
-                        .test_config = fake_test_config,
                         .dump_config = fake_dump_config,
                         .query = fake_query,
                         .reload = fake_reload,

@@ -2,7 +2,7 @@
 #pragma once
 
 /* A fake of the programs the ssh module runs (SshdOps, sys/sshd.h), for unit tests: canned sshd -T
- * answers, an sshd -t that accepts or rejects, ssh -Q lists, a reload counter and a sudo verdict
+ * answers, an sshd -T that accepts or rejects a candidate, ssh -Q lists, a reload counter and a sudo verdict
  * per user. Nothing is spawned. Plug it in with c->sshd_ops = &f->ops. */
 
 #include <stdbool.h>
@@ -31,7 +31,7 @@ typedef struct FakeSshd {
         SshdDump all;       /* sshd -T without -C, and for a user without a view of their own */
         FakeView *views;
         size_t n_views;
-        char *reject; /* sshd -t: NULL accepts; else -EINVAL with this message */
+        char *reject; /* sshd -T of a staged candidate: NULL accepts; else -EINVAL with this message */
         FakeQuery *queries;
         size_t n_queries;
         FakeSudo *sudo;
@@ -45,7 +45,7 @@ void fake_sshd_done(FakeSshd *f);
 /* The sshd -T answer (as sshd prints it; parsed with sshd_dump_parse()) for user, or for everyone
  * without a view of their own when user is NULL. */
 int fake_sshd_set_view(FakeSshd *f, const char *user, const char *text);
-/* sshd -t rejects every configuration with message; NULL: accepts every one again. */
+/* sshd -T rejects every staged candidate with message; NULL: accepts every one again. */
 int fake_sshd_set_reject(FakeSshd *f, const char *message);
 /* ssh -Q what answers the words of list (space separated); a class never set fails (-EINVAL). */
 int fake_sshd_set_query(FakeSshd *f, const char *what, const char *list);

@@ -183,7 +183,7 @@ START_TEST(test_probe_apply) {
         ck_assert(i->fixable);
         ck_assert_uint_eq(finding_list_count(&l, "ssh", FINDING_UNKNOWN), 0);
         ck_assert_uint_gt(f.n_queried, 0);
-        ck_assert_uint_eq(f.n_tested, 0); /* the probe never runs sshd -t */
+        ck_assert_uint_eq(f.n_tested, 0); /* the probe never checks a candidate */
 
         ck_assert_int_eq(apply(&c, &a), 0);
         ck_assert_msg(a.status == EXIT_COMPLIANT, "status %d: %s", a.status, strna(a.modules[0].outcome.error));
@@ -232,7 +232,7 @@ START_TEST(test_sshd_t_rejects) {
         ck_assert_int_eq(a.status, EXIT_FAILED);
         ck_assert_int_eq(a.modules[0].r, -EINVAL);
         ck_assert_ptr_nonnull(error = a.modules[0].outcome.error);
-        ck_assert_msg(startswith(error, "sshd -t rejects the resulting configuration; nothing was changed: "), "%s",
+        ck_assert_msg(startswith(error, "sshd -T rejects the resulting configuration; nothing was changed: "), "%s",
                       error);
         ck_assert_ptr_nonnull(strstr(error, "line 7: Bad configuration option: Bogus"));
         ck_assert_uint_eq(f.n_tested, 1);
@@ -369,7 +369,7 @@ START_TEST(test_no_sshd) {
         ck_assert_uint_eq(f.n_tested, 0);
         ck_assert_uint_eq(f.n_dumped, 0);
         ck_assert(strv_contains(a.modules[0].outcome.changes,
-                                "not checked with sshd -t: the image has no /usr/sbin/sshd"));
+                                "not checked with sshd -T: the image has no /usr/sbin/sshd"));
 }
 END_TEST
 

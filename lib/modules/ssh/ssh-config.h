@@ -86,7 +86,7 @@ int ssh_config_include_patterns(const char *text, size_t len, char ***ret);
  * for byte. */
 int ssh_config_add_include(const char *text, size_t len, char **ret, size_t *ret_len);
 /* A copy of a config file whose Includes of files in SSH_DROPIN_DIR (absolute or relative) read
- * them from to_dir instead, so that a candidate drop-in directory can be checked with sshd -t -f. */
+ * them from to_dir instead, so that a candidate drop-in directory can be checked with sshd -T -f. */
 int ssh_config_redirect_includes(const char *text, size_t len, const char *to_dir, char **ret);
 
 /* The managed keywords a drop-in file sets, as "Keyword value (line N)" strings, and whether any

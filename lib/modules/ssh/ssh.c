@@ -418,18 +418,17 @@ static int ssh_preflight(Context *c, const FindingList *all, Outcome *o) {
         if (p.have_sshd) {
                 r = candidate_build(c, &p, true, &k);
                 if (r < 0)
-                        return outcome_fail(o, r, "cannot stage the sshd configuration for sshd -t: %s", strerror(-r));
-                r = p.sshd->test_config(p.sshd->userdata, &p.exec, k.config, &error);
+                        return outcome_fail(o, r, "cannot stage the sshd configuration for sshd -T: %s", strerror(-r));
+                /* sshd -T makes every check sshd -t makes (the same load of the configuration and the
+                 * host keys) before it prints the effective settings: one run does both */
+                r = effective_diffs(&p, k.config, &d, &dump, &error);
                 if (r == -EINVAL) {
                         _cleanup_free_ char *shown = unstage_paths(&k, error);
 
                         return outcome_fail(o, r,
-                                            "sshd -t rejects the resulting configuration; nothing was changed: %s",
+                                            "sshd -T rejects the resulting configuration; nothing was changed: %s",
                                             shown ?: strna(error));
                 }
-                if (r < 0)
-                        return outcome_fail(o, r, "cannot run sshd -t: %s", strerror(-r));
-                r = effective_diffs(&p, k.config, &d, &dump, &error);
                 if (r < 0)
                         return outcome_fail(o, r, "sshd -T fails on the resulting configuration: %s",
                                             error ?: strerror(-r));
@@ -575,7 +574,7 @@ static int ssh_apply(Context *c, const FindingList *mine, Outcome *o) {
                 }
         }
         if (changed && !p.have_sshd &&
-            (r = outcome_change(o, "not checked with sshd -t: %s",
+            (r = outcome_change(o, "not checked with sshd -T: %s",
                                 c->live ? "sshd is not installed" : "the image has no /usr/sbin/sshd")) < 0)
                 return r;
         if (changed && c->live)
