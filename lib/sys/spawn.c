@@ -155,64 +155,87 @@ static int start_forked(const SpawnOptions *o, const char *const *envp, int in_f
         return 0;
 }
 
-int spawn_run(const SpawnOptions *o, SpawnResult *ret) {
-        int out[2] = { -EBADF, -EBADF }, err[2] = { -EBADF, -EBADF }, in[2] = { -EBADF, -EBADF };
-        _cleanup_close_ int pidfd = -EBADF;
-        Buffer bo = {}, be = {};
+struct SpawnJob {
+        const SpawnOptions *o;
+        int out[2], err[2], in[2];
+        int pidfd;
+        Buffer bo, be;
         long long deadline;
+        size_t in_off;
+        pid_t pid;
+};
+
+int spawn_start(const SpawnOptions *o, SpawnJob **ret) {
+        _cleanup_free_ SpawnJob *j = NULL;
         const char *const *envp;
-        size_t in_off = 0;
-        bool timed_out = false;
-        int status = 0, r;
-        pid_t pid = 0;
+        int r;
 
         if (!o->argv || !o->argv[0] || o->argv[0][0] != '/')
                 return -EINVAL;
-        bo.max = be.max = o->max_output ?: 4 * 1024 * 1024;
+        j = calloc(1, sizeof(SpawnJob));
+        if (!j)
+                return -ENOMEM;
+        *j = (SpawnJob){
+                .o = o,
+                .out = { -EBADF, -EBADF },
+                .err = { -EBADF, -EBADF },
+                .in = { -EBADF, -EBADF },
+                .pidfd = -EBADF,
+                .deadline = now_ms() + (o->timeout_ms ?: 30000),
+        };
+        j->bo.max = j->be.max = o->max_output ?: 4 * 1024 * 1024;
         envp = o->envp ?: clean_env;
-        deadline = now_ms() + (o->timeout_ms ?: 30000);
 
-        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || (o->stdin_data && pipe2(in, O_CLOEXEC) < 0)) {
+        if (pipe2(j->out, O_CLOEXEC) < 0 || pipe2(j->err, O_CLOEXEC) < 0 ||
+            (o->stdin_data && pipe2(j->in, O_CLOEXEC) < 0)) {
                 r = -errno;
-                close_pipe(out);
-                close_pipe(err);
+                close_pipe(j->out);
+                close_pipe(j->err);
                 return r;
         }
 
-        r = (o->pre_exec ? start_forked : start_posix_spawn)(o, envp, in[0], out[1], err[1], &pid);
-        out[1] = safe_close(out[1]);
-        err[1] = safe_close(err[1]);
-        in[0] = safe_close(in[0]);
+        r = (o->pre_exec ? start_forked : start_posix_spawn)(o, envp, j->in[0], j->out[1], j->err[1], &j->pid);
+        j->out[1] = safe_close(j->out[1]);
+        j->err[1] = safe_close(j->err[1]);
+        j->in[0] = safe_close(j->in[0]);
         if (r < 0) {
-                close_pipe(out);
-                close_pipe(err);
-                close_pipe(in);
+                close_pipe(j->out);
+                close_pipe(j->err);
+                close_pipe(j->in);
                 return r;
         }
 
-        pidfd = pidfd_open(pid, 0);
-        if (in[1] >= 0)
-                (void) fcntl(in[1], F_SETFL, O_NONBLOCK);
-        if (in[1] >= 0 && o->stdin_len == 0)
-                in[1] = safe_close(in[1]);
+        j->pidfd = pidfd_open(j->pid, 0);
+        if (j->in[1] >= 0)
+                (void) fcntl(j->in[1], F_SETFL, O_NONBLOCK);
+        if (j->in[1] >= 0 && o->stdin_len == 0)
+                j->in[1] = safe_close(j->in[1]);
+        *ret = TAKE_PTR(j);
+        return 0;
+}
+
+int spawn_wait(SpawnJob *j, SpawnResult *ret) {
+        const SpawnOptions *o = j->o;
+        bool timed_out = false;
+        int status = 0, r = 0;
 
         for (;;) {
                 struct pollfd p[4];
                 nfds_t n = 0;
-                long long left = deadline - now_ms();
+                long long left = j->deadline - now_ms();
                 int idx_out = -1, idx_err = -1, idx_in = -1, idx_pid = -1;
 
-                if (out[0] >= 0)
-                        idx_out = (int) n, p[n++] = (struct pollfd){ .fd = out[0], .events = POLLIN };
-                if (err[0] >= 0)
-                        idx_err = (int) n, p[n++] = (struct pollfd){ .fd = err[0], .events = POLLIN };
-                if (in[1] >= 0)
-                        idx_in = (int) n, p[n++] = (struct pollfd){ .fd = in[1], .events = POLLOUT };
-                if (out[0] < 0 && err[0] < 0) {
+                if (j->out[0] >= 0)
+                        idx_out = (int) n, p[n++] = (struct pollfd){ .fd = j->out[0], .events = POLLIN };
+                if (j->err[0] >= 0)
+                        idx_err = (int) n, p[n++] = (struct pollfd){ .fd = j->err[0], .events = POLLIN };
+                if (j->in[1] >= 0)
+                        idx_in = (int) n, p[n++] = (struct pollfd){ .fd = j->in[1], .events = POLLOUT };
+                if (j->out[0] < 0 && j->err[0] < 0) {
                         /* output closed: wait for the exit itself, still bounded by the deadline */
-                        if (pidfd < 0)
+                        if (j->pidfd < 0)
                                 break;
-                        idx_pid = (int) n, p[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+                        idx_pid = (int) n, p[n++] = (struct pollfd){ .fd = j->pidfd, .events = POLLIN };
                 }
                 if (left <= 0) {
                         timed_out = true;
@@ -227,44 +250,46 @@ int spawn_run(const SpawnOptions *o, SpawnResult *ret) {
                 if (idx_pid >= 0 && p[idx_pid].revents)
                         break;
                 if (idx_out >= 0 && p[idx_out].revents) {
-                        r = buffer_read(&bo, out[0]);
+                        r = buffer_read(&j->bo, j->out[0]);
                         if (r <= 0)
-                                out[0] = safe_close(out[0]);
+                                j->out[0] = safe_close(j->out[0]);
                         if (r < 0 && r != -ENOMEM)
                                 r = 0;
                 }
                 if (idx_err >= 0 && p[idx_err].revents) {
-                        r = buffer_read(&be, err[0]);
+                        r = buffer_read(&j->be, j->err[0]);
                         if (r <= 0)
-                                err[0] = safe_close(err[0]);
+                                j->err[0] = safe_close(j->err[0]);
                         if (r < 0 && r != -ENOMEM)
                                 r = 0;
                 }
                 if (r == -ENOMEM)
                         break;
                 if (idx_in >= 0 && p[idx_in].revents) {
-                        ssize_t w = write(in[1], o->stdin_data + in_off, o->stdin_len - in_off);
+                        ssize_t w = write(j->in[1], o->stdin_data + j->in_off, o->stdin_len - j->in_off);
 
                         if (w < 0 && errno != EAGAIN && errno != EINTR)
-                                in[1] = safe_close(in[1]);
-                        else if (w > 0 && (in_off += (size_t) w) >= o->stdin_len)
-                                in[1] = safe_close(in[1]);
+                                j->in[1] = safe_close(j->in[1]);
+                        else if (w > 0 && (j->in_off += (size_t) w) >= o->stdin_len)
+                                j->in[1] = safe_close(j->in[1]);
                 }
         }
 
         if (timed_out || r < 0)
-                (void) kill(-pid, SIGKILL), (void) kill(pid, SIGKILL);
-        close_pipe(out);
-        close_pipe(err);
-        close_pipe(in);
-        while (waitpid(pid, &status, 0) < 0)
+                (void) kill(-j->pid, SIGKILL), (void) kill(j->pid, SIGKILL);
+        close_pipe(j->out);
+        close_pipe(j->err);
+        close_pipe(j->in);
+        safe_close(j->pidfd);
+        while (waitpid(j->pid, &status, 0) < 0)
                 if (errno != EINTR) {
                         r = -errno;
                         break;
                 }
         if (r < 0 && r != -EINTR) {
-                free(bo.data);
-                free(be.data);
+                free(j->bo.data);
+                free(j->be.data);
+                free(j);
                 return r;
         }
 
@@ -272,17 +297,27 @@ int spawn_run(const SpawnOptions *o, SpawnResult *ret) {
                 .exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                 .signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0,
                 .timed_out = timed_out,
-                .truncated = bo.truncated || be.truncated,
-                .out = bo.data ?: strdup(""),
-                .out_len = bo.len,
-                .err = be.data ?: strdup(""),
-                .err_len = be.len,
+                .truncated = j->bo.truncated || j->be.truncated,
+                .out = j->bo.data ?: strdup(""),
+                .out_len = j->bo.len,
+                .err = j->be.data ?: strdup(""),
+                .err_len = j->be.len,
         };
+        free(j);
         if (!ret->out || !ret->err) {
                 spawn_result_done(ret);
                 return -ENOMEM;
         }
         return 0;
+}
+
+int spawn_run(const SpawnOptions *o, SpawnResult *ret) {
+        SpawnJob *j = NULL;
+        int r = spawn_start(o, &j);
+
+        if (r < 0)
+                return r;
+        return spawn_wait(j, ret);
 }
 
 void spawn_result_done(SpawnResult *r) {

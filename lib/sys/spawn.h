@@ -34,6 +34,14 @@ typedef struct SpawnResult {
 /* Runs the program to completion. Returns 0 when it ran (whatever its status; look at *ret),
  * -errno when it could not be started (-ENOENT: no such program). */
 int spawn_run(const SpawnOptions *o, SpawnResult *ret);
+/* The same in two steps, so that several programs run side by side: spawn_start() starts it (o, and
+ * everything it points to, must stay valid until spawn_wait()); spawn_wait() collects its output
+ * and exit, as spawn_run() does, and frees the job, whatever it returns. A started job must be
+ * waited for. Its output is read only in spawn_wait(): until then a child that writes more than a
+ * pipe holds (64 KiB) waits, within its timeout, which counts from the start. */
+typedef struct SpawnJob SpawnJob;
+int spawn_start(const SpawnOptions *o, SpawnJob **ret);
+int spawn_wait(SpawnJob *j, SpawnResult *ret);
 void spawn_result_done(SpawnResult *r);
 /* The child exited with status 0. */
 bool spawn_result_ok(const SpawnResult *r);

@@ -198,38 +198,78 @@ int sshd_dump_config_conn(const SshdExec *e, SshdCache *cache, const char *confi
         return 0;
 }
 
-int ssh_query(SshdCache *cache, const char *root, bool live, const char *what, char ***ret) {
-        _cleanup_(spawn_result_done) SpawnResult res = {};
-        _cleanup_(ssh_signature_done) SshSignature sig = {};
-        _cleanup_strv_free_ char **l = NULL;
-        const char *args[] = { "-Q", what, NULL };
-        const char *argv[MAX_ARGS] = {};
-        SshdExec e = { .root = root, .chroot = !live && executable_at_root(root, SSH_PATH) };
-        int r;
+typedef struct Query {
+        const char *args[3];
+        const char *argv[MAX_ARGS];
+        SshSignature sig;
+        SpawnOptions opts;
+        SpawnJob *job;
+        bool cached; /* sig is valid and the answer may be kept */
+} Query;
 
-        if (!e.chroot && access(SSH_PATH, X_OK) < 0)
+int ssh_query_many(SshdCache *cache, const char *root, bool live, const char *const *whats, size_t n, char ***rets,
+                   size_t *ret_failed) {
+        SshdExec e = { .root = root, .chroot = !live && executable_at_root(root, SSH_PATH) };
+        _cleanup_free_ Query *q = NULL;
+        size_t failed = n;
+        int r = 0;
+
+        if (!e.chroot && access(SSH_PATH, X_OK) < 0) {
+                *ret_failed = 0;
                 return -ENOENT;
-        (void) build_argv(&e, SSH_PATH, args, argv);
-        if (cache) {
-                r = ssh_tool_signature(e.chroot ? root : "/", SSH_PATH, &sig);
-                if (r == -ENOMEM)
-                        return r;
-                if (r >= 0) {
-                        r = sshd_cache_lookup(cache, argv, &sig, ret, NULL);
-                        if (r != 0)
-                                return r;
-                } else
-                        cache = NULL;
         }
-        r = run_argv(argv, &res, NULL);
-        if (r < 0)
+        q = calloc(n ?: 1, sizeof(Query));
+        if (!q)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                rets[i] = NULL;
+        /* the answers not known are asked side by side: each ssh -Q is mostly its own start-up */
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                q[i].args[0] = "-Q";
+                q[i].args[1] = whats[i];
+                (void) build_argv(&e, SSH_PATH, q[i].args, q[i].argv);
+                if (cache) {
+                        r = ssh_tool_signature(e.chroot ? root : "/", SSH_PATH, &q[i].sig);
+                        if (r == -ENOMEM)
+                                break;
+                        q[i].cached = r >= 0;
+                        r = q[i].cached ? sshd_cache_lookup(cache, q[i].argv, &q[i].sig, &rets[i], NULL) : 0;
+                        if (r != 0)
+                                continue; /* answered (1), or out of memory */
+                }
+                q[i].opts = (SpawnOptions){ .argv = q[i].argv, .timeout_ms = SSHD_TIMEOUT_MS };
+                r = spawn_start(&q[i].opts, &q[i].job);
+                if (r < 0)
+                        failed = i;
+        }
+        /* every started job is waited for, whatever went wrong meanwhile */
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(spawn_result_done) SpawnResult res = {};
+                int k;
+
+                if (!q[i].job)
+                        continue;
+                k = spawn_wait(q[i].job, &res);
+                q[i].job = NULL;
+                if (k >= 0 && !spawn_result_ok(&res))
+                        k = -EINVAL;
+                if (k >= 0)
+                        k = strv_split(res.out, " \t\r\n", &rets[i]);
+                if (k >= 0 && cache && q[i].cached)
+                        k = sshd_cache_store(cache, q[i].argv, &q[i].sig, rets[i], NULL);
+                if (k < 0 && r >= 0) {
+                        r = k;
+                        failed = i;
+                }
+        }
+        for (size_t i = 0; i < n; i++)
+                ssh_signature_done(&q[i].sig);
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        rets[i] = strv_free(rets[i]);
+                *ret_failed = failed < n ? failed : 0;
                 return r;
-        r = strv_split(res.out, " \t\r\n", &l);
-        if (r < 0)
-                return r;
-        if (cache && (r = sshd_cache_store(cache, argv, &sig, l, NULL)) < 0)
-                return r;
-        *ret = TAKE_PTR(l);
+        }
         return 0;
 }
 
@@ -326,9 +366,10 @@ static int real_dump_config(void *userdata, const SshdExec *e, SshdCache *cache,
         return sshd_dump_config_conn(e, cache, config, conn, ret, ret_error);
 }
 
-static int real_query(void *userdata, SshdCache *cache, const char *root, bool live, const char *what, char ***ret) {
+static int real_query(void *userdata, SshdCache *cache, const char *root, bool live, const char *const *whats,
+                      size_t n, char ***rets, size_t *ret_failed) {
         (void) userdata;
-        return ssh_query(cache, root, live, what, ret);
+        return ssh_query_many(cache, root, live, whats, n, rets, ret_failed);
 }
 
 static int real_reload(void *userdata, sd_bus *bus, const char *pidfile, char **ret_how) {

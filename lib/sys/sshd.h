@@ -86,9 +86,12 @@ typedef struct SshdConn {
 int sshd_dump_config_conn(const SshdExec *e, SshdCache *cache, const char *config, const SshdConn *conn, SshdDump *ret,
                           char **ret_error);
 
-/* ssh -Q what (of the image when it has ssh, else of this system); with a cache, asked once while
- * the ssh binary is unchanged. */
-int ssh_query(SshdCache *cache, const char *root, bool live, const char *what, char ***ret);
+/* ssh -Q for each of the n whats (of the image when it has ssh, else of this system), run side by
+ * side, into rets[0..n-1]; with a cache, each asked once while the ssh binary is unchanged. On an
+ * error nothing is returned and *ret_failed is the index of the what that failed (-EINVAL: ssh
+ * said no; -ENOENT: no ssh). */
+int ssh_query_many(SshdCache *cache, const char *root, bool live, const char *const *whats, size_t n, char ***rets,
+                   size_t *ret_failed);
 
 /* Reloads a running sshd without restarting it: ReloadUnit on ssh.service or sshd.service over
  * bus (when not NULL), else SIGHUP to the pid in pidfile when that process is sshd. Returns 1 when
@@ -104,7 +107,8 @@ typedef struct SshdOps {
         void (*exec_done)(void *userdata, SshdExec *e);
         int (*dump_config)(void *userdata, const SshdExec *e, SshdCache *cache, const char *config,
                            const SshdConn *conn, SshdDump *ret, char **ret_error);
-        int (*query)(void *userdata, SshdCache *cache, const char *root, bool live, const char *what, char ***ret);
+        int (*query)(void *userdata, SshdCache *cache, const char *root, bool live, const char *const *whats, size_t n,
+                     char ***rets, size_t *ret_failed);
         int (*reload)(void *userdata, sd_bus *bus, const char *pidfile, char **ret_how);
         int (*sudo_root_check)(void *userdata, const char *root, const char *user, const SudoOverlay *overlays,
                                size_t n_overlays, SudoRoot *ret, char **ret_why);

@@ -47,23 +47,32 @@ static int fake_dump_config(void *userdata, const SshdExec *e, SshdCache *cache,
         return sshd_dump_copy(&f->all, ret);
 }
 
-static int fake_query(void *userdata, SshdCache *cache, const char *root, bool live, const char *what, char ***ret) {
+static int fake_query(void *userdata, SshdCache *cache, const char *root, bool live, const char *const *whats,
+                      size_t n, char ***rets, size_t *ret_failed) {
         FakeSshd *f = userdata;
 
         (void) cache;
         (void) root;
         (void) live;
-        f->n_queried++;
-        for (size_t i = 0; i < f->n_queries; i++)
-                if (streq(f->queries[i].what, what)) {
-                        char **l = strv_copy(f->queries[i].list);
+        for (size_t k = 0; k < n; k++) {
+                bool found = false;
 
-                        if (!l)
-                                return -ENOMEM;
-                        *ret = l;
-                        return 0;
+                f->n_queried++;
+                rets[k] = NULL;
+                for (size_t i = 0; i < f->n_queries && !found; i++)
+                        if (streq(f->queries[i].what, whats[k])) {
+                                if (!(rets[k] = strv_copy(f->queries[i].list)))
+                                        return -ENOMEM;
+                                found = true;
+                        }
+                if (!found) {
+                        for (size_t i = 0; i < k; i++)
+                                rets[i] = strv_free(rets[i]);
+                        *ret_failed = k;
+                        return -EINVAL;
                 }
-        return -EINVAL;
+        }
+        return 0;
 }
 
 static int fake_reload(void *userdata, sd_bus *bus, const char *pidfile, char **ret_how) {

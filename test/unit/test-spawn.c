@@ -167,8 +167,45 @@ START_TEST(test_pre_exec_timeout) {
 }
 END_TEST
 
+/* Started jobs run side by side: three children that each take 400 ms are done in well under 1.2 s,
+ * each with its own output and status, even one that writes more than a pipe holds before it is
+ * waited for; a job's timeout counts from its start. */
+START_TEST(test_side_by_side) {
+        const char *a[] = { "/bin/sh", "-c", "sleep 0.4; echo one", NULL };
+        const char *b[] = { "/bin/sh", "-c", "head -c 200000 /dev/zero; sleep 0.4; exit 3", NULL };
+        const char *t[] = { "/bin/sh", "-c", "sleep 30", NULL };
+        SpawnOptions oa = { .argv = a }, ob = { .argv = b }, ot = { .argv = t, .timeout_ms = 300 };
+        SpawnJob *ja = NULL, *jb = NULL, *jt = NULL;
+        SpawnResult ra = {}, rb = {}, rt = {};
+        usec_t start = now_monotonic_usec();
+        long ms;
+
+        ck_assert_int_eq(spawn_start(&oa, &ja), 0);
+        ck_assert_int_eq(spawn_start(&ob, &jb), 0);
+        ck_assert_int_eq(spawn_start(&ot, &jt), 0);
+        ck_assert_int_eq(spawn_start(&(SpawnOptions){ .argv = (const char *[]){ "/nonexistent/prog", NULL } }, &jt),
+                         -ENOENT);
+        usleep(400 * 1000); /* the timed job's 300 ms run out here, before it is waited for */
+        ck_assert_int_eq(spawn_wait(jt, &rt), 0);
+        ms = (long) ((now_monotonic_usec() - start) / USEC_PER_MSEC);
+        ck_assert(rt.timed_out);
+        ck_assert_int_lt(ms, 1000);
+        ck_assert_int_eq(spawn_wait(jb, &rb), 0);
+        ck_assert_int_eq(spawn_wait(ja, &ra), 0);
+        ms = (long) ((now_monotonic_usec() - start) / USEC_PER_MSEC);
+        ck_assert_str_eq(ra.out, "one\n");
+        ck_assert(spawn_result_ok(&ra));
+        ck_assert_int_eq(rb.exit_code, 3);
+        ck_assert_uint_eq(rb.out_len, 200000);
+        ck_assert_int_lt(ms, 1200);
+        spawn_result_done(&ra);
+        spawn_result_done(&rb);
+        spawn_result_done(&rt);
+}
+END_TEST
+
 TEST_MAIN("spawn", tcase_add_test(tc, test_exit_codes); tcase_add_test(tc, test_refuses_relative_and_missing);
           tcase_add_test(tc, test_timeout_kills); tcase_add_test(tc, test_metacharacters);
           tcase_add_test(tc, test_clean_environment); tcase_add_test(tc, test_stdin_and_stderr);
           tcase_add_test(tc, test_output_limit); tcase_add_test(tc, test_pre_exec);
-          tcase_add_test(tc, test_pre_exec_timeout))
+          tcase_add_test(tc, test_pre_exec_timeout); tcase_add_test(tc, test_side_by_side))

@@ -85,24 +85,31 @@ static SshdCache *ssh_cache(Context *c) {
 }
 
 static int plan_algorithms(Context *c, SshPlan *p) {
-        for (SshAlgoClass a = 0; a < _SSH_ALGO_MAX; a++) {
-                _cleanup_strv_free_ char **supported = NULL;
-                int r = p->sshd->query(p->sshd->userdata, p->cache, c->root, c->live, ssh_algo_class_query(a),
-                                       &supported);
+        const char *whats[_SSH_ALGO_MAX];
+        char **supported[_SSH_ALGO_MAX] = {};
+        size_t failed = 0;
+        int r;
 
-                if (r == -ENOMEM)
-                        return r;
-                if (r >= 0)
-                        r = ssh_algorithms_pick(a, supported, &p->algos.list[a]);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0) {
-                        ssh_algorithms_done(&p->algos);
-                        return asprintf(&p->algo_problem, "could not ask \"ssh -Q %s\" which algorithms are supported",
-                                        ssh_algo_class_query(a)) < 0
-                                       ? -ENOMEM
-                                       : 0;
-                }
+        for (SshAlgoClass a = 0; a < _SSH_ALGO_MAX; a++)
+                whats[a] = ssh_algo_class_query(a);
+        r = p->sshd->query(p->sshd->userdata, p->cache, c->root, c->live, whats, _SSH_ALGO_MAX, supported, &failed);
+        if (r == -ENOMEM)
+                return r;
+        for (SshAlgoClass a = 0; r >= 0 && a < _SSH_ALGO_MAX; a++) {
+                r = ssh_algorithms_pick(a, supported[a], &p->algos.list[a]);
+                if (r < 0)
+                        failed = (size_t) a;
+        }
+        for (SshAlgoClass a = 0; a < _SSH_ALGO_MAX; a++)
+                strv_free(supported[a]);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                ssh_algorithms_done(&p->algos);
+                return asprintf(&p->algo_problem, "could not ask \"ssh -Q %s\" which algorithms are supported",
+                                whats[failed < _SSH_ALGO_MAX ? failed : 0]) < 0
+                               ? -ENOMEM
+                               : 0;
         }
         return 0;
 }
