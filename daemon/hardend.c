@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -15,7 +16,8 @@ static void help(void) {
         printf("hardend [OPTIONS...] COMMAND\n\n"
                "First-boot hardening daemon.\n\n"
                "Commands:\n"
-               "  apply             Apply the policy (the first-boot and firewall units run this)\n"
+               "  apply             Apply the policy (the firewall unit runs this)\n"
+               "  firstboot         Apply, once per instance (the first-boot unit runs this)\n"
                "  watch             Stay resident: log drift from the policy, repair it in repair mode\n"
                "  firstboot-needed  Exit 0 when this instance has not been hardened yet, else 1\n\n"
                "Options:\n"
@@ -89,8 +91,9 @@ static int verb_watch(void) {
         return r < 0 ? EXIT_FAILED : EXIT_COMPLIANT;
 }
 
-/* hardend firstboot-needed: ExecCondition= of hardend-firstboot.service. 0: run (no record of a
- * complete apply for this instance), 1: skip. 255 would fail the unit, so errors say "run". */
+/* hardend firstboot-needed: 0 when a first boot is due (no record of a complete apply for this
+ * instance), 1 when not; for scripts and ExecCondition=, where 255 would fail the unit, so errors
+ * say "due". */
 static int verb_firstboot_needed(void) {
         _cleanup_free_ char *id = NULL;
         int r;
@@ -106,6 +109,25 @@ static int verb_firstboot_needed(void) {
         }
         log_info("Instance %s was hardened already.", strna(id));
         return 1;
+}
+
+/* hardend firstboot: ExecStart= of hardend-firstboot.service. The apply, when this instance has not
+ * been hardened yet; else READY=1 and 0 at once. One process where an ExecCondition= would start
+ * a second one on the way to sshd. */
+static int verb_firstboot(void) {
+        _cleanup_free_ char *id = NULL;
+        int r;
+
+        r = state_firstboot_needed(arg_root, &id);
+        if (r < 0)
+                log_warning_errno(r, "Cannot read %s (%m); assuming the first boot.", STATE_PATH);
+        else if (r == 0) {
+                log_info("Instance %s was hardened already; nothing to do.", strna(id));
+                (void) sd_notify(false, "READY=1\nSTATUS=This instance was hardened already.");
+                return EXIT_COMPLIANT;
+        } else
+                log_info("Instance %s has not been hardened yet.", id ?: "(no id)");
+        return verb_apply(0);
 }
 
 static int run(int argc, char *argv[]) {
@@ -125,6 +147,8 @@ static int run(int argc, char *argv[]) {
                 return verb_apply(0);
         if (streq(argv[optind], "watch"))
                 return verb_watch();
+        if (streq(argv[optind], "firstboot"))
+                return verb_firstboot();
         if (streq(argv[optind], "firstboot-needed"))
                 return verb_firstboot_needed();
         log_error("Unknown command \"%s\"; see hardend --help.", argv[optind]);

@@ -260,7 +260,7 @@ fi
 say "boot 2 (the same disk: a reboot)"
 if boot_qemu "$WORK/disk.raw" "$WORK/console-2.log" yes; then
         BOOT2=$BOOT_TIME
-        check "reboot: first-boot unit did not run again" firstboot_not_run
+        check "reboot: the first-boot unit found the instance hardened and applied nothing" firstboot_not_run
         check "reboot: hardend-firewall.service succeeded at boot" firewall_unit_succeeded
         check "reboot: firewall in place before network-pre.target" firewall_before_network
         check "reboot: firewall rules in INPUT (v4, v6)" firewall_rules_present

@@ -194,9 +194,21 @@ check_that "the state records the policy digest" grep -Eq '^POLICY_DIGEST=sha256
 check_that "the state records the instance (machine id)" grep -qx "INSTANCE_ID=$(cat /etc/machine-id)" /var/lib/hardend/state
 if grep -q '^LAST_APPLY_RESULT=\(applied\|compliant\)' /var/lib/hardend/state; then
         expect_rc 1 "$HARDEND" firstboot-needed
+        # hardend firstboot (the first-boot unit): this instance is hardened, so a drift meanwhile
+        # is left alone (the watcher's); for a new instance id it applies
+        dropin=$(ssh_own_dropin)
+        cp -p "$dropin" "$SB/dropin.keep"
+        rm -f "$dropin"
+        expect_rc 0 "$HARDEND" firstboot --config "$CONF"
+        check_that "firstboot on a hardened instance: says so" grep -q 'was hardened already; nothing to do' "$SB/last.out" "$SB/last.err"
+        check_that "firstboot on a hardened instance: changes nothing (the removed drop-in stays removed)" test ! -e "$dropin"
         mkdir -p /var/lib/cloud/data && echo i-0123456789 >/var/lib/cloud/data/instance-id
         expect_rc 0 "$HARDEND" firstboot-needed
+        expect_rc 0 "$HARDEND" firstboot --config "$CONF"
+        check_that "firstboot for a new instance id: applies (the drop-in is back)" cmp -s "$dropin" "$SB/dropin.keep"
+        check_that "firstboot for a new instance id: records it" grep -qx 'INSTANCE_ID=i-0123456789' /var/lib/hardend/state
         rm -rf /var/lib/cloud
+        "$HARDENCTL" apply --config "$CONF" >/dev/null 2>&1 || true
 else
         echo "SKIP: firstboot record: the first apply did not succeed here"
 fi

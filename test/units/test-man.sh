@@ -14,7 +14,7 @@ for k in $keys; do
         fi
 done
 echo "ok - $(echo "$keys" | wc -w) keys of conf/hardend.conf checked against hardend.conf(5)"
-for c in apply watch firstboot-needed; do
+for c in apply watch firstboot firstboot-needed; do
         grep -q "^\.B $c\$" "$src/man/hardend.8" || { echo "not ok - hardend(8) lacks $c"; failures=$((failures + 1)); }
 done
 for c in status check plan apply confirm validate; do

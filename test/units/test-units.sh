@@ -62,7 +62,13 @@ if grep -Eq '^(After|Requires|Wants)=.*\b(basic|sockets|network-online|multi-use
 else
         echo "ok - hardend-firstboot.service: after no target that comes after ssh.socket"
 fi
-check_line hardend-firstboot.service "ExecCondition=$hardend firstboot-needed"
+check_line hardend-firstboot.service "ExecStart=$hardend firstboot"
+if grep -q '^ExecCondition=' "$tmp/hardend-firstboot.service"; then
+        echo "not ok - hardend-firstboot.service has an ExecCondition= (a second process before sshd)"
+        failures=$((failures + 1))
+else
+        echo "ok - hardend-firstboot.service: no ExecCondition="
+fi
 # READY=1 from the apply once sshd may start (the stray units come after); it stays active
 check_line hardend-firstboot.service "Type=notify"
 check_line hardend-firstboot.service "RemainAfterExit=yes"
