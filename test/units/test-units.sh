@@ -72,6 +72,8 @@ fi
 # READY=1 from the apply once sshd may start (the stray units come after); it stays active
 check_line hardend-firstboot.service "Type=notify"
 check_line hardend-firstboot.service "RemainAfterExit=yes"
+# on sshd's path: ahead of the units that start beside it
+check_line hardend-firstboot.service "CPUWeight=1000"
 check_line hardend.service "Type=notify"
 check_line hardend.service "Restart=on-failure"
 grep -q '^WatchdogSec=' "$tmp/hardend.service" && echo "ok - hardend.service: WatchdogSec=" ||
