@@ -91,43 +91,43 @@ static int verb_watch(void) {
         return r < 0 ? EXIT_FAILED : EXIT_COMPLIANT;
 }
 
-/* hardend firstboot-needed: 0 when a first boot is due (no record of a complete apply for this
- * instance), 1 when not; for scripts and ExecCondition=, where 255 would fail the unit, so errors
- * say "due". */
-static int verb_firstboot_needed(void) {
-        _cleanup_free_ char *id = NULL;
-        int r;
-
-        r = state_firstboot_needed(arg_root, &id);
-        if (r < 0) {
-                log_warning_errno(r, "Cannot read %s (%m); assuming the first boot.", STATE_PATH);
-                return 0;
-        }
-        if (r > 0) {
-                log_info("Instance %s has not been hardened yet.", id ?: "(no id)");
-                return 0;
-        }
-        log_info("Instance %s was hardened already.", strna(id));
-        return 1;
-}
-
-/* hardend firstboot: ExecStart= of hardend-firstboot.service. The apply, when this instance has not
- * been hardened yet; else READY=1 and 0 at once. One process where an ExecCondition= would start
- * a second one on the way to sshd. */
-static int verb_firstboot(void) {
+/* Whether this instance's first boot is due: no record of a complete apply for it. A state file
+ * that cannot be read says "due". Logs the answer, except "not due", which *ret_id is kept for. */
+static bool firstboot_due(char **ret_id) {
         _cleanup_free_ char *id = NULL;
         int r;
 
         r = state_firstboot_needed(arg_root, &id);
         if (r < 0)
                 log_warning_errno(r, "Cannot read %s (%m); assuming the first boot.", STATE_PATH);
-        else if (r == 0) {
-                log_info("Instance %s was hardened already; nothing to do.", strna(id));
-                (void) sd_notify(false, "READY=1\nSTATUS=This instance was hardened already.");
-                return EXIT_COMPLIANT;
-        } else
+        else if (r > 0)
                 log_info("Instance %s has not been hardened yet.", id ?: "(no id)");
-        return verb_apply(0);
+        *ret_id = TAKE_PTR(id);
+        return r != 0;
+}
+
+/* hardend firstboot-needed: 0 when a first boot is due, 1 when not; for scripts and
+ * ExecCondition=, where 255 would fail the unit. */
+static int verb_firstboot_needed(void) {
+        _cleanup_free_ char *id = NULL;
+
+        if (firstboot_due(&id))
+                return 0;
+        log_info("Instance %s was hardened already.", strna(id));
+        return 1;
+}
+
+/* hardend firstboot: ExecStart= of hardend-firstboot.service. The apply, when the first boot is
+ * due; else READY=1 and 0 at once. One process where an ExecCondition= would start a second one on
+ * the way to sshd. */
+static int verb_firstboot(void) {
+        _cleanup_free_ char *id = NULL;
+
+        if (firstboot_due(&id))
+                return verb_apply(0);
+        log_info("Instance %s was hardened already; nothing to do.", strna(id));
+        (void) sd_notify(false, "READY=1\nSTATUS=This instance was hardened already.");
+        return EXIT_COMPLIANT;
 }
 
 static int run(int argc, char *argv[]) {
