@@ -93,6 +93,14 @@ static int verb_watch(void) {
 
 /* Whether this instance's first boot is due: no record of a complete apply for it. A state file
  * that cannot be read says "due". Logs the answer, except "not due", which *ret_id is kept for. */
+/* For a process whose one line comes just before it exits: journald ties a native message to its
+ * unit by reading the sender's /proc, which is gone by then (systemd#2913), while a line on the
+ * unit's own stdout stream carries the unit from the stream's header. */
+static void log_last_words(void) {
+        if (log_get_target() == LOG_TARGET_JOURNAL)
+                log_setup(LOG_TARGET_STDERR);
+}
+
 static bool firstboot_due(char **ret_id) {
         _cleanup_free_ char *id = NULL;
         int r;
@@ -113,6 +121,7 @@ static int verb_firstboot_needed(void) {
 
         if (firstboot_due(&id))
                 return 0;
+        log_last_words();
         log_info("Instance %s was hardened already.", strna(id));
         return 1;
 }
@@ -125,6 +134,7 @@ static int verb_firstboot(void) {
 
         if (firstboot_due(&id))
                 return verb_apply(0);
+        log_last_words();
         log_info("Instance %s was hardened already; nothing to do.", strna(id));
         (void) sd_notify(false, "READY=1\nSTATUS=This instance was hardened already.");
         return EXIT_COMPLIANT;

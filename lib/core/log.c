@@ -13,9 +13,10 @@
 static struct {
         LogTarget target;
         int max_level;
+        bool stderr_journal; /* our stderr is the journal's stream: "<N>" tells it the priority */
         LogSink sink;
         void *sink_userdata;
-} log_state = { LOG_TARGET_STDERR, LOG_INFO, NULL, NULL };
+} log_state = { LOG_TARGET_STDERR, LOG_INFO, false, NULL, NULL };
 
 /* $JOURNAL_STREAM names the journal's stream as "dev:ino"; it is ours when it is our stderr. */
 static bool stderr_is_journal(void) {
@@ -36,9 +37,11 @@ void log_setup(LogTarget target) {
         /* $HARDEND_LOG_LEVEL=debug: the watcher's per-event and per-probe lines (tests, debugging) */
         if (level && strcmp(level, "debug") == 0)
                 log_state.max_level = LOG_DEBUG;
+        log_state.stderr_journal = stderr_is_journal();
         if (target == LOG_TARGET_AUTO)
-                target = stderr_is_journal() && access("/run/systemd/journal/socket", F_OK) >= 0 ? LOG_TARGET_JOURNAL
-                                                                                                 : LOG_TARGET_STDERR;
+                target = log_state.stderr_journal && access("/run/systemd/journal/socket", F_OK) >= 0
+                                 ? LOG_TARGET_JOURNAL
+                                 : LOG_TARGET_STDERR;
         log_state.target = target;
 }
 
@@ -95,7 +98,10 @@ static void log_dispatch(int level, const char *message_id, const LogField *fiel
                 return;
 
         (void) fflush(stdout); /* keep our stdout and stderr lines in order when both are piped */
-        (void) fprintf(stderr, "%s\n", message);
+        if (log_state.stderr_journal)
+                (void) fprintf(stderr, "<%i>%s\n", level, message);
+        else
+                (void) fprintf(stderr, "%s\n", message);
 }
 
 static int log_vformat(int level, int error, const char *message_id, const LogField *fields, size_t n_fields,

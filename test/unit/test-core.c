@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The core helpers every module uses: the clocks, growing arrays, enum names. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "array.h"
+#include "log.h"
 #include "macro.h"
 #include "strbuf.h"
 #include "time-util.h"
@@ -167,6 +171,45 @@ START_TEST(test_strbuf) {
 }
 END_TEST
 
+/* Lines on stderr carry "<N>" when stderr is the journal's stream ($JOURNAL_STREAM names it), so
+ * that journald keeps their priority; on anything else they are the bare message. */
+START_TEST(test_log_stderr_priority) {
+        char path[] = "/tmp/hardend-log-XXXXXX", buf[256] = "", env[64];
+        int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+        struct stat st;
+        FILE *f;
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_ge(saved, 0);
+        ck_assert_int_eq(fstat(fd, &st), 0);
+        ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+        snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+        ck_assert_int_eq(setenv("JOURNAL_STREAM", env, 1), 0);
+        log_setup(LOG_TARGET_STDERR);
+        log_info("stream info");
+        log_error("stream error");
+        snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino + 1);
+        ck_assert_int_eq(setenv("JOURNAL_STREAM", env, 1), 0);
+        log_setup(LOG_TARGET_AUTO);
+        ck_assert_int_eq(log_get_target(), LOG_TARGET_STDERR);
+        log_warning("another stream");
+        ck_assert_int_eq(unsetenv("JOURNAL_STREAM"), 0);
+        log_setup(LOG_TARGET_AUTO);
+        ck_assert_int_eq(log_get_target(), LOG_TARGET_STDERR);
+        log_info("plain");
+        ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+        f = fdopen(fd, "r");
+        ck_assert_ptr_nonnull(f);
+        rewind(f);
+        ck_assert_uint_gt(fread(buf, 1, sizeof(buf) - 1, f), 0);
+        ck_assert_str_eq(buf, "<6>stream info\n<3>stream error\nanother stream\nplain\n");
+        fclose(f);
+        close(saved);
+        unlink(path);
+}
+END_TEST
+
 TEST_MAIN("core", tcase_add_test(tc, test_monotonic); tcase_add_test(tc, test_clocks);
           tcase_add_test(tc, test_array_grow_one); tcase_add_test(tc, test_array_grow_capacity);
-          tcase_add_test(tc, test_string_table); tcase_add_test(tc, test_strbuf))
+          tcase_add_test(tc, test_string_table); tcase_add_test(tc, test_strbuf);
+          tcase_add_test(tc, test_log_stderr_priority))
