@@ -29,6 +29,7 @@ const AtomicOps atomic_ops_nosync = {
         .fsync = fsync,
         .renameat = renameat,
         .nosync = true,
+        .exchange = true,
 };
 
 bool root_is_live(const char *root) {
@@ -218,6 +219,18 @@ static int make_temp_name(const char *base, char **ret) {
         return asprintf(ret, TEMP_PREFIX "%s.%016llx", base, rnd) < 0 ? -ENOMEM : 0;
 }
 
+static int replace_name(const AtomicOps *ops, int dfd, const char *tmp, const char *base) {
+        struct stat st;
+
+        /* only over a regular file: an exchange with a directory would succeed and move it away */
+        if (ops->exchange && fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode) &&
+            renameat2(dfd, tmp, dfd, base, RENAME_EXCHANGE) >= 0) {
+                (void) unlinkat(dfd, tmp, 0); /* the old file; a leftover goes with the next write's temps */
+                return 0;
+        }
+        return ops->renameat(dfd, tmp, dfd, base);
+}
+
 int write_file_atomic(const char *root, const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
                       gid_t gid, const AtomicOps *ops) {
         _cleanup_free_ char *base = NULL, *tmp = NULL;
@@ -265,7 +278,7 @@ int write_file_atomic(const char *root, const char *path, const void *data, size
                 goto fail;
         }
         fd = safe_close(fd);
-        if (ops->renameat(dfd, tmp, dfd, base) < 0) {
+        if (replace_name(ops, dfd, tmp, base) < 0) {
                 r = negative_errno();
                 goto fail;
         }

@@ -18,12 +18,15 @@ typedef struct AtomicOps {
         ssize_t (*write)(int fd, const void *buf, size_t n);
         int (*fsync)(int fd);
         int (*renameat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
-        bool nosync; /* neither the file nor its directory is fsync()ed */
+        bool nosync;   /* neither the file nor its directory is fsync()ed */
+        bool exchange; /* a regular file at the target: swap the names (RENAME_EXCHANGE), remove the old */
 } AtomicOps;
 
 extern const AtomicOps atomic_ops_default;
 /* For a file that is rewritten anyway and worth nothing after a crash (the metrics textfile):
- * readers still see the old text or the new one, never a mix, without the cost of the disk. */
+ * readers still see the old text or the new one, never a mix, without the cost of the disk. It
+ * exchanges names, since renaming over a file makes ext4 write the new data out at once
+ * (auto_da_alloc), as an fsync() would. */
 extern const AtomicOps atomic_ops_nosync;
 
 bool root_is_live(const char *root);

@@ -104,12 +104,15 @@ typedef struct FaultCase {
 } FaultCase;
 
 static const FaultCase fault_cases[] = {
-        { "write", { write_fails, fsync, renameat, false }, -ENOSPC },
-        { "short write", { write_short_then_fail, fsync, renameat, false }, -EIO },
-        { "fsync", { real_write, fsync_fails, renameat, false }, -EIO },
-        { "rename", { real_write, fsync, rename_fails, false }, -EXDEV },
+        { "write", { write_fails, fsync, renameat, false, false }, -ENOSPC },
+        { "short write", { write_short_then_fail, fsync, renameat, false, false }, -EIO },
+        { "fsync", { real_write, fsync_fails, renameat, false, false }, -EIO },
+        { "rename", { real_write, fsync, rename_fails, false, false }, -EXDEV },
         /* nosync: fsync is never called, so its failure cannot be seen */
-        { "fsync, nosync", { real_write, fsync_fails, renameat, true }, 0 },
+        { "fsync, nosync", { real_write, fsync_fails, renameat, true, false }, 0 },
+        /* exchange over the regular file there: no rename at all */
+        { "rename, exchange", { real_write, fsync, rename_fails, true, true }, 0 },
+        { "write, exchange", { write_fails, fsync, renameat, true, true }, -ENOSPC },
 };
 
 /* Each fault leaves the old file (nosync, which never fsyncs, writes the new one). */
@@ -143,6 +146,44 @@ START_TEST(test_replace) {
         ck_assert_int_eq(write_file_atomic_if_changed(root, "/etc/target.conf", data, 4, 0640, UID_KEEP, GID_KEEP), 0);
         ck_assert_int_eq(write_file_atomic_if_changed(root, "/etc/target.conf", data, 4, 0600, UID_KEEP, GID_KEEP), 1);
         ck_assert_int_eq(write_file_atomic_if_changed(root, "/etc/new.conf", data, 4, 0600, UID_KEEP, GID_KEEP), 1);
+}
+END_TEST
+
+/* The exchange replaces a regular file and leaves no old one behind; with nothing at the target it
+ * renames; a directory at the target stays where it is. */
+START_TEST(test_exchange) {
+        char dir[256];
+        struct stat st;
+        char *now;
+
+        for (int i = 0; i < 3; i++) {
+                char data[32];
+
+                snprintf(data, sizeof(data), "version %d\n", i);
+                ck_assert_int_eq(write_file_atomic(root, "/etc/target.conf", data, strlen(data), 0644, UID_KEEP,
+                                                   GID_KEEP, &atomic_ops_nosync),
+                                 0);
+                now = slurp("/etc/target.conf");
+                ck_assert_str_eq(now, data);
+                free(now);
+                ck_assert_int_eq(lstat_at_root(root, "/etc/target.conf", &st), 0);
+                ck_assert_uint_eq(st.st_mode & 07777, 0644);
+                ck_assert_uint_eq(count_temps("/etc"), 0);
+        }
+        ck_assert_int_eq(
+                write_file_atomic(root, "/etc/absent.prom", "a\n", 2, 0644, UID_KEEP, GID_KEEP, &atomic_ops_nosync),
+                0);
+        now = slurp("/etc/absent.prom");
+        ck_assert_str_eq(now, "a\n");
+        free(now);
+        snprintf(dir, sizeof(dir), "%s/etc/dir.prom", root);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        ck_assert_int_eq(
+                write_file_atomic(root, "/etc/dir.prom", "d\n", 2, 0644, UID_KEEP, GID_KEEP, &atomic_ops_nosync),
+                -EISDIR);
+        ck_assert_int_eq(lstat_at_root(root, "/etc/dir.prom", &st), 0);
+        ck_assert(S_ISDIR(st.st_mode));
+        ck_assert_uint_eq(count_temps("/etc"), 0);
 }
 END_TEST
 
@@ -263,7 +304,7 @@ END_TEST
 
 TEST_MAIN("fileio", tcase_add_checked_fixture(tc, setup, teardown);
           tcase_add_loop_test(tc, test_fault_keeps_old_file, 0, (int) ELEMENTSOF(fault_cases));
-          tcase_add_test(tc, test_replace); tcase_add_test(tc, test_symlink_at_target_not_followed);
-          tcase_add_test(tc, test_symlink_in_path_refused); tcase_add_test(tc, test_stale_temps_cleaned);
-          tcase_add_test(tc, test_dirs_and_links); tcase_add_test(tc, test_mkdtemp_owned);
-          tcase_add_test(tc, test_paths))
+          tcase_add_test(tc, test_replace); tcase_add_test(tc, test_exchange);
+          tcase_add_test(tc, test_symlink_at_target_not_followed); tcase_add_test(tc, test_symlink_in_path_refused);
+          tcase_add_test(tc, test_stale_temps_cleaned); tcase_add_test(tc, test_dirs_and_links);
+          tcase_add_test(tc, test_mkdtemp_owned); tcase_add_test(tc, test_paths))
