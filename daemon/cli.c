@@ -352,6 +352,10 @@ int verb_apply(unsigned confirm_sec) {
         if (r < 0)
                 log_warning_errno(r, "Cannot record the apply in %s: %m", STATE_PATH);
         write_metrics_after_apply(&c, &a, false);
+        /* the firewall unit's apply asks now what the first boot's would ask on sshd's path;
+         * what it could not learn is asked again then */
+        if (confirm_sec == 0)
+                (void) engine_prefetch(&c, hardend_modules, hardend_n_modules);
         if (confirm_sec > 0) {
                 int status = confirm_end(&c, &cs, &a, confirm_sec);
 

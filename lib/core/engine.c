@@ -284,6 +284,20 @@ finish:
         return 0;
 }
 
+int engine_prefetch(Context *c, const Module *const *modules, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                const Module *m = modules[i];
+                int r;
+
+                if (!m->prefetch || context_module_selected(c, m->id) || !m->enabled(c->policy))
+                        continue;
+                r = m->prefetch(c);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static const char *const module_state_table[_MODULE_STATE_MAX] = {
         [MODULE_STATE_COMPLIANT] = "compliant", [MODULE_STATE_DRIFTED] = "drifted", [MODULE_STATE_UNKNOWN] = "unknown",
         [MODULE_STATE_DISABLED] = "disabled",   [MODULE_STATE_SKIPPED] = "skipped",

@@ -208,6 +208,10 @@ typedef struct Module {
         /* The directories whose changes this module's probe must see, for the watcher (with
          * watch_spec_add()). May be NULL. */
         int (*watch)(Context *c, WatchSpec **l, size_t *n);
+        /* Learns into the kept answers (c->run_dir) what this module's probe will ask of the
+         * installed programs, for a later process; run by an apply that leaves the module out
+         * (engine_prefetch). May be NULL. */
+        int (*prefetch)(Context *c);
         /* The watcher probes this module when systemd reports a unit change over D-Bus. */
         bool probe_on_unit_change;
         /* sshd need not wait for it (what it changes is behind the firewall already): engine_apply
@@ -240,6 +244,9 @@ int engine_probe(Context *c, const Module *const *modules, size_t n, FindingList
 /* Probe, preflight every module that has drift, apply in order, then verify; the after_ready
  * modules last, after Context.ready. */
 int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult *ret);
+/* Module.prefetch of each enabled module not selected (--only): the firewall unit's apply, long
+ * before the first boot's, asks what the first boot's probe would otherwise ask on sshd's path. */
+int engine_prefetch(Context *c, const Module *const *modules, size_t n);
 typedef enum ModuleState {
         MODULE_STATE_COMPLIANT,
         MODULE_STATE_DRIFTED,

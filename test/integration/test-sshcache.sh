@@ -4,7 +4,8 @@
 # apply asks ssh -Q once per list; the watcher's interval probe spawns nothing while nothing
 # changes on disk (3 intervals of 1 s under strace), and spawns sshd -T again when a drop-in changes.
 # The firewall's own sshd -T (where sshd listens, without -C) is counted apart and cached the same way.
-# The answers persist in /run/hardend/sshd-answers: a new process with nothing changed spawns nothing.
+# The answers persist in /run/hardend/sshd-answers: a new process with nothing changed spawns nothing,
+# and the firewall unit's apply learns the ssh -Q lists that the first boot's ssh probe asks.
 source "$(dirname "$0")/sandbox.sh"
 sandbox_enter "$@"
 
@@ -67,6 +68,16 @@ echo "Port 2200" >/etc/ssh/sshd_config.d/20-port.conf
 out=$("$HARDENCTL" check --only firewall --config "$CONF" 2>&1 || true)
 check_that "a changed drop-in is seen at once: the firewall finds sshd on port 2200" grep -q 2200 <<<"$out"
 rm -f /etc/ssh/sshd_config.d/20-port.conf
+
+# ---- the firewall unit's apply (--only firewall) learns the ssh -Q lists for the first boot's -----
+rm -f "$ANSWERS"
+rc=0; strace -f -qq -e trace=execve -o "$SB/fw.strace" "$HARDEND" apply --only firewall --config "$CONF" >/dev/null 2>&1 || rc=$?
+q=$(spawned "$SB/fw.strace" /usr/bin/ssh -Q)
+check_that "apply --only firewall exits 0 (got $rc) and asks ssh -Q once per list for the ssh module (4, got $q)" \
+        [ "$rc" = 0 -a "$q" = 4 ]
+strace -f -qq -e trace=execve -o "$SB/ssh.strace" "$HARDENCTL" check --only ssh --config "$CONF" >/dev/null 2>&1 || true
+q=$(spawned "$SB/ssh.strace" /usr/bin/ssh -Q)
+check_that "then, in a new process, the ssh module's probe asks ssh -Q 0 times (got $q)" [ "$q" = 0 ]
 # the watcher's first probe asks anew, once
 rm -f "$ANSWERS"
 

@@ -422,8 +422,48 @@ START_TEST(test_after_restore) {
 }
 END_TEST
 
+/* The firewall unit's apply (ssh left out by --only) asks ssh -Q each list the ssh probe will, for
+ * the kept answers; an apply that has the ssh module, an image tree, no kept answers (no run
+ * directory) or no strong_crypto asks nothing. */
+START_TEST(test_prefetch) {
+        _cleanup_policy_free_ Policy *p = test_policy_loadf(SSH_POLICY, "");
+        _cleanup_policy_free_ Policy *weak = test_policy_loadf(SSH_POLICY, "strong_crypto = false;");
+        static const Module *const mods[] = { &ssh_module };
+        _cleanup_free_ char *run = NULL;
+        const struct {
+                const Policy *policy;
+                bool live, run_dir;
+                unsigned only, want;
+        } cases[] = {
+                { p, true, true, 1u << MODULE_FIREWALL, _SSH_ALGO_MAX },
+                { p, true, true, (1u << MODULE_FIREWALL) | (1u << MODULE_ADMIN), _SSH_ALGO_MAX },
+                { p, true, true, 0, 0 },
+                { p, true, true, 1u << MODULE_SSH, 0 },
+                { p, false, true, 1u << MODULE_FIREWALL, 0 },
+                { p, true, false, 1u << MODULE_FIREWALL, 0 },
+                { weak, true, true, 1u << MODULE_FIREWALL, 0 },
+        };
+
+        ck_assert_int_ge(asprintf(&run, "%s/run/hardend", fixture), 0);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(fake_sshd_done) FakeSshd f = {};
+                _cleanup_(context_done) Context c = { .policy = cases[i].policy,
+                                                      .root = fixture,
+                                                      .live = cases[i].live,
+                                                      .run_dir = cases[i].run_dir ? run : NULL,
+                                                      .only = cases[i].only,
+                                                      .sshd_ops = &f.ops };
+
+                fake_setup(&f);
+                ck_assert_int_eq(engine_prefetch(&c, mods, ELEMENTSOF(mods)), 0);
+                ck_assert_msg(f.n_queried == cases[i].want, "case %zu: %u ssh -Q lists asked, want %u", i, f.n_queried,
+                              cases[i].want);
+        }
+}
+END_TEST
+
 TEST_MAIN("ssh-module", tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
           tcase_add_test(tc, test_probe_apply); tcase_add_test(tc, test_sshd_t_rejects);
           tcase_add_test(tc, test_effective_password_user); tcase_add_test(tc, test_lockout);
           tcase_add_test(tc, test_no_sshd); tcase_add_test(tc, test_socket_port);
-          tcase_add_test(tc, test_after_restore))
+          tcase_add_test(tc, test_after_restore); tcase_add_test(tc, test_prefetch))

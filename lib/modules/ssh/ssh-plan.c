@@ -84,14 +84,18 @@ static SshdCache *ssh_cache(Context *c) {
         return context_sshd_cache(c);
 }
 
+static void algo_queries(const char *whats[static _SSH_ALGO_MAX]) {
+        for (SshAlgoClass a = 0; a < _SSH_ALGO_MAX; a++)
+                whats[a] = ssh_algo_class_query(a);
+}
+
 static int plan_algorithms(Context *c, SshPlan *p) {
         const char *whats[_SSH_ALGO_MAX];
         char **supported[_SSH_ALGO_MAX] = {};
         size_t failed = 0;
         int r;
 
-        for (SshAlgoClass a = 0; a < _SSH_ALGO_MAX; a++)
-                whats[a] = ssh_algo_class_query(a);
+        algo_queries(whats);
         r = p->sshd->query(p->sshd->userdata, p->cache, c->root, c->live, whats, _SSH_ALGO_MAX, supported, &failed);
         if (r == -ENOMEM)
                 return r;
@@ -112,6 +116,24 @@ static int plan_algorithms(Context *c, SshPlan *p) {
                                : 0;
         }
         return 0;
+}
+
+int plan_prefetch(Context *c) {
+        const SshdOps *sshd = ssh_sshd_ops(c);
+        const char *whats[_SSH_ALGO_MAX];
+        char **supported[_SSH_ALGO_MAX] = {};
+        size_t failed = 0;
+        SshdCache *cache;
+        int r;
+
+        /* only answers kept for the next process are worth asking for here */
+        if (!c->live || !c->run_dir || !c->policy->ssh.strong_crypto || !(cache = ssh_cache(c)))
+                return 0;
+        algo_queries(whats);
+        r = sshd->query(sshd->userdata, cache, c->root, c->live, whats, _SSH_ALGO_MAX, supported, &failed);
+        for (SshAlgoClass a = 0; a < _SSH_ALGO_MAX; a++)
+                strv_free(supported[a]);
+        return r == -ENOMEM ? r : 0; /* what could not be asked, the probe asks again */
 }
 
 /* Whether text, or a file it includes (to a bounded depth), has a Match block other than "Match all". */

@@ -49,6 +49,9 @@ const SshdOps *ssh_sshd_ops(const Context *c);
 
 void plan_done(SshPlan *p);
 int plan_load(Context *c, SshPlan *ret);
+/* Asks ssh -Q what the probe's plan will ask, into the kept answers (c->run_dir), for a later
+ * process: the firewall unit's apply does it for the first boot's. */
+int plan_prefetch(Context *c);
 bool plan_dropin_ok(const SshPlan *p);
 bool plan_has_work(const SshPlan *p);
 

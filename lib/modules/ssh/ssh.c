@@ -645,4 +645,5 @@ const Module ssh_module = {
         .after_restore = ssh_after_restore,
         .watch = ssh_watch,
         .provide = ssh_provide,
+        .prefetch = plan_prefetch,
 };
