@@ -227,6 +227,30 @@ static int apply_phase(Context *c, ApplyResult *a, bool late) {
         return 0;
 }
 
+/* A module that sshd need not wait for and that cannot refuse (after_ready, no preflight) is
+ * probed only after Context.ready: its probe (the services module's calls to a PID 1 that is busy
+ * booting) is not on sshd's path. */
+static bool probed_late(const Module *m) {
+        return m->after_ready && !m->preflight;
+}
+
+/* Probes the active modules whose probe comes late (late) or not, and marks each that has
+ * something to do. */
+static int probe_and_mark(Context *c, ApplyResult *a, bool late) {
+        for (size_t i = 0; i < a->n_modules; i++) {
+                ModuleResult *mr = &a->modules[i];
+                int r;
+
+                if (!context_module_active(c, mr->module) || probed_late(mr->module) != late)
+                        continue;
+                r = probe_one(c, mr->module, &a->before);
+                if (r < 0)
+                        return r;
+                mr->ran = finding_list_count_fixable(&a->before, mr->module->name) > 0;
+        }
+        return 0;
+}
+
 int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult *ret) {
         ApplyResult a = {};
         int r = 0;
@@ -234,17 +258,11 @@ int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult
         a.modules = calloc(n ?: 1, sizeof(ModuleResult));
         if (!a.modules)
                 return -ENOMEM;
-        r = engine_probe(c, modules, n, &a.before);
+        for (size_t i = 0; i < n; i++)
+                a.modules[a.n_modules++].module = modules[i];
+        r = probe_and_mark(c, &a, false);
         if (r < 0)
                 goto finish;
-
-        for (size_t i = 0; i < n; i++) {
-                ModuleResult *mr = &a.modules[a.n_modules++];
-
-                mr->module = modules[i];
-                mr->ran = context_module_active(c, modules[i]) &&
-                          finding_list_count_fixable(&a.before, modules[i]->name) > 0;
-        }
 
         /* Every check that could refuse runs before anything is changed. */
         for (size_t i = 0; i < a.n_modules; i++) {
@@ -261,6 +279,8 @@ int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult
                 if (mr->r < 0) {
                         a.refused = true;
                         a.status = mr->r == -EPERM ? EXIT_REFUSED : EXIT_FAILED;
+                        /* the report still shows what the late modules would change */
+                        r = probe_and_mark(c, &a, true);
                         goto finish;
                 }
         }
@@ -270,6 +290,9 @@ int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult
                 goto finish;
         if (c->ready && a.status == EXIT_COMPLIANT)
                 c->ready(c);
+        r = probe_and_mark(c, &a, true);
+        if (r < 0)
+                goto finish;
         r = apply_phase(c, &a, true);
         if (r < 0)
                 goto finish;

@@ -215,7 +215,8 @@ typedef struct Module {
         /* The watcher probes this module when systemd reports a unit change over D-Bus. */
         bool probe_on_unit_change;
         /* sshd need not wait for it (what it changes is behind the firewall already): engine_apply
-         * applies and verifies every other module first, then calls Context.ready, then this one. */
+         * applies and verifies every other module first, then calls Context.ready, then this one
+         * (probed only then, when it has no preflight). */
         bool after_ready;
 } Module;
 
@@ -242,7 +243,7 @@ void apply_result_done(ApplyResult *a);
 /* Probes every selected, enabled module. A module whose probe fails outright gets an UNKNOWN finding. */
 int engine_probe(Context *c, const Module *const *modules, size_t n, FindingList *out);
 /* Probe, preflight every module that has drift, apply in order, then verify; the after_ready
- * modules last, after Context.ready. */
+ * modules last, after Context.ready (and those of them without a preflight are probed only then). */
 int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult *ret);
 /* Module.prefetch of each enabled module not selected (--only): the firewall unit's apply, long
  * before the first boot's, asks what the first boot's probe would otherwise ask on sshd's path. */

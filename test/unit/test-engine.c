@@ -20,6 +20,8 @@ typedef struct FakeState {
         int ready_calls;
         int applied_at_ready;    /* n_applied when Context.ready was called */
         int unverified_at_ready; /* modules still differing from want then */
+        int probes[_MODULE_MAX];
+        int ready_at_first_probe[_MODULE_MAX]; /* ready_calls when the module was first probed */
 } FakeState;
 
 static FakeState fake;
@@ -31,6 +33,8 @@ static bool fake_enabled(const Policy *p) {
 static int fake_probe_id(ModuleId id, FindingList *out) {
         char e[16], a[16];
 
+        if (fake.probes[id]++ == 0)
+                fake.ready_at_first_probe[id] = fake.ready_calls;
         if (fake.actual[id] == fake.want[id])
                 return 0;
         snprintf(e, sizeof(e), "%d", fake.want[id]);
@@ -80,6 +84,17 @@ FAKE_MODULE(MODULE_ADMIN, admin, false)
 FAKE_MODULE(MODULE_SERVICES, services, true)
 
 static const Module *const mods[] = { &firewall_module, &ssh_module, &admin_module };
+
+/* A late module without a preflight, as the services module is. */
+static int late_probe(Context *c, FindingList *out) {
+        return fake_probe_id(MODULE_SERVICES, out);
+}
+static const Module late_module = { .id = MODULE_SERVICES,
+                                    .name = "services",
+                                    .enabled = fake_enabled,
+                                    .probe = late_probe,
+                                    .apply = services_apply,
+                                    .after_ready = true };
 
 static void setup(void) {
         fake = (FakeState){};
@@ -253,6 +268,54 @@ START_TEST(test_module_mask) {
 }
 END_TEST
 
+/* A late module that cannot refuse is probed only after Context.ready, then applied; one with a
+ * preflight is probed with the others, before anything changes. A refusal still probes the late
+ * module, for the report, and applies nothing. */
+START_TEST(test_late_probe_after_ready) {
+        static const Module *const with_late[] = { &late_module, &firewall_module, &ssh_module };
+        static const Module *const with_services[] = { &services_module, &firewall_module, &ssh_module };
+        Context c = { .root = "/", .ready = fake_ready };
+        ApplyResult a = {};
+
+        fake.want[MODULE_SERVICES] = 1;
+        fake.want[MODULE_SSH] = 1;
+        ck_assert_int_eq(engine_apply(&c, with_late, 3, &a), 0);
+        ck_assert_int_eq(a.status, EXIT_COMPLIANT);
+        ck_assert_int_eq(fake.ready_calls, 1);
+        ck_assert_int_eq(fake.ready_at_first_probe[MODULE_SSH], 0);
+        ck_assert_int_eq(fake.ready_at_first_probe[MODULE_SERVICES], 1);
+        ck_assert_int_eq(fake.apply_calls[MODULE_SERVICES], 1);
+        ck_assert(a.modules[0].ran);
+        ck_assert_uint_eq(finding_list_count(&a.before, "services", FINDING_DRIFT), 1);
+        ck_assert_uint_eq(a.after.n, 0);
+        apply_result_done(&a);
+
+        fake = (FakeState){};
+        fake.want[MODULE_SERVICES] = 1;
+        fake.want[MODULE_SSH] = 1;
+        a = (ApplyResult){};
+        ck_assert_int_eq(engine_apply(&c, with_services, 3, &a), 0);
+        ck_assert_int_eq(fake.ready_at_first_probe[MODULE_SERVICES], 0);
+        ck_assert_int_eq(fake.n_applied, 2);
+        ck_assert_int_eq(fake.apply_order[1], MODULE_SERVICES);
+        apply_result_done(&a);
+
+        fake = (FakeState){};
+        fake.want[MODULE_SERVICES] = 1;
+        fake.want[MODULE_SSH] = 1;
+        fake.preflight_result[MODULE_SSH] = -EPERM;
+        a = (ApplyResult){};
+        ck_assert_int_eq(engine_apply(&c, with_late, 3, &a), 0);
+        ck_assert(a.refused);
+        ck_assert_int_eq(a.status, EXIT_REFUSED);
+        ck_assert_int_eq(fake.ready_calls, 0);
+        ck_assert_int_eq(fake.n_applied, 0);
+        ck_assert_int_eq(fake.probes[MODULE_SERVICES], 1);
+        ck_assert_uint_eq(finding_list_count(&a.before, "services", FINDING_DRIFT), 1);
+        apply_result_done(&a);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("engine");
         TCase *tc = tcase_create("core");
@@ -267,6 +330,7 @@ int main(void) {
         tcase_add_test(tc, test_module_mask);
         tcase_add_test(tc, test_ready_before_after_ready_modules);
         tcase_add_test(tc, test_ready_only_when_early_modules_hold);
+        tcase_add_test(tc, test_late_probe_after_ready);
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }
