@@ -60,12 +60,14 @@ echo "probe_instructions_per_probe $(($(grep -m1 '^summary:' "$SB/cg.probe" | aw
 # the watcher idle: wakeups and memory with the textfile and without it. Switches and memory are
 # sampled untraced; the loop's wakeups are counted in a second run under strace --seccomp-bpf
 # (only epoll_wait stops the tracee). HARDEND_BASE=path: also a build without the textfile.
+# the environment hardend.service gives the watcher
+WATCH_ENV=$(sed -n 's/^Environment=//p' "$SRC/units/hardend.service.in")
 idle() { # NAME TEXTFILE-VALUE [HARDEND]
         local bin=${3:-$HARDEND} pid v0 v1 w
         policy "$2" 1 >"$SB/w.conf"
         [ "$2" = false ] && [ -n "${3:-}" ] && sed -i '/^report = {/,/^};/d' "$SB/w.conf"
         rm -rf /run/hardend # each run starts without what an earlier one learnt (the sandbox's /run)
-        "$bin" watch --config "$SB/w.conf" >/dev/null 2>"$SB/w-$1.log" &
+        env $WATCH_ENV "$bin" watch --config "$SB/w.conf" >/dev/null 2>"$SB/w-$1.log" &
         pid=$!
         sleep 3
         v0=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$pid/status)
@@ -77,7 +79,7 @@ idle() { # NAME TEXTFILE-VALUE [HARDEND]
         kill -TERM $pid; wait $pid || true
         rm -rf /run/hardend
         strace -qq -f --seccomp-bpf -e trace=epoll_wait -o "$SB/strace-$1.txt" \
-                timeout -s TERM "$((IDLE + 3))" "$bin" watch --config "$SB/w.conf" >/dev/null 2>&1 || true
+                timeout -s TERM "$((IDLE + 3))" env $WATCH_ENV "$bin" watch --config "$SB/w.conf" >/dev/null 2>&1 || true
         w=$(grep -c 'epoll_wait(' "$SB/strace-$1.txt" || true)
         echo "$1 idle_s=$IDLE voluntary_switches=$((v1 - v0)) epoll_wait_in_$((IDLE + 3))s=$w vmrss_kib=$rss pss_kib=$pss"
 }

@@ -24,8 +24,10 @@ mkdir -p /var/lib/prometheus/node-exporter
 sed -e "s/^\( *interval = \)[0-9]*;/\11;/" \
         -e "s|^\( *authorized_keys = \)\[ *\];|\1[ \"$(cat "$SB/key.pub")\" ];|" "$SRC/conf/hardend.conf" >"$SB/w.conf"
 "$HARDENCTL" apply --config "$SB/w.conf" >/dev/null 2>&1 || true
+# the environment hardend.service gives the watcher
+WATCH_ENV=$(sed -n 's/^Environment=//p' "$SRC/units/hardend.service.in")
 for run in 1 2; do
-        "$HARDEND" watch --config "$SB/w.conf" >/dev/null 2>"$SB/w.log" &
+        env $WATCH_ENV "$HARDEND" watch --config "$SB/w.conf" >/dev/null 2>"$SB/w.log" &
         pid=$!
         sleep "$IDLE"
         echo "run $run: $(grep VmRSS /proc/$pid/status | tr -s ' \t' ' '), $(grep '^Pss:' /proc/$pid/smaps_rollup | tr -s ' ')"

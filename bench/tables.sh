@@ -193,7 +193,8 @@ footprint)
                 } >"$OUT/footprint-$name.$3"
         }
         IDLE=${IDLE:-60}
-        "$HARDEND" watch >"$SB/hardend.log" 2>&1 &
+        # with the environment hardend.service gives it
+        env $(sed -n 's/^Environment=//p' "$HERE/../units/hardend.service.in") "$HARDEND" watch >"$SB/hardend.log" 2>&1 &
         hp=$!
         fail2ban-server -xf start >"$SB/f2b.log" 2>&1 &
         fp=$!

@@ -76,6 +76,7 @@ check_line hardend-firstboot.service "RemainAfterExit=yes"
 check_line hardend-firstboot.service "CPUWeight=1000"
 check_line hardend.service "Type=notify"
 check_line hardend.service "Restart=on-failure"
+check_line hardend.service "Environment=GLIBC_TUNABLES=glibc.malloc.tcache_count=0"
 grep -q '^WatchdogSec=' "$tmp/hardend.service" && echo "ok - hardend.service: WatchdogSec=" ||
         { echo "not ok - hardend.service lacks WatchdogSec="; failures=$((failures + 1)); }
 
