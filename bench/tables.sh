@@ -180,6 +180,8 @@ footprint)
         "$HARDENCTL" apply >/dev/null 2>&1 || true
         mkdir -p /var/log /run/fail2ban /var/lib/fail2ban
         touch /var/log/auth.log
+        # node_exporter's textfile directory: the watcher writes its metrics there, as on a fleet host
+        mkdir -p /var/lib/prometheus/node-exporter
         sample() { # NAME PID: status, smaps_rollup, cpu ticks, switches
                 local name=$1 pid=$2
                 {
