@@ -237,7 +237,7 @@ bool acct_db_in_group(const AcctDb *db, const AcctUser *u, const AcctGroup *g) {
 }
 
 bool acct_password_locked(const char *field) {
-        return field && field[0] == '!';
+        return field && (field[0] == '!' || field[0] == '*');
 }
 
 static bool is_crypt_hash(const char *s) {

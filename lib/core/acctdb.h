@@ -28,7 +28,7 @@ typedef struct AcctGroup {
 
 typedef struct AcctShadow {
         char *name;
-        char *password; /* "" (no password), "!..." (locked), "*", or a hash */
+        char *password; /* "" (no password), "!..." or "*..." (locked), or a hash */
         long expire;    /* the account expires on this day (days since 1970-01-01); -1: never */
 } AcctShadow;
 
@@ -76,7 +76,9 @@ const AcctShadow *acct_db_shadow(const AcctDb *db, const char *name);
 /* Whether user is in group, as its primary group or listed as a member. */
 bool acct_db_in_group(const AcctDb *db, const AcctUser *u, const AcctGroup *g);
 
-/* A shadow password field locked the way "usermod -L" locks it. */
+/* A shadow password field that is locked: "!..." (as usermod -L leaves it) or "*..." (as Debian
+ * ships root and the system accounts); passwd -S reports both as L, and no password matches
+ * either. */
 bool acct_password_locked(const char *field);
 /* Why nobody can type the password of an account at a prompt (a static string: "is locked", "has
  * no password", "has expired", ...), or NULL when its field holds a crypt(3) hash and the account

@@ -36,16 +36,21 @@ static int set_error(char **ret_error, int r, const char *fmt, ...) {
         return r;
 }
 
-/* Runs a tool to completion: a failure to start it is its -errno, a non-zero exit -EIO. */
-static int run_tool(const char *const *argv, const char *stdin_data, char **ret_error) {
+/* Runs a tool to completion: a failure to start it is its -errno, a non-zero exit -EIO (with
+ * ret_status, the exit status; -1 when it did not exit). */
+static int run_tool_status(const char *const *argv, const char *stdin_data, int *ret_status, char **ret_error) {
         _cleanup_(spawn_result_done) SpawnResult sr = {};
         _cleanup_free_ char *desc = NULL;
         SpawnOptions so = { .argv = argv, .stdin_data = stdin_data, .stdin_len = stdin_data ? strlen(stdin_data) : 0 };
         int r;
 
+        if (ret_status)
+                *ret_status = -1;
         r = spawn_run(&so, &sr);
         if (r < 0)
                 return set_error(ret_error, r, "Failed to run %s: %s", argv[0], strerror(-r));
+        if (ret_status)
+                *ret_status = sr.exit_code;
         if (spawn_result_ok(&sr))
                 return 0;
         if (spawn_result_describe(&sr, &so, &desc) < 0)
@@ -53,6 +58,10 @@ static int run_tool(const char *const *argv, const char *stdin_data, char **ret_
         if (sr.err_len > 0 && sr.err[sr.err_len - 1] == '\n')
                 sr.err[sr.err_len - 1] = 0;
         return set_error(ret_error, -EIO, "%s: %s", desc, isempty(sr.err) ? "(no message)" : sr.err);
+}
+
+static int run_tool(const char *const *argv, const char *stdin_data, char **ret_error) {
+        return run_tool_status(argv, stdin_data, NULL, ret_error);
 }
 
 /* argv[0], then "-R ROOT" for an image tree, then the rest (NULL-terminated). */
@@ -67,8 +76,16 @@ static int real_available(void *userdata, AcctTool tool) {
         return access(tool_paths[tool], X_OK) < 0 ? -errno : 0;
 }
 
-static int real_groupadd(void *userdata, const char *root, const char *group, char **ret_error) {
+static int real_groupadd(void *userdata, const char *root, const char *group, const char *member, char **ret_error) {
         (void) userdata;
+        if (member) {
+                int status, r = run_tool_status(TOOL_ARGV(root, ACCT_TOOL_GROUPADD, "-U", member, group), NULL,
+                                                &status, ret_error);
+
+                if (r != -EIO || status != 2)
+                        return r;
+                *ret_error = mfree(*ret_error);
+        }
         return run_tool(TOOL_ARGV(root, ACCT_TOOL_GROUPADD, group), NULL, ret_error);
 }
 

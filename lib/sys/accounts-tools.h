@@ -28,8 +28,11 @@ typedef struct AccountOps {
         void *userdata;
         /* 0 when tool can be run here, else -errno. */
         int (*available)(void *userdata, AcctTool tool);
-        /* groupadd GROUP */
-        int (*groupadd)(void *userdata, const char *root, const char *group, char **ret_error);
+        /* groupadd [-U MEMBER] GROUP; member NULL: none. A groupadd that has no -U (it exits with
+         * status 2, a usage error that changes nothing) is run again without it. Whether member
+         * was listed is for the caller to read back: Debian 12's groupadd -U (shadow 4.13) lists
+         * it in /etc/group but not in /etc/gshadow. */
+        int (*groupadd)(void *userdata, const char *root, const char *group, const char *member, char **ret_error);
         /* useradd -m -d HOME [-s SHELL] -G GROUP USER; shell NULL: useradd's default */
         int (*useradd)(void *userdata, const char *root, const char *user, const char *home, const char *shell,
                        const char *group, char **ret_error);

@@ -64,6 +64,7 @@ sandbox_image_root "$IMG"
 install -m 0755 /dev/null "$IMG/usr/bin/bash"           # useradd -s /bin/bash only when the image has bash
 sed -i '/^@includedir/d; /^#includedir/d' "$IMG/etc/sudoers" # the image's sudoers lacks the includedir
 chmod 0440 "$IMG/etc/sudoers"
+sed -i 's/^root:\*:/root:$6$abc$def:/' "$IMG/etc/shadow" # a root password, for usermod -L to lock
 
 expect_rc 1 "$HARDENCTL" check --only admin --root "$IMG" --config "$POLICY"
 expect_rc 0 "$HARDENCTL" apply --only admin --root "$IMG" --config "$POLICY"
@@ -75,7 +76,7 @@ check_that "passwd line of admin" line_is "$IMG/etc/passwd" 'admin:x:1000:1001::
 check_that "shadow line of admin (no password)" line_is "$IMG/etc/shadow" 'admin:!:[0-9]+:0:99999:7:::'
 check_that "gshadow lines" line_is "$IMG/etc/gshadow" 'wheel:!::admin'
 check_that "gshadow admin" line_is "$IMG/etc/gshadow" 'admin:!::'
-check_that "root locked the usermod -L way" line_is "$IMG/etc/shadow" 'root:!\*:19800:0:99999:7:::'
+check_that "root locked the usermod -L way" line_is "$IMG/etc/shadow" 'root:!\$6\$abc\$def:19800:0:99999:7:::'
 check_that "other shadow lines untouched" line_is "$IMG/etc/shadow" 'daemon:\*:19800:0:99999:7:::'
 check_that "home owned by admin" [ "$(stat -c %u:%g "$IMG/home/admin")" = 1000:1001 ]
 check_that "home not group/world writable" [ $(( 0$(stat -c %a "$IMG/home/admin") & 022 )) = 0 ]
@@ -95,6 +96,43 @@ expect_rc 0 "$HARDENCTL" apply --only admin --root "$IMG" --config "$POLICY" --j
 check_that "second apply: changed false" [ "$(json_changed "$SB/last.out")" = false ]
 check_that "second apply: tree byte-identical (contents, modes, owners)" [ "$(tree_sum "$IMG")" = "$before" ]
 expect_rc 0 "$HARDENCTL" check --only admin --root "$IMG" --config "$POLICY"
+
+###########################################################################
+echo "# cloud-init's user, no wheel group, root's password '*': groupadd -U lists the user"
+IMG2=$SB/img-ci
+sandbox_image_root "$IMG2"
+install -m 0755 /dev/null "$IMG2/usr/bin/bash"
+expect_rc 0 /usr/sbin/useradd -R "$IMG2" -m -s /bin/bash -U admin
+expect_rc 0 "$HARDENCTL" apply --only admin --root "$IMG2" --config "$POLICY"
+cat "$SB/last.out"
+check_that "cloud-init user: wheel lists admin" line_is "$IMG2/etc/group" 'wheel:x:[0-9]+:admin'
+check_that "cloud-init user: gshadow's wheel lists admin" line_is "$IMG2/etc/gshadow" 'wheel:!::admin'
+check_that "cloud-init user: reported as added" grep -q 'added admin to group wheel' "$SB/last.out"
+check_that "root's '*' is locked already: left as it is" line_is "$IMG2/etc/shadow" 'root:\*:19800:0:99999:7:::'
+check_that "root not reported as locked" bash -c '! grep -q "locked root" "$1"' _ "$SB/last.out"
+expect_rc 0 "$HARDENCTL" check --only admin --root "$IMG2" --config "$POLICY"
+
+echo "# a groupadd without -U (it exits 2, a usage error): run again without it, then usermod -a -G"
+IMG3=$SB/img-old
+sandbox_image_root "$IMG3"
+install -m 0755 /dev/null "$IMG3/usr/bin/bash"
+expect_rc 0 /usr/sbin/useradd -R "$IMG3" -m -s /bin/bash -U admin
+cp /usr/sbin/groupadd "$SB/groupadd.real"
+cat >"$SB/groupadd.old" <<EOF
+#!/bin/sh
+for a in "\$@"; do [ "\$a" = -U ] && { echo "groupadd: invalid option -- 'U'" >&2; exit 2; }; done
+echo "\$*" >>"$SB/groupadd.calls"
+exec "$SB/groupadd.real" "\$@"
+EOF
+chmod 0755 "$SB/groupadd.old"
+mount --bind "$SB/groupadd.old" /usr/sbin/groupadd
+expect_rc 0 "$HARDENCTL" apply --only admin --root "$IMG3" --config "$POLICY"
+umount /usr/sbin/groupadd
+cat "$SB/last.out"
+check_that "old groupadd: run once more, without -U" [ "$(cat "$SB/groupadd.calls")" = "-R $IMG3 wheel" ]
+check_that "old groupadd: wheel lists admin" line_is "$IMG3/etc/group" 'wheel:x:[0-9]+:admin'
+check_that "old groupadd: gshadow's wheel lists admin" line_is "$IMG3/etc/gshadow" 'wheel:!::admin'
+expect_rc 0 "$HARDENCTL" check --only admin --root "$IMG3" --config "$POLICY"
 
 ###########################################################################
 echo "# findings: a UID 0 account, an empty password, a world-writable ~/.ssh"
@@ -209,7 +247,7 @@ check_that "live: admin exists and is in wheel" id -nG admin
 check_that "live: admin in wheel" grep -qE '^wheel:x:[0-9]+:(.*,)?admin(,|$)' /etc/group
 check_that "live: key installed" [ "$(cat /home/admin/.ssh/authorized_keys)" = "$KEY" ]
 check_that "live: drop-in 0440 root:root" [ "$(owner_mode /etc/sudoers.d/hardend)" = "0:0 440" ]
-check_that "live: root locked" grep -q '^root:!' /etc/shadow
+check_that "live: root locked (! or *)" grep -qE '^root:[!*]' /etc/shadow
 expect_rc 0 "$HARDENCTL" apply --only admin --config "$POLICY" --json
 check_that "live: second apply changed nothing" [ "$(json_changed "$SB/last.out")" = false ]
 

@@ -182,13 +182,20 @@ static int fake_available(void *userdata, AcctTool tool) {
         return f->missing[tool] ? -ENOENT : 0;
 }
 
-static int fake_groupadd(void *userdata, const char *root, const char *group, char **ret_error) {
+static bool has_gshadow(const FakeAccounts *f) {
+        struct stat st;
+
+        return lstat_at_root(f->root, "/etc/gshadow", &st) >= 0;
+}
+
+static int fake_groupadd(void *userdata, const char *root, const char *group, const char *member, char **ret_error) {
         _cleanup_(acct_db_done) AcctDb db = {};
-        _cleanup_free_ char *line = NULL;
+        _cleanup_free_ char *line = NULL, *gsline = NULL;
         FakeAccounts *f = userdata;
         int r;
 
-        r = begin(f, FAKE_ACCT_GROUPADD, root, ret_error, "groupadd %s", group);
+        r = begin(f, FAKE_ACCT_GROUPADD, root, ret_error, "groupadd %s%s%s%s", member ? "-U " : "", strempty(member),
+                  member ? " " : "", group);
         if (r < 0)
                 return r;
         r = load(f, &db);
@@ -198,9 +205,16 @@ static int fake_groupadd(void *userdata, const char *root, const char *group, ch
                 return fail_with(ret_error, -EIO,
                                  "/usr/sbin/groupadd exited with status 9: groupadd: group '%s' already exists",
                                  group);
-        if (asprintf(&line, "%s:x:%u:", group, (unsigned) next_gid(&db)) < 0)
+        if (member && !acct_db_user(&db, member))
+                return fail_with(ret_error, -EIO,
+                                 "/usr/sbin/groupadd exited with status 3: groupadd: Invalid member username %s",
+                                 member);
+        if (asprintf(&line, "%s:x:%u:%s", group, (unsigned) next_gid(&db), strempty(member)) < 0 ||
+            asprintf(&gsline, "%s:!::%s", group, f->groupadd_u_skips_gshadow ? "" : strempty(member)) < 0)
                 return -ENOMEM;
         r = append(f, "/etc/group", line, 0644);
+        if (r >= 0 && has_gshadow(f))
+                r = append(f, "/etc/gshadow", gsline, 0640);
         return r < 0 ? edit_failed(ret_error, r, "groupadd", "/etc/group") : 0;
 }
 
@@ -260,6 +274,8 @@ static int fake_usermod_add_group(void *userdata, const char *root, const char *
                 return fail_with(ret_error, -EIO,
                                  "/usr/sbin/usermod exited with status 6: usermod: group '%s' does not exist", group);
         r = edit(f, "/etc/group", group, add_member, user);
+        if (r >= 0 && has_gshadow(f))
+                r = edit(f, "/etc/gshadow", group, add_member, user);
         return r < 0 ? edit_failed(ret_error, r, "usermod", "/etc/group") : 0;
 }
 

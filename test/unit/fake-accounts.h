@@ -3,11 +3,12 @@
 
 /* A fake of the account tools (AccountOps, sys/accounts-tools.h) for unit tests: it edits the
  * passwd, group and shadow files of the test's tree the way shadow-utils does (useradd appends
- * the user, its own group and a locked shadow entry and makes the home, usermod -a -G adds a
- * member, usermod -L puts a '!' before the password, chpasswd -e sets it), fails like the real
- * tools on a user or group that exists already or is missing, records every call, and can be
- * told to fail one kind of call. visudo accepts every text unless told otherwise. Nothing is
- * spawned. Plug it in with c->account_ops = &f->ops. */
+ * the user, its own group and a locked shadow entry and makes the home, groupadd -U and
+ * usermod -a -G add a member, to /etc/gshadow too when the tree has one, usermod -L puts a '!'
+ * before the password, chpasswd -e sets it), fails like the real tools on a user or group that
+ * exists already or is missing, records every call, and can be told to fail one kind of call.
+ * visudo accepts every text unless told otherwise. Nothing is spawned. Plug it in with
+ * c->account_ops = &f->ops. */
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -36,6 +37,9 @@ typedef struct FakeAccounts {
         FakeAcctCall fail_call;
         int fail_error;
         char *fail_message;
+        /* groupadd -U lists the member in /etc/group but not in /etc/gshadow (Debian 12's
+         * shadow 4.13) when there is one; the fake writes gshadow only then */
+        bool groupadd_u_skips_gshadow;
         char **calls;         /* every call, as the command it stands for without "-R ROOT" */
         char **visudo_texts;  /* the texts visudo was asked about, in order */
         unsigned n_available; /* how often available() was asked */

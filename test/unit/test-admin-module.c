@@ -310,6 +310,68 @@ START_TEST(test_user_exists) {
 }
 END_TEST
 
+/* cloud-init's default user, no admin group yet, root's password "*" (as Debian ships it): the
+ * group is created with the user listed (groupadd -U, no usermod), and root is left alone. A
+ * groupadd that leaves gshadow without the member (Debian 12) is followed by usermod -a -G. */
+static const struct {
+        bool gshadow, skips_gshadow;
+} group_cases[] = { { false, false }, { true, false }, { true, true } };
+
+START_TEST(test_group_missing_user_exists) {
+        _cleanup_policy_free_ Policy *p = test_policy_loadf(ADMIN_POLICY, "");
+        _cleanup_(fake_accounts_done) FakeAccounts f = {};
+        _cleanup_(context_done) Context c = { .policy = p, .root = fixture, .account_ops = &f.ops };
+        _cleanup_(finding_list_done) FindingList l = {};
+        _cleanup_(apply_result_done) ApplyResult a = {};
+        _cleanup_free_ char *passwd = NULL, *group = NULL, *shadow = NULL, *home = NULL, *gshadow = NULL;
+        unsigned me = (unsigned) test_uid();
+
+        ck_assert_int_ge(
+                asprintf(&passwd, "root:x:0:0:root:/root:/bin/bash\nadmin:x:%u:%u::/home/admin:/bin/sh\n", me, me), 0);
+        ck_assert_int_ge(asprintf(&group, "root:x:0:\nadmin:x:%u:\n", me), 0);
+        test_put_file(fixture, "/etc/passwd", passwd, 0644);
+        test_put_file(fixture, "/etc/group", group, 0644);
+        test_put_file(fixture, "/etc/shadow", "root:*:19800:0:99999:7:::\nadmin:!:19800:0:99999:7:::\n", 0640);
+        if (group_cases[_i].gshadow)
+                test_put_file(fixture, "/etc/gshadow", "root:*::\nadmin:!::\n", 0640);
+        ck_assert_int_ge(asprintf(&home, "%s/home/admin", fixture), 0);
+        test_put_file(fixture, "/home/admin/.profile", "", 0644);
+        ck_assert_int_eq(chown(home, me, me), 0);
+        fake_accounts_init(&f, fixture, me + 1, me + 1);
+        f.groupadd_u_skips_gshadow = group_cases[_i].skips_gshadow;
+
+        test_probe_one(&c, &admin_module, &l);
+        assert_drift(&l, "group-missing", "wheel", "missing");
+        assert_drift(&l, "membership", "admin in wheel", "not a member");
+        ck_assert_ptr_null(test_find(&l, "admin", "root-password", NULL));
+
+        ck_assert_int_eq(test_apply_one(&c, &admin_module, &a), 0);
+        ck_assert_msg(a.status == EXIT_COMPLIANT, "status %d: %s", a.status, strna(a.modules[0].outcome.error));
+        if (group_cases[_i].skips_gshadow)
+                assert_calls(&f,
+                             (const char *const[]){ "visudo -c -f (copy)", "visudo -c -f (copy)",
+                                                    "groupadd -U admin wheel", "usermod -a -G wheel admin", NULL });
+        else
+                assert_calls(&f, (const char *const[]){ "visudo -c -f (copy)", "visudo -c -f (copy)",
+                                                        "groupadd -U admin wheel", NULL });
+        ck_assert(strv_contains(a.modules[0].outcome.changes, "created group wheel"));
+        ck_assert(strv_contains(a.modules[0].outcome.changes, "added admin to group wheel"));
+        ck_assert(!strv_contains(a.modules[0].outcome.changes, "locked root's password"));
+        group = mfree(group);
+        ck_assert_ptr_nonnull(group = test_get_file(fixture, "/etc/group"));
+        ck_assert_msg(strstr(group, "\nwheel:x:") && endswith(group, ":admin\n"), "%s", group);
+        if (group_cases[_i].gshadow) {
+                ck_assert_ptr_nonnull(gshadow = test_get_file(fixture, "/etc/gshadow"));
+                ck_assert_msg(strstr(gshadow, "\nwheel:!::admin\n"), "%s", gshadow);
+        }
+        ck_assert_ptr_nonnull(shadow = test_get_file(fixture, "/etc/shadow"));
+        ck_assert_msg(startswith(shadow, "root:*:19800:"), "%s", shadow);
+
+        test_probe_one(&c, &admin_module, &l);
+        ck_assert_uint_eq(finding_list_count(&l, "admin", FINDING_DRIFT), 0);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("admin-module");
         TCase *tc = tcase_create("admin-module");
@@ -322,6 +384,7 @@ int main(void) {
         tcase_add_loop_test(tc, test_visudo_fails, 0, ELEMENTSOF(visudo_cases));
         tcase_add_test(tc, test_tool_missing);
         tcase_add_test(tc, test_user_exists);
+        tcase_add_loop_test(tc, test_group_missing_user_exists, 0, ELEMENTSOF(group_cases));
         suite_add_tcase(s, tc);
         return test_run_suite(s);
 }

@@ -232,7 +232,8 @@ START_TEST(test_membership_and_lock) {
         ck_assert(acct_password_locked("!"));
         ck_assert(acct_password_locked("!*"));
         ck_assert(acct_password_locked("!$6$abc"));
-        ck_assert(!acct_password_locked("*"));
+        ck_assert(acct_password_locked("*"));
+        ck_assert(acct_password_locked("*LK*"));
         ck_assert(!acct_password_locked(""));
         ck_assert(!acct_password_locked("$6$abc"));
 }
@@ -656,7 +657,12 @@ START_TEST(test_probe_sudo_and_root) {
         unlink_at("etc/sudoers.d/hardend");
         l = probe();
         ck_assert_str_eq(find(&l, "sudoers-dropin", NULL)->actual, "missing");
-        ck_assert_str_eq(find(&l, "root-password", NULL)->actual, "unlocked"); /* "*" is not usermod -L */
+        ck_assert_ptr_null(find(&l, "root-password", NULL)); /* "*": locked, as passwd -S says */
+        finding_list_done(&l);
+
+        write_at("etc/shadow", "root::19800:0:99999:7:::\nadmin:!:19800:0:99999:7:::\n", 0640);
+        l = probe();
+        ck_assert_str_eq(find(&l, "root-password", NULL)->actual, "unlocked"); /* empty: no password at all */
         finding_list_done(&l);
 }
 END_TEST

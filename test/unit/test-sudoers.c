@@ -161,7 +161,7 @@ START_TEST(test_password_unusable) {
         ck_assert_str_eq(acct_password_unusable(NULL, -1, 20000), "has no password");
         ck_assert_str_eq(acct_password_unusable("!", -1, 20000), "is locked");
         ck_assert_str_eq(acct_password_unusable("!$6$saltsalt$abc", -1, 20000), "is locked");
-        ck_assert_str_eq(acct_password_unusable("*", -1, 20000), "has no password hash");
+        ck_assert_str_eq(acct_password_unusable("*", -1, 20000), "is locked"); /* as passwd -S says */
         ck_assert_str_eq(acct_password_unusable("x", -1, 20000), "has no password hash");
         ck_assert_str_eq(acct_password_unusable("$6", -1, 20000), "has no password hash");
         ck_assert_str_eq(acct_password_unusable("$6$", -1, 20000), "has no password hash");

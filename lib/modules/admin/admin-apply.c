@@ -160,17 +160,60 @@ int admin_preflight(Context *c, const FindingList *all, Outcome *o) {
         return 0;
 }
 
+/* Whether path (group(5) or gshadow(5), whose last field is the member list) lists user as a
+ * member of group: 1 yes, 0 no; a missing gshadow lists everyone (there is none to keep in step). */
+static int listed_member(const char *root, const char *path, const char *group, const char *user) {
+        _cleanup_free_ char *text = NULL;
+        size_t gl = strlen(group);
+        int r;
+
+        r = read_file_at_root(root, path, true, READ_FILE_MAX, &text, NULL);
+        if (r == -ENOENT && streq(path, "/etc/gshadow"))
+                return 1;
+        if (r < 0)
+                return r;
+        for (char *line = text, *next; line && *line; line = next) {
+                _cleanup_strv_free_ char **members = NULL;
+                const char *last;
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (strncmp(line, group, gl) != 0 || line[gl] != ':')
+                        continue;
+                last = strrchr(line, ':');
+                if (strv_split(last + 1, ",", &members) < 0)
+                        return -ENOMEM;
+                return strv_contains(members, user);
+        }
+        return 0;
+}
+
 static int apply_accounts(Context *c, const FindingList *mine, Outcome *o) {
         const AdminPolicy *a = &c->policy->admin;
         const AccountOps *ops = account_ops(c);
+        /* an existing user that the new group is to list: groupadd -U, one program less */
+        bool member = has(mine, "membership") && !has(mine, "user-missing");
         char *error = NULL;
         int r;
 
         if (has(mine, "group-missing")) {
-                r = ops->groupadd(ops->userdata, c->root, a->group, &error);
+                r = ops->groupadd(ops->userdata, c->root, a->group, member ? a->user : NULL, &error);
                 if (r < 0)
                         return tool_failed(o, r, error);
                 (void) outcome_change(o, "created group %s", a->group);
+                if (member) {
+                        r = listed_member(c->root, "/etc/group", a->group, a->user);
+                        if (r > 0)
+                                r = listed_member(c->root, "/etc/gshadow", a->group, a->user);
+                        if (r < 0)
+                                return outcome_fail(o, r, "Failed to read the group files back: %s", strerror(-r));
+                        if (r > 0) {
+                                (void) outcome_change(o, "added %s to group %s", a->user, a->group);
+                                return 0;
+                        }
+                        /* usermod -a -G lists it in whichever of the two files lacks it */
+                }
         }
         if (has(mine, "user-missing")) {
                 _cleanup_free_ char *home = NULL;
