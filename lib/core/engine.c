@@ -260,6 +260,9 @@ int engine_apply(Context *c, const Module *const *modules, size_t n, ApplyResult
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
                 a.modules[a.n_modules++].module = modules[i];
+        for (size_t i = 0; i < n; i++)
+                if (modules[i]->prepare && context_module_active(c, modules[i]) && (r = modules[i]->prepare(c)) < 0)
+                        goto finish;
         r = probe_and_mark(c, &a, false);
         if (r < 0)
                 goto finish;

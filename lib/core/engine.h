@@ -212,6 +212,9 @@ typedef struct Module {
          * installed programs, for a later process; run by an apply that leaves the module out
          * (engine_prefetch). May be NULL. */
         int (*prefetch)(Context *c);
+        /* Runs in engine_apply before any module is probed: may start, side by side with what the
+         * probes ask, what its preflight will check (kept in its c->cache slot). May be NULL. */
+        int (*prepare)(Context *c);
         /* The watcher probes this module when systemd reports a unit change over D-Bus. */
         bool probe_on_unit_change;
         /* sshd need not wait for it (what it changes is behind the firewall already): engine_apply

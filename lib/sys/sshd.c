@@ -360,6 +360,65 @@ static void real_exec_done(void *userdata, SshdExec *e) {
         sshd_exec_done(e);
 }
 
+#define WARM_MAX 4
+
+int sshd_dump_config_warm(const SshdExec *e, SshdCache *cache, const char *const *configs, size_t n) {
+        struct {
+                const char *args[4];
+                const char *argv[MAX_ARGS];
+                SshSignature sig;
+                SpawnOptions o;
+                SpawnJob *job;
+        } w[WARM_MAX] = {};
+        int r = 0;
+
+        if (!cache || e->chroot)
+                return 0;
+        if (n > WARM_MAX)
+                n = WARM_MAX;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                int k;
+
+                w[i].args[0] = "-T", w[i].args[1] = "-f", w[i].args[2] = configs[i];
+                (void) build_argv(e, SSHD_PATH, w[i].args, w[i].argv);
+                k = sshd_signature(e->root, SSHD_PATH, configs[i], &w[i].sig);
+                if (k == -ENOMEM)
+                        r = k;
+                if (k < 0)
+                        continue;
+                k = sshd_cache_lookup(cache, w[i].argv, &w[i].sig, NULL, NULL);
+                if (k < 0)
+                        r = k;
+                if (k != 0)
+                        continue;
+                w[i].o = (SpawnOptions){ .argv = w[i].argv, .timeout_ms = SSHD_TIMEOUT_MS };
+                if (spawn_start(&w[i].o, &w[i].job) < 0)
+                        w[i].job = NULL;
+        }
+        /* every started job is waited for, even after a failure */
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(spawn_result_done) SpawnResult res = {};
+                _cleanup_(sshd_dump_done) SshdDump d = {};
+
+                if (w[i].job && spawn_wait(w[i].job, &res) >= 0 && spawn_result_ok(&res) && r >= 0) {
+                        int k = sshd_dump_parse(res.out, &d);
+
+                        if (k >= 0)
+                                k = sshd_cache_store(cache, w[i].argv, &w[i].sig, NULL, &d);
+                        if (k == -ENOMEM)
+                                r = k;
+                }
+                ssh_signature_done(&w[i].sig);
+        }
+        return r;
+}
+
+static int real_dump_config_warm(void *userdata, const SshdExec *e, SshdCache *cache, const char *const *configs,
+                                 size_t n) {
+        (void) userdata;
+        return sshd_dump_config_warm(e, cache, configs, n);
+}
+
 static int real_dump_config(void *userdata, const SshdExec *e, SshdCache *cache, const char *config,
                             const SshdConn *conn, SshdDump *ret, char **ret_error) {
         (void) userdata;
@@ -387,6 +446,7 @@ const SshdOps sshd_ops_real = {
         .exec_find = real_exec_find,
         .exec_done = real_exec_done,
         .dump_config = real_dump_config,
+        .dump_config_warm = real_dump_config_warm,
         .query = real_query,
         .reload = real_reload,
         .sudo_root_check = real_sudo_root_check,

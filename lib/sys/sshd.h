@@ -86,6 +86,13 @@ typedef struct SshdConn {
 int sshd_dump_config_conn(const SshdExec *e, SshdCache *cache, const char *config, const SshdConn *conn, SshdDump *ret,
                           char **ret_error);
 
+/* sshd -T -f for each of the n configs (the global view, no -C), run side by side, with each answer
+ * sshd accepted kept in cache, so that sshd_dump_config_conn() then finds it: a cache warmed ahead.
+ * What is cached already is not asked again. A config that sshd rejects, or that cannot be asked
+ * or signed, is left out: the later call asks it and reports. Returns -ENOMEM or 0. Nothing without
+ * a cache, and never for an image's chroot (whose answers are not cached). */
+int sshd_dump_config_warm(const SshdExec *e, SshdCache *cache, const char *const *configs, size_t n);
+
 /* ssh -Q for each of the n whats (of the image when it has ssh, else of this system), run side by
  * side, into rets[0..n-1]; with a cache, each asked once while the ssh binary is unchanged. On an
  * error nothing is returned and *ret_failed is the index of the what that failed (-EINVAL: ssh
@@ -107,6 +114,9 @@ typedef struct SshdOps {
         void (*exec_done)(void *userdata, SshdExec *e);
         int (*dump_config)(void *userdata, const SshdExec *e, SshdCache *cache, const char *config,
                            const SshdConn *conn, SshdDump *ret, char **ret_error);
+        /* NULL: nothing is warmed ahead */
+        int (*dump_config_warm)(void *userdata, const SshdExec *e, SshdCache *cache, const char *const *configs,
+                                size_t n);
         int (*query)(void *userdata, SshdCache *cache, const char *root, bool live, const char *const *whats, size_t n,
                      char ***rets, size_t *ret_failed);
         int (*reload)(void *userdata, sd_bus *bus, const char *pidfile, char **ret_how);

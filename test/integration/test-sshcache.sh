@@ -31,7 +31,7 @@ spawned() { grep -c "execve(\"$2\", \[\"$2\", \"$3\"" "$1" || true; }
 # ---- one apply: each ssh -Q list asked once; without a Match block one sshd -T (no -C) serves every
 # user and the firewall's SSH ports alike: the live configuration once before and once after, the
 # staged candidate once (it was 16, then 7) ------------------------------------------------------
-strace -f -qq -e trace=execve -o "$SB/apply.strace" "$HARDENCTL" apply --config "$CONF" >"$SB/apply.out" 2>&1 || {
+strace -f -q -ttt -s 256 -e trace=execve -o "$SB/apply.strace" "$HARDENCTL" apply --config "$CONF" >"$SB/apply.out" 2>&1 || {
         cat "$SB/apply.out"
         fail "hardenctl apply failed"
 }
@@ -40,6 +40,29 @@ t=$(spawned "$SB/apply.strace" /usr/sbin/sshd -T)
 check_that "apply asks ssh -Q once per list (4, got $q)" [ "$q" = 4 ]
 check_that "apply runs sshd -T at most 3 times, for the ssh module and the firewall together (got $t)" \
         [ "$t" -ge 1 -a "$t" -le 3 ]
+# the staged candidate is checked beside the live configuration (started before that sshd -T ends),
+# and that one answer serves the preflight: no second sshd -T of a staged copy
+overlap=$(python3 - "$SB/apply.strace" <<'PY'
+import re, sys
+start, end, cfg = {}, {}, {}
+for line in open(sys.argv[1]):
+    m = re.match(r'(\d+) +([\d.]+) (.*)', line)
+    if not m:
+        continue
+    pid, t, rest = m.group(1), float(m.group(2)), m.group(3)
+    e = re.match(r'execve\("/usr/sbin/sshd", \["/usr/sbin/sshd", "-T", "-f", "([^"]+)"\]', rest)
+    if e:
+        start[pid], cfg[pid] = t, e.group(1)
+    elif '+++ exited' in rest or '+++ killed' in rest:
+        end[pid] = t
+live = [p for p in cfg if cfg[p] == "/etc/ssh/sshd_config"]
+staged = [p for p in cfg if cfg[p] != "/etc/ssh/sshd_config"]
+side = any(start[s] < end.get(l, 0) and start[l] < end.get(s, 0) for s in staged for l in live)
+print(f"{len(staged)} {'yes' if side else 'no'}")
+PY
+)
+check_that "one sshd -T of the staged candidate, side by side with the live one's (got: $overlap)" \
+        [ "$overlap" = "1 yes" ]
 ANSWERS=/run/hardend/sshd-answers
 check_that "the answers are kept in $ANSWERS, 0600 root" [ "$(stat -c '%a %U' "$ANSWERS" 2>&1)" = "600 root" ]
 rc=0; strace -f -qq -e trace=execve -o "$SB/apply2.strace" "$HARDENCTL" apply --config "$CONF" >/dev/null 2>&1 || rc=$?

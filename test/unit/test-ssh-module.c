@@ -17,6 +17,7 @@
 #include "fake-sshd.h"
 #include "finding.h"
 #include "ssh-config.h"
+#include "ssh-plan.h"
 #include "ssh.h"
 #include "strv.h"
 #include "sys/fileio.h"
@@ -462,8 +463,46 @@ START_TEST(test_prefetch) {
 }
 END_TEST
 
+/* Two stagings of the same configuration are the same though each names its own directory; a
+ * byte or a mode changed in one, or a file more, and they are not. */
+START_TEST(test_candidate_same) {
+        _cleanup_policy_free_ Policy *p = test_policy_loadf(SSH_POLICY, "");
+        _cleanup_(fake_sshd_done) FakeSshd f = {};
+        _cleanup_(context_done) Context c = { .policy = p, .root = fixture, .sshd_ops = &f.ops };
+        _cleanup_(plan_done) SshPlan plan = {};
+        _cleanup_(candidate_done) Candidate a = {}, b = {}, cur = {};
+        struct stat st;
+        size_t last;
+        FILE *w;
+
+        fake_setup(&f);
+        put(SSH_DROPIN_DIR "/50-cloud-init.conf", "PasswordAuthentication yes\n", 0600);
+        ck_assert_int_eq(plan_load(&c, &plan), 0);
+        ck_assert_int_eq(candidate_build(&c, &plan, true, &a), 0);
+        ck_assert_int_eq(candidate_build(&c, &plan, true, &b), 0);
+        ck_assert_str_ne(a.dir, b.dir);
+        ck_assert(candidate_same(&a, &b));
+        ck_assert(candidate_same(&b, &a));
+
+        ck_assert_int_eq(candidate_build(&c, &plan, false, &cur), 0); /* without our drop-in */
+        ck_assert(!candidate_same(&a, &cur));
+
+        last = strv_length(b.written) - 1;
+        ck_assert_int_eq(stat(b.written[last], &st), 0);
+        ck_assert_int_eq(chmod(b.written[last], (st.st_mode & 07777) ^ 0040), 0);
+        ck_assert(!candidate_same(&a, &b));
+        ck_assert_int_eq(chmod(b.written[last], st.st_mode & 07777), 0);
+        ck_assert(candidate_same(&a, &b));
+        ck_assert_ptr_nonnull(w = fopen(b.written[last], "a"));
+        fputs("#", w);
+        ck_assert_int_eq(fclose(w), 0);
+        ck_assert(!candidate_same(&a, &b));
+}
+END_TEST
+
 TEST_MAIN("ssh-module", tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
           tcase_add_test(tc, test_probe_apply); tcase_add_test(tc, test_sshd_t_rejects);
           tcase_add_test(tc, test_effective_password_user); tcase_add_test(tc, test_lockout);
           tcase_add_test(tc, test_no_sshd); tcase_add_test(tc, test_socket_port);
-          tcase_add_test(tc, test_after_restore); tcase_add_test(tc, test_prefetch))
+          tcase_add_test(tc, test_after_restore); tcase_add_test(tc, test_prefetch);
+          tcase_add_test(tc, test_candidate_same))

@@ -383,6 +383,47 @@ int candidate_build(Context *c, const SshPlan *p, bool proposed, Candidate *k) {
         return candidate_write(k, "sshd_config.d/" SSH_DROPIN_NAME, p->dropin, strlen(p->dropin), mode);
 }
 
+/* ta with every adir (al bytes) read as bdir (bl bytes) is tb */
+static bool same_but_dir(const char *ta, size_t la, const char *adir, size_t al, const char *tb, size_t lb,
+                         const char *bdir, size_t bl) {
+        size_t i = 0, j = 0;
+
+        while (i < la && j < lb) {
+                if (la - i >= al && lb - j >= bl && memcmp(ta + i, adir, al) == 0 && memcmp(tb + j, bdir, bl) == 0) {
+                        i += al, j += bl;
+                        continue;
+                }
+                if (ta[i] != tb[j])
+                        return false;
+                i++, j++;
+        }
+        return i == la && j == lb;
+}
+
+bool candidate_same(const Candidate *a, const Candidate *b) {
+        size_t n = strv_length(a->written), sa_len, sb_len;
+
+        if (n != strv_length(b->written) || !a->config || !b->config)
+                return false;
+        /* the directory as the checked sshd sees it (the Include lines name it) */
+        sa_len = strlen(a->config) - strlen("/sshd_config");
+        sb_len = strlen(b->config) - strlen("/sshd_config");
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *ta = NULL, *tb = NULL;
+                size_t la = 0, lb = 0;
+                struct stat sa, sb;
+
+                if (!streq(a->written[i] + strlen(a->dir), b->written[i] + strlen(b->dir)) ||
+                    lstat(a->written[i], &sa) < 0 || lstat(b->written[i], &sb) < 0 ||
+                    (sa.st_mode & 07777) != (sb.st_mode & 07777) ||
+                    read_file_at_root("/", a->written[i], true, READ_FILE_MAX, &ta, &la) < 0 ||
+                    read_file_at_root("/", b->written[i], true, READ_FILE_MAX, &tb, &lb) < 0 ||
+                    !same_but_dir(ta, la, a->config, sa_len, tb, lb, b->config, sb_len))
+                        return false;
+        }
+        return true;
+}
+
 /* sshd's messages name the staged copy; say which real file they are about. */
 char *unstage_paths(const Candidate *k, const char *text) {
         _cleanup_free_ char *prefix = NULL;

@@ -58,5 +58,8 @@ bool plan_has_work(const SshPlan *p);
 void candidate_done(Candidate *k);
 /* The configuration as it is (proposed false) or as this apply would make it. */
 int candidate_build(Context *c, const SshPlan *p, bool proposed, Candidate *k);
+/* Whether two staged trees hold the same files: names, modes and bytes, where one's Include lines
+ * name its own directory and the other's theirs. */
+bool candidate_same(const Candidate *a, const Candidate *b);
 /* sshd's messages name the staged copy; say which real file they are about. */
 char *unstage_paths(const Candidate *k, const char *text);

@@ -162,6 +162,62 @@ static bool diff_is_extra_port(const EffDiff *e) {
                strv_contains(ports, e->setting->value);
 }
 
+static void speculative_free(void *k) {
+        candidate_done(k);
+        free(k);
+}
+
+/* Before an apply's probes: when there is work to do, the proposed configuration is staged and
+ * sshd -T checks it beside the current one (two OpenSSH starts side by side, not one after the
+ * other, the current one's answer then serving the probes); the preflight takes it
+ * (speculative_take) when what it stages itself is the same. */
+static int ssh_prepare(Context *c) {
+        _cleanup_(plan_done) SshPlan plan = {};
+        ModuleCache *slot = &c->cache[MODULE_SSH];
+        const char *configs[2] = { SSH_MAIN_CONFIG };
+        const SshPlan *p = &plan;
+        Candidate *k;
+        int r;
+
+        if (slot->data)
+                slot->free(slot->data);
+        *slot = (ModuleCache){};
+        r = plan_load(c, &plan);
+        if (r < 0)
+                return r == -ENOMEM ? r : 0; /* the probe reports it */
+        if (!p->have_sshd || !p->sshd->dump_config_warm || !p->cache || p->has_match || p->exec.chroot ||
+            !plan_has_work(p))
+                return 0;
+        k = calloc(1, sizeof(Candidate));
+        if (!k)
+                return -ENOMEM;
+        if (candidate_build(c, p, true, k) < 0) {
+                speculative_free(k); /* the preflight stages it again and says why it cannot */
+                return 0;
+        }
+        *slot = (ModuleCache){ .data = k, .free = speculative_free };
+        configs[1] = k->config;
+        return p->sshd->dump_config_warm(p->sshd->userdata, &p->exec, p->cache, configs, ELEMENTSOF(configs));
+}
+
+static void speculative_freep(Candidate **k) {
+        if (*k)
+                speculative_free(*k);
+}
+
+/* The candidate ssh_prepare() staged, when it is the same as k, else NULL (and it is dropped). */
+static Candidate *speculative_take(Context *c, const Candidate *k) {
+        ModuleCache *slot = &c->cache[MODULE_SSH];
+        Candidate *s = slot->data;
+
+        *slot = (ModuleCache){};
+        if (s && !candidate_same(s, k)) {
+                speculative_free(s);
+                return NULL;
+        }
+        return s;
+}
+
 static int probe_effective(Context *c, const SshPlan *p, FindingList *out) {
         _cleanup_(eff_diffs_done) EffDiffs d = {};
         _cleanup_(candidate_done) Candidate k = {};
@@ -409,6 +465,8 @@ static int ssh_preflight(Context *c, const FindingList *all, Outcome *o) {
         _cleanup_(sshd_dump_done) SshdDump dump = {};
         _cleanup_(eff_diffs_done) EffDiffs d = {};
         _cleanup_free_ char *error = NULL, *text = NULL;
+        _cleanup_(speculative_freep) Candidate *spec = NULL;
+        const Candidate *kk = &k;
         bool checked = false;
         int r;
 
@@ -419,11 +477,16 @@ static int ssh_preflight(Context *c, const FindingList *all, Outcome *o) {
                 r = candidate_build(c, &p, true, &k);
                 if (r < 0)
                         return outcome_fail(o, r, "cannot stage the sshd configuration for sshd -T: %s", strerror(-r));
+                /* the same files staged by the probe were checked beside its sshd -T: their answer is
+                 * in the cache while they (and /etc/ssh) are unchanged */
+                spec = speculative_take(c, &k);
+                if (spec)
+                        kk = spec;
                 /* sshd -T makes every check sshd -t makes (the same load of the configuration and the
                  * host keys) before it prints the effective settings: one run does both */
-                r = effective_diffs(&p, k.config, &d, &dump, &error);
+                r = effective_diffs(&p, kk->config, &d, &dump, &error);
                 if (r == -EINVAL) {
-                        _cleanup_free_ char *shown = unstage_paths(&k, error);
+                        _cleanup_free_ char *shown = unstage_paths(kk, error);
 
                         return outcome_fail(o, r,
                                             "sshd -T rejects the resulting configuration; nothing was changed: %s",
@@ -438,7 +501,7 @@ static int ssh_preflight(Context *c, const FindingList *all, Outcome *o) {
                 SshGuardInput gi = {
                         .exec = checked ? &p.exec : NULL,
                         .cache = p.cache,
-                        .config = k.config,
+                        .config = kk->config,
                         .shared = checked ? &dump : NULL,
                         .has_match = p.has_match,
                         .addr = p.addr,
@@ -646,4 +709,5 @@ const Module ssh_module = {
         .watch = ssh_watch,
         .provide = ssh_provide,
         .prefetch = plan_prefetch,
+        .prepare = ssh_prepare,
 };
