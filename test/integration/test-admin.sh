@@ -99,10 +99,14 @@ expect_rc 0 "$HARDENCTL" check --only admin --root "$IMG" --config "$POLICY"
 
 ###########################################################################
 echo "# cloud-init's user, no wheel group, root's password '*': groupadd -U lists the user"
+# image_with_admin DIR: a fresh image in which cloud-init made the user admin (and no wheel group)
+image_with_admin() {
+        sandbox_image_root "$1"
+        install -m 0755 /dev/null "$1/usr/bin/bash"
+        expect_rc 0 /usr/sbin/useradd -R "$1" -m -s /bin/bash -U admin
+}
 IMG2=$SB/img-ci
-sandbox_image_root "$IMG2"
-install -m 0755 /dev/null "$IMG2/usr/bin/bash"
-expect_rc 0 /usr/sbin/useradd -R "$IMG2" -m -s /bin/bash -U admin
+image_with_admin "$IMG2"
 expect_rc 0 "$HARDENCTL" apply --only admin --root "$IMG2" --config "$POLICY"
 cat "$SB/last.out"
 check_that "cloud-init user: wheel lists admin" line_is "$IMG2/etc/group" 'wheel:x:[0-9]+:admin'
@@ -114,9 +118,7 @@ expect_rc 0 "$HARDENCTL" check --only admin --root "$IMG2" --config "$POLICY"
 
 echo "# a groupadd without -U (it exits 2, a usage error): run again without it, then usermod -a -G"
 IMG3=$SB/img-old
-sandbox_image_root "$IMG3"
-install -m 0755 /dev/null "$IMG3/usr/bin/bash"
-expect_rc 0 /usr/sbin/useradd -R "$IMG3" -m -s /bin/bash -U admin
+image_with_admin "$IMG3"
 cp /usr/sbin/groupadd "$SB/groupadd.real"
 cat >"$SB/groupadd.old" <<EOF
 #!/bin/sh

@@ -260,6 +260,26 @@ START_TEST(test_tool_missing) {
 }
 END_TEST
 
+/* cloud-init's default user in the fixture: admin with uid and gid ours, its own group and
+ * more_groups, root's shadow field root_pw, a home it owns. Returns the passwd text. */
+static char *put_existing_admin(const char *more_groups, const char *root_pw) {
+        _cleanup_free_ char *group = NULL, *shadow = NULL, *home = NULL;
+        unsigned me = (unsigned) test_uid();
+        char *passwd = NULL;
+
+        ck_assert_int_ge(
+                asprintf(&passwd, "root:x:0:0:root:/root:/bin/bash\nadmin:x:%u:%u::/home/admin:/bin/sh\n", me, me), 0);
+        ck_assert_int_ge(asprintf(&group, "root:x:0:\nadmin:x:%u:\n%s", me, more_groups), 0);
+        ck_assert_int_ge(asprintf(&shadow, "root:%s:19800:0:99999:7:::\nadmin:!:19800:0:99999:7:::\n", root_pw), 0);
+        test_put_file(fixture, "/etc/passwd", passwd, 0644);
+        test_put_file(fixture, "/etc/group", group, 0644);
+        test_put_file(fixture, "/etc/shadow", shadow, 0640);
+        test_put_file(fixture, "/home/admin/.profile", "", 0644);
+        ck_assert_int_ge(asprintf(&home, "%s/home/admin", fixture), 0);
+        ck_assert_int_eq(chown(home, me, me), 0);
+        return passwd;
+}
+
 /* An admin that exists already (with a password to set) is added to the group, not re-created. */
 START_TEST(test_user_exists) {
         _cleanup_policy_free_ Policy *p =
@@ -268,18 +288,10 @@ START_TEST(test_user_exists) {
         _cleanup_(context_done) Context c = { .policy = p, .root = fixture, .account_ops = &f.ops };
         _cleanup_(finding_list_done) FindingList l = {};
         _cleanup_(apply_result_done) ApplyResult a = {};
-        _cleanup_free_ char *passwd = NULL, *passwd_before = NULL, *group = NULL, *shadow = NULL, *home = NULL;
+        _cleanup_free_ char *passwd = NULL, *passwd_before = NULL, *group = NULL, *shadow = NULL;
         unsigned me = (unsigned) test_uid();
 
-        ck_assert_int_ge(
-                asprintf(&passwd, "root:x:0:0:root:/root:/bin/bash\nadmin:x:%u:%u::/home/admin:/bin/sh\n", me, me), 0);
-        ck_assert_int_ge(asprintf(&group, "root:x:0:\nadmin:x:%u:\nwheel:x:1500:other\n", me), 0);
-        test_put_file(fixture, "/etc/passwd", passwd, 0644);
-        test_put_file(fixture, "/etc/group", group, 0644);
-        test_put_file(fixture, "/etc/shadow", "root:!*:19800:0:99999:7:::\nadmin:!:19800:0:99999:7:::\n", 0640);
-        test_put_file(fixture, "/home/admin/.profile", "", 0644);
-        ck_assert_int_ge(asprintf(&home, "%s/home/admin", fixture), 0);
-        ck_assert_int_eq(chown(home, me, me), 0);
+        passwd = put_existing_admin("wheel:x:1500:other\n", "!*");
         fake_accounts_init(&f, fixture, me + 1, me + 1);
 
         test_probe_one(&c, &admin_module, &l);
@@ -323,20 +335,12 @@ START_TEST(test_group_missing_user_exists) {
         _cleanup_(context_done) Context c = { .policy = p, .root = fixture, .account_ops = &f.ops };
         _cleanup_(finding_list_done) FindingList l = {};
         _cleanup_(apply_result_done) ApplyResult a = {};
-        _cleanup_free_ char *passwd = NULL, *group = NULL, *shadow = NULL, *home = NULL, *gshadow = NULL;
+        _cleanup_free_ char *passwd = NULL, *group = NULL, *shadow = NULL, *gshadow = NULL;
         unsigned me = (unsigned) test_uid();
 
-        ck_assert_int_ge(
-                asprintf(&passwd, "root:x:0:0:root:/root:/bin/bash\nadmin:x:%u:%u::/home/admin:/bin/sh\n", me, me), 0);
-        ck_assert_int_ge(asprintf(&group, "root:x:0:\nadmin:x:%u:\n", me), 0);
-        test_put_file(fixture, "/etc/passwd", passwd, 0644);
-        test_put_file(fixture, "/etc/group", group, 0644);
-        test_put_file(fixture, "/etc/shadow", "root:*:19800:0:99999:7:::\nadmin:!:19800:0:99999:7:::\n", 0640);
+        passwd = put_existing_admin("", "*");
         if (group_cases[_i].gshadow)
                 test_put_file(fixture, "/etc/gshadow", "root:*::\nadmin:!::\n", 0640);
-        ck_assert_int_ge(asprintf(&home, "%s/home/admin", fixture), 0);
-        test_put_file(fixture, "/home/admin/.profile", "", 0644);
-        ck_assert_int_eq(chown(home, me, me), 0);
         fake_accounts_init(&f, fixture, me + 1, me + 1);
         f.groupadd_u_skips_gshadow = group_cases[_i].skips_gshadow;
 
