@@ -60,6 +60,7 @@ check_line hardend-firewall.service "Before=network-pre.target shutdown.target"
 check_line hardend-firewall.service "Wants=network-pre.target"
 check_line hardend-firewall.service "Before=ssh.socket sshd.socket ssh.service sshd.service"
 check_line hardend-firstboot.service "Before=ssh.socket sshd.socket sshd-unix-local.socket ssh.service sshd.service sshd@.service"
+check_line hardend-firstboot.service "Before=sshd-vsock.socket sshd-unix-export.socket sshd-extra.socket"
 check_line hardend-firstboot.service "Before=systemd-user-sessions.service"
 # a socket is ordered before sockets.target < basic.target: the default After=basic.target would be
 # an ordering cycle with Before=ssh.socket, which systemd breaks by dropping a job
